@@ -1,0 +1,77 @@
+"""Request authentication: ``Authorization: Bearer <jwt>`` to a ``Principal``.
+
+Besides the signature, every request checks that the token's application still exists (one
+primary-key query). Nothing about applications is cached, so deleting an application, or its
+organization, locks its tokens out at once instead of when they expire hours later.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from app.auth import tokens
+from app.auth.models import applications
+from app.auth.principal import Principal
+from app.errors import InvalidToken, Unauthorized
+from app.settings import Settings
+from app.tenancy import Scope
+
+NO_TOKEN = (
+    "This endpoint needs an access token: get one from POST /oauth/token (client_credentials) "
+    "and send it as `Authorization: Bearer <access_token>`."
+)
+NOT_ALLOWED = "You are not authorized to perform this action on the requested resource."
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="bulkport"'}
+
+
+def bearer_token(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized(NO_TOKEN, headers=CHALLENGE)
+    return token.strip()
+
+
+def _application_exists(engine: Engine, principal: Principal) -> bool:
+    with engine.connect() as conn:
+        scope = Scope(conn, principal.organization_id)
+        stmt = scope.select(applications, applications.c.id).where(
+            applications.c.id == principal.application_id,
+            applications.c.client_id == principal.client_id,
+        )
+        return conn.scalar(stmt) is not None
+
+
+def principal_for(engine: Engine, settings: Settings, token: str) -> Principal:
+    """Verify a token and that its application is still registered (blocking: does a query)."""
+    principal = tokens.verify(engine, settings, token)
+    if not _application_exists(engine, principal):
+        raise InvalidToken("The application this access token was issued to no longer exists")
+    return principal
+
+
+def authenticate(request: Request) -> Principal:
+    """The caller of a request, also stored as ``request.state.principal``.
+
+    Blocking (one indexed query): call it from sync code or a thread, or use
+    ``authenticate_async`` from a coroutine.
+    """
+    state = request.app.state
+    try:
+        principal = principal_for(state.engine, state.settings, bearer_token(request))
+    except InvalidToken as exc:
+        exc.headers = {"WWW-Authenticate": 'Bearer realm="bulkport", error="invalid_token"'}
+        raise
+    request.state.principal = principal
+    return principal
+
+
+async def authenticate_async(request: Request) -> Principal:
+    return await run_in_threadpool(authenticate, request)
+
+
+def require_writer(principal: Principal) -> None:
+    """Sales channels only read: writes, imports and exports answer 401 like Commerce Layer."""
+    if not principal.can_write:
+        raise Unauthorized(NOT_ALLOWED, title="Access denied")

@@ -1,0 +1,76 @@
+"""Engine, metadata and the small column vocabulary every table shares."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, String, create_engine, event
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel
+
+metadata = SQLModel.metadata
+
+ID_ALPHABET = string.ascii_letters + string.digits
+ID_LENGTH = 10
+
+# JSON everywhere, JSONB on PostgreSQL so that `jcont` can use `@>`.
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def new_id() -> str:
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
+
+
+def utcnow() -> datetime:
+    """Naive UTC with millisecond precision: the same value on SQLite and PostgreSQL."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def id_column() -> Column:
+    return Column("id", String(ID_LENGTH), primary_key=True, default=new_id)
+
+
+def org_column() -> Column:
+    return Column(
+        "organization_id",
+        String(ID_LENGTH),
+        ForeignKey("organizations.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    )
+
+
+def timestamp_columns() -> list[Column]:
+    return [
+        Column("created_at", DateTime(), nullable=False, default=utcnow),
+        Column("updated_at", DateTime(), nullable=False, default=utcnow, onupdate=utcnow),
+    ]
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+            # Foreign keys are off by default in SQLite; WAL lets readers run beside the worker.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):  # pragma: no cover - trivial
+            # BEGIN IMMEDIATE takes the write lock up front, so concurrent writers queue
+            # instead of failing with "database is locked" on upgrade.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)

@@ -1,0 +1,84 @@
+"""Reads a JSON:API request document into a ``Draft`` for the record service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.errors import BadRequest, Conflict, Forbidden, ValidationFailed
+from app.services.records import Draft
+from app.services.validation import coerce_attributes
+from resources.base import BelongsTo, ManyToMany, Resource
+
+
+def _identifier(value: Any, target: str, pointer: str) -> str:
+    if not isinstance(value, dict) or not isinstance(value.get("id"), str):
+        raise BadRequest("A resource identifier needs a string id and a type", pointer=pointer)
+    if value.get("type") != target:
+        raise Conflict(f"Type must be {target}, got {value.get('type')!r}", pointer=pointer)
+    return value["id"]
+
+
+def linkage_ids(rel: Any, data: Any, pointer: str) -> str | list[str] | None:
+    """A relationship's `data` member -> id, None or list of ids, checked against its type."""
+    if rel.many:
+        if not isinstance(data, list):
+            raise BadRequest(f"{rel.name} takes an array of resource identifiers", pointer=pointer)
+        return [_identifier(v, rel.target_type, f"{pointer}/{i}") for i, v in enumerate(data)]
+    if data is None:
+        return None
+    return _identifier(data, rel.target_type, pointer)
+
+
+def read_draft(
+    resource: Resource, doc: dict[str, Any], existing: dict[str, Any] | None = None
+) -> Draft:
+    data = doc.get("data")
+    if not isinstance(data, dict):
+        raise BadRequest("The document needs a data object", pointer="/data")
+    if data.get("type") != resource.type:
+        raise Conflict(
+            f"data.type must be {resource.type}, got {data.get('type')!r}", pointer="/data/type"
+        )
+    if existing is None and "id" in data:
+        raise Forbidden("Client-generated ids are not supported", pointer="/data/id")
+    if existing is not None and data.get("id") != existing["id"]:
+        raise Conflict("data.id must match the id in the URL", pointer="/data/id")
+    attributes = data.get("attributes", {})
+    relationships = data.get("relationships", {})
+    if not isinstance(attributes, dict):
+        raise BadRequest("attributes must be an object", pointer="/data/attributes")
+    if not isinstance(relationships, dict):
+        raise BadRequest("relationships must be an object", pointer="/data/relationships")
+
+    values, errors, unknown = coerce_attributes(resource, attributes)
+    if existing is not None:
+        unknown += [n for n in values if resource.attributes[n].create_only]
+    if unknown:
+        name = sorted(unknown)[0]
+        raise BadRequest(
+            f"{name} is not a permitted attribute of {resource.type}",
+            title="Param not allowed",
+            pointer=f"/data/attributes/{name}",
+        )
+    draft = Draft(values=values, existing=existing, errors=errors)
+    for name, obj in relationships.items():
+        pointer = f"/data/relationships/{name}"
+        rel = resource.relationships.get(name)
+        if rel is None or not rel.writable:
+            raise BadRequest(
+                f"{name} is not a writable relationship of {resource.type}",
+                title="Param not allowed",
+                pointer=pointer,
+            )
+        if not isinstance(obj, dict) or "data" not in obj:
+            raise BadRequest(f"{name} needs a data member", pointer=pointer)
+        ids = linkage_ids(rel, obj["data"], f"{pointer}/data")
+        if isinstance(rel, BelongsTo):
+            draft.values[rel.column] = ids
+            for key in rel.codes:  # the id wins over a code given beside it
+                draft.values.pop(key, None)
+        elif isinstance(rel, ManyToMany):
+            draft.links[name] = ids  # type: ignore[assignment]
+    if draft.errors:
+        raise ValidationFailed(draft.errors)
+    return draft

@@ -1,0 +1,62 @@
+"""Renders rows as JSON:API resource objects with absolute links and linkage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from resources.base import BelongsTo, Resource
+
+
+@dataclass
+class Renderer:
+    base: str  # absolute base URL, no trailing slash
+    mode: str = "live"
+    fields: dict[str, set[str]] = field(default_factory=dict)
+
+    def url(self, *parts: str, query: list[tuple[str, str]] | None = None) -> str:
+        path = "/".join(quote(p, safe="") for p in parts)
+        link = f"{self.base}/api/{path}"
+        return f"{link}?{urlencode(query)}" if query else link
+
+    def resource_object(
+        self, resource: Resource, row: dict[str, Any], linkage: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        wanted = self.fields.get(resource.type)
+        attributes = {
+            name: attr.render(row.get(name))
+            for name, attr in resource.attributes.items()
+            if wanted is None or name in wanted
+        }
+        relationships = {}
+        linkage = linkage or {}
+        for name, rel in resource.relationships.items():
+            if wanted is not None and name not in wanted:
+                continue
+            obj: dict[str, Any] = {
+                "links": {
+                    "self": self.url(resource.type, row["id"], "relationships", name),
+                    "related": self.url(resource.type, row["id"], name),
+                }
+            }
+            if name in linkage:
+                obj["data"] = linkage[name]
+            elif isinstance(rel, BelongsTo):
+                fk = row.get(rel.column)
+                obj["data"] = {"type": rel.target_type, "id": fk} if fk else None
+            relationships[name] = obj
+        out: dict[str, Any] = {
+            "id": row["id"],
+            "type": resource.type,
+            "links": {"self": self.url(resource.type, row["id"])},
+            "attributes": attributes,
+        }
+        if relationships:
+            out["relationships"] = relationships
+        out["meta"] = {"mode": self.mode}
+        return out
+
+
+def identifier(resource: Resource, row: dict[str, Any]) -> dict[str, str]:
+    return {"type": resource.type, "id": row["id"]}

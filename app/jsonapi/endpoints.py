@@ -1,0 +1,321 @@
+"""Generic JSON:API endpoints, built for every registered resource type.
+
+    /api/<type>                          GET list, POST create
+    /api/<type>/<id>                     GET, PATCH, DELETE
+    /api/<type>/<id>/<rel>               GET the related resource(s)
+    /api/<type>/<id>/relationships/<rel> GET linkage; PATCH/POST/DELETE where writable
+
+Each handler runs its database work in one transaction on a worker thread; actions queued with
+``ctx.after_commit`` (job messages) run only once that transaction has committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app.auth.backend import authenticate, require_writer
+from app.errors import Forbidden, NotFound, ValidationFailed
+from app.jsonapi import query as q
+from app.jsonapi.body import linkage_ids, read_draft
+from app.jsonapi.context import Context
+from app.jsonapi.document import Renderer, identifier
+from app.jsonapi.filtering import FilterCompiler
+from app.jsonapi.includes import IncludeLoader, include_tree
+from app.jsonapi.media import JsonApiResponse, base_url, check_accept, read_document
+from app.jsonapi.pagination import PageNumberPaginator
+from app.services import records
+from app.services.records import Draft
+from app.tenancy import Scope
+from resources.base import BelongsTo, HasMany, ManyToMany, Resource
+
+
+async def run(
+    request: Request,
+    handler: Callable[[Context, dict | None], Response],
+    *,
+    write: bool = False,
+    body: bool = False,
+) -> Response:
+    check_accept(request)
+    doc = await read_document(request) if body else None
+
+    def work() -> Response:
+        principal = authenticate(request)
+        if write:
+            require_writer(principal)
+        settings = request.app.state.settings
+        renderer = Renderer(base_url(request), principal.mode)
+        with request.app.state.engine.begin() as conn:
+            ctx = Context(request, principal, Scope(conn, principal.organization_id), renderer,
+                          settings)  # fmt: skip
+            response = handler(ctx, doc)
+        for action in ctx.after_commit:
+            action()
+        return response
+
+    return await run_in_threadpool(work)
+
+
+def get_row(scope: Scope, resource: Resource, record_id: str) -> dict[str, Any]:
+    table = resource.table
+    row = scope.execute(scope.select(table).where(table.c.id == record_id)).mappings().first()
+    if row is None:
+        raise NotFound()
+    return dict(row)
+
+
+def _spec(ctx: Context, resource: Resource, collection: bool) -> q.QuerySpec:
+    spec = q.parse(
+        ctx.request.query_params,
+        resource,
+        collection=collection,
+        page_size_default=ctx.settings.page_size_default,
+        page_size_max=ctx.settings.page_size_max,
+    )
+    ctx.renderer.fields = spec.fields
+    return spec
+
+
+def _document(ctx: Context, resource: Resource, rows: list[dict], spec: q.QuerySpec, many: bool):
+    loader = IncludeLoader(ctx.scope)
+    if spec.include:
+        loader.load(resource, rows, include_tree(spec.include))
+    render = ctx.renderer.resource_object
+    data = [render(resource, r, loader.linkage.get((resource.type, r["id"]))) for r in rows]
+    doc: dict[str, Any] = {"data": data if many else (data[0] if data else None)}
+    if spec.include:
+        doc["included"] = [
+            render(res, row, loader.linkage.get(key)) for key, (res, row) in loader.included.items()
+        ]
+    return doc
+
+
+def list_document(
+    ctx: Context, resource: Resource, spec: q.QuerySpec, path: tuple[str, ...], *where: Any
+) -> dict[str, Any]:
+    table = resource.table
+    compiler = FilterCompiler(ctx.scope, ctx.dialect)
+    conditions = [*where, *(compiler.compile(resource, k, v) for k, v in spec.filters)]
+    stmt = ctx.scope.select(table).where(*conditions)
+    total = ctx.scope.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    order = [table.c[n].desc() if desc else table.c[n].asc() for n, desc in spec.sort]
+    if not spec.sort:
+        order.append(table.c.created_at.asc())
+    order.append(table.c.id.asc())
+    pager = PageNumberPaginator(spec, total)
+    stmt = stmt.order_by(*order).limit(pager.limit).offset(pager.offset)
+    rows = [dict(r) for r in ctx.scope.execute(stmt).mappings()]
+    doc = _document(ctx, resource, rows, spec, many=True)
+    doc["meta"] = pager.meta()
+    doc["links"] = pager.links(ctx.renderer, *path)
+    return doc
+
+
+def _show(ctx: Context, resource: Resource, record_id: str, status: int = 200) -> Response:
+    spec = _spec(ctx, resource, collection=False) if status == 200 else q.QuerySpec()
+    row = get_row(ctx.scope, resource, record_id)
+    doc = _document(ctx, resource, [row], spec, many=False)
+    doc["links"] = {"self": ctx.renderer.url(resource.type, record_id)}
+    headers = {"Location": doc["links"]["self"]} if status == 201 else None
+    return JsonApiResponse(doc, status_code=status, headers=headers)
+
+
+def save(ctx: Context, resource: Resource, draft: Draft) -> str:
+    hook = getattr(resource, "save", None)
+    if hook is not None:
+        return hook(ctx, draft)
+    return records.save_one(ctx.scope, resource, draft)
+
+
+def destroy(ctx: Context, resource: Resource, record_id: str) -> None:
+    get_row(ctx.scope, resource, record_id)
+    table = resource.table
+    nested = ctx.scope.conn.begin_nested()
+    try:
+        for rel in resource.relationships.values():
+            if isinstance(rel, ManyToMany):
+                jt = rel.join_table
+                owner = (jt.c.owner_type == resource.type) & (jt.c.owner_id == record_id)
+                ctx.scope.execute(ctx.scope.delete(jt).where(owner))
+        ctx.scope.execute(ctx.scope.delete(table).where(table.c.id == record_id))
+        nested.commit()
+    except IntegrityError:
+        nested.rollback()
+        raise ValidationFailed.one("base", "restrict_dependent_destroy") from None
+
+
+def _writable(resource: Resource, ctx: Context) -> None:
+    if resource.read_only:
+        raise Forbidden(f"{resource.type} cannot be changed through the API")
+
+
+def collection_endpoint(resource: Resource):
+    async def endpoint(request: Request) -> Response:
+        if request.method == "GET":
+
+            def index(ctx: Context, _doc: Any) -> Response:
+                spec = _spec(ctx, resource, collection=True)
+                return JsonApiResponse(list_document(ctx, resource, spec, (resource.type,)))
+
+            return await run(request, index)
+
+        def create(ctx: Context, doc: Any) -> Response:
+            _writable(resource, ctx)
+            record_id = save(ctx, resource, read_draft(resource, doc))
+            return _show(ctx, resource, record_id, status=201)
+
+        return await run(request, create, write=True, body=True)
+
+    return endpoint
+
+
+def item_endpoint(resource: Resource):
+    async def endpoint(request: Request) -> Response:
+        record_id = request.path_params["id"]
+        if request.method == "GET":
+            return await run(request, lambda ctx, _: _show(ctx, resource, record_id))
+        if request.method == "DELETE":
+
+            def delete(ctx: Context, _doc: Any) -> Response:
+                _writable(resource, ctx)
+                destroy(ctx, resource, record_id)
+                return Response(status_code=204)
+
+            return await run(request, delete, write=True)
+
+        def patch(ctx: Context, doc: Any) -> Response:
+            _writable(resource, ctx)
+            existing = get_row(ctx.scope, resource, record_id)
+            save(ctx, resource, read_draft(resource, doc, existing))
+            return _show(ctx, resource, record_id)
+
+        return await run(request, patch, write=True, body=True)
+
+    return endpoint
+
+
+def related_endpoint(resource: Resource, rel_name: str):
+    rel = resource.relationships[rel_name]
+
+    async def endpoint(request: Request) -> Response:
+        record_id = request.path_params["id"]
+
+        def show(ctx: Context, _doc: Any) -> Response:
+            row = get_row(ctx.scope, resource, record_id)
+            target = rel.target
+            path = (resource.type, record_id, rel_name)
+            if isinstance(rel, BelongsTo):
+                spec = _spec(ctx, target, collection=False)
+                fk = row.get(rel.column)
+                rows = [get_row(ctx.scope, target, fk)] if fk else []
+                doc = _document(ctx, target, rows, spec, many=False)
+                doc["links"] = {"self": ctx.renderer.url(*path)}
+                return JsonApiResponse(doc)
+            spec = _spec(ctx, target, collection=True)
+            if isinstance(rel, HasMany):
+                where = rel.foreign_key == record_id
+            else:
+                assert isinstance(rel, ManyToMany)
+                jt = rel.join_table
+                owned = ctx.scope.select(jt, jt.c[rel.target_column]).where(
+                    jt.c.owner_type == resource.type, jt.c.owner_id == record_id
+                )
+                where = target.table.c.id.in_(owned)
+            return JsonApiResponse(list_document(ctx, target, spec, path, where))
+
+        return await run(request, show)
+
+    return endpoint
+
+
+def relationship_endpoint(resource: Resource, rel_name: str):
+    rel = resource.relationships[rel_name]
+
+    async def endpoint(request: Request) -> Response:
+        record_id = request.path_params["id"]
+
+        def linkage(ctx: Context, row: dict) -> Response:
+            loader = IncludeLoader(ctx.scope)
+            loader.related_rows(rel, [row])
+            data = loader.linkage[(resource.type, record_id)][rel_name]
+            links = {
+                "self": ctx.renderer.url(resource.type, record_id, "relationships", rel_name),
+                "related": ctx.renderer.url(resource.type, record_id, rel_name),
+            }
+            return JsonApiResponse({"data": data, "links": links})
+
+        if request.method == "GET":
+
+            def show(ctx: Context, _doc: Any) -> Response:
+                q.parse(ctx.request.query_params, resource, collection=False)
+                return linkage(ctx, get_row(ctx.scope, resource, record_id))
+
+            return await run(request, show)
+
+        def change(ctx: Context, doc: Any) -> Response:
+            _writable(resource, ctx)
+            row = get_row(ctx.scope, resource, record_id)
+            if not rel.writable or isinstance(rel, HasMany):
+                raise Forbidden(f"{rel_name} cannot be changed through this relationship")
+            if rel.many is False and request.method != "PATCH":
+                raise Forbidden("A to-one relationship is only changed with PATCH")
+            ids = linkage_ids(rel, (doc or {}).get("data", ...), "/data")
+            draft = Draft(values={}, existing=row)
+            if isinstance(rel, BelongsTo):
+                draft.values[rel.column] = ids
+            else:
+                current = [i["id"] for i in _current(ctx, rel, row)]
+                if request.method == "POST":
+                    ids = current + [i for i in ids if i not in current]  # type: ignore[union-attr]
+                elif request.method == "DELETE":
+                    ids = [i for i in current if i not in set(ids)]  # type: ignore[arg-type]
+                draft.links[rel_name] = ids  # type: ignore[assignment]
+            save(ctx, resource, draft)
+            if rel.many:
+                return Response(status_code=204)
+            return linkage(ctx, get_row(ctx.scope, resource, record_id))
+
+        return await run(request, change, write=True, body=True)
+
+    return endpoint
+
+
+def _current(ctx: Context, rel: Any, row: dict) -> list[dict]:
+    loader = IncludeLoader(ctx.scope)
+    loader.related_rows(rel, [row])
+    return loader.linkage[(rel.owner.type, row["id"])][rel.name]
+
+
+def resource_routes() -> list[Route]:
+    from resources import REGISTRY
+
+    routes = []
+    for resource in REGISTRY.values():
+        base = f"/api/{resource.type}"
+        routes.append(Route(base, collection_endpoint(resource), methods=["GET", "POST"]))
+        routes.append(
+            Route(base + "/{id}", item_endpoint(resource), methods=["GET", "PATCH", "DELETE"])
+        )
+        for name in resource.relationships:
+            routes.append(
+                Route(
+                    f"{base}/{{id}}/relationships/{name}",
+                    relationship_endpoint(resource, name),
+                    methods=["GET", "PATCH", "POST", "DELETE"],
+                )
+            )
+            routes.append(
+                Route(f"{base}/{{id}}/{name}", related_endpoint(resource, name), methods=["GET"])
+            )
+    return routes
+
+
+__all__ = ["resource_routes", "identifier"]

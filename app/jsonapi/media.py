@@ -1,0 +1,151 @@
+"""Media types: content negotiation, the response class, body limits and the error handler."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import (
+    MEDIA_TYPE,
+    ApiError,
+    BadRequest,
+    MethodNotAllowed,
+    NotAcceptable,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+
+log = logging.getLogger("bulkport")
+ALLOWED_PARAMS = {"ext", "profile"}
+
+
+class JsonApiResponse(Response):
+    media_type = MEDIA_TYPE
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def base_url(request: Request) -> str:
+    """Absolute base for links: BULKPORT_PUBLIC_URL, else what the request was sent to."""
+    configured = request.app.state.settings.public_url
+    if configured:
+        return configured
+    return str(request.base_url).rstrip("/")
+
+
+def _media_params(value: str) -> tuple[str, set[str]]:
+    kind, *params = [p.strip() for p in value.split(";")]
+    names = {p.split("=", 1)[0].strip().lower() for p in params if p}
+    return kind.lower(), names
+
+
+def check_content_type(request: Request) -> None:
+    kind, params = _media_params(request.headers.get("content-type", ""))
+    if kind != MEDIA_TYPE or params - ALLOWED_PARAMS:
+        raise UnsupportedMediaType(
+            f"Content-Type must be {MEDIA_TYPE} without media type parameters "
+            f"(got {request.headers.get('content-type') or 'none'})"
+        )
+
+
+def check_accept(request: Request) -> None:
+    accept = request.headers.get("accept")
+    if not accept:
+        return
+    for item in accept.split(","):
+        kind, params = _media_params(item)
+        params.discard("q")
+        if kind in ("*/*", "application/*"):
+            return
+        if kind == MEDIA_TYPE and not params - ALLOWED_PARAMS:
+            return
+    raise NotAcceptable(f"Accept must allow {MEDIA_TYPE} without media type parameters")
+
+
+async def read_document(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object, after the Content-Type check."""
+    check_content_type(request)
+    body = await request.body()
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"The request body is not valid JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise BadRequest("The request body must be a JSON object", pointer="")
+    return doc
+
+
+def error_response(exc: ApiError) -> JsonApiResponse:
+    return JsonApiResponse({"errors": exc.objects()}, status_code=exc.status, headers=exc.headers)
+
+
+def install_error_handlers(app: Any) -> None:
+    async def api_error(_request: Request, exc: Exception) -> Response:
+        return error_response(exc)  # type: ignore[arg-type]
+
+    async def http_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 404:
+            return error_response(NotFound("No route matches this path"))
+        if exc.status_code == 405:
+            return error_response(MethodNotAllowed("This method is not allowed on this path"))
+        err = ApiError(str(exc.detail))
+        err.status = exc.status_code
+        return error_response(err)
+
+    async def unexpected(_request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", exc_info=exc)
+        return error_response(ApiError("An unexpected error occurred; it has been logged."))
+
+    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected)
+
+
+class BodyLimitMiddleware:
+    """Refuses request bodies over the limit with 413, before they are buffered whole."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await self._reject(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge()
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._reject(scope, receive, send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        detail = f"The request body exceeds {self.max_bytes // (1024 * 1024)} MB"
+        await error_response(PayloadTooLarge(detail))(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass

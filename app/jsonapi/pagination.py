@@ -1,0 +1,46 @@
+"""Page-number pagination: limit/offset, counts and absolute, percent-encoded links."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from app.jsonapi.document import Renderer
+from app.jsonapi.query import QuerySpec
+
+
+class PageNumberPaginator:
+    def __init__(self, spec: QuerySpec, total: int) -> None:
+        self.spec = spec
+        self.total = total
+        self.page_count = max(1, math.ceil(total / spec.page_size))
+
+    @property
+    def limit(self) -> int:
+        return self.spec.page_size
+
+    @property
+    def offset(self) -> int:
+        return (self.spec.page_number - 1) * self.spec.page_size
+
+    def meta(self) -> dict[str, Any]:
+        return {"record_count": self.total, "page_count": self.page_count}
+
+    def links(self, renderer: Renderer, *path: str) -> dict[str, str | None]:
+        others = [(k, v) for k, v in self.spec.raw if k not in ("page[number]", "page[size]")]
+
+        def page(number: int) -> str:
+            query = [
+                *others,
+                ("page[number]", str(number)),
+                ("page[size]", str(self.spec.page_size)),
+            ]
+            return renderer.url(*path, query=query)
+
+        n = self.spec.page_number
+        return {
+            "first": page(1),
+            "prev": page(n - 1) if n > 1 else None,
+            "next": page(n + 1) if n < self.page_count else None,
+            "last": page(self.page_count),
+        }

@@ -1,0 +1,217 @@
+"""Writing records: reference resolution, uniqueness and the writes themselves, in batches.
+
+The API writes one record at a time and the importer a chunk at a time, through the same
+functions: a list of ``Draft`` goes in, each lookup is one query per chunk (not per item), and
+every failure lands on the draft it belongs to as a ``FieldError``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import or_, select, tuple_
+from sqlalchemy.exc import IntegrityError
+
+from app.db import new_id, utcnow
+from app.errors import FieldError, ValidationFailed
+from app.services.validation import apply_defaults, check_record
+from app.tenancy import Scope
+from resources.base import BelongsTo, ManyToMany, Resource
+
+
+@dataclass(eq=False)
+class Draft:
+    """One record about to be written."""
+
+    values: dict[str, Any]  # column values: attributes, `<rel>_id`s and code columns
+    links: dict[str, list[str]] = field(default_factory=dict)  # many-to-many ids by relationship
+    existing: dict[str, Any] | None = None  # the stored row when this is an update
+    errors: list[FieldError] = field(default_factory=list)
+
+    @property
+    def record(self) -> dict[str, Any]:
+        return {**(self.existing or {}), **self.values}
+
+
+def resolve_references(scope: Scope, resource: Resource, drafts: list[Draft]) -> None:
+    """Turns `<rel>_id` and code keys (`sku_code`) into checked ids, one query per relationship.
+
+    A reference to nothing in this organization is a `must exist` error on the relationship.
+    """
+    for rel in resource.belongs_to:
+        target = rel.target.table
+        ids: set[str] = set()
+        codes: dict[str, set[str]] = defaultdict(set)
+        for d in drafts:
+            if d.values.get(rel.column) is not None:
+                ids.add(d.values[rel.column])
+            else:
+                for key, attr in rel.codes.items():
+                    if d.values.get(key) is not None:
+                        codes[attr].add(d.values[key])
+                        break
+        if not ids and not codes:
+            continue
+        conditions = [target.c.id.in_(ids)] if ids else []
+        conditions += [target.c[attr].in_(values) for attr, values in codes.items()]
+        code_attrs = sorted(set(rel.codes.values()))
+        columns = [target.c.id, *(target.c[a] for a in code_attrs)]
+        found = scope.execute(scope.where(select(*columns).where(or_(*conditions)), target)).all()
+        by_id = {row.id: row for row in found}
+        by_code = {(a, getattr(row, a)): row for row in found for a in code_attrs}
+        for d in drafts:
+            row = None
+            if d.values.get(rel.column) is not None:
+                row = by_id.get(d.values[rel.column])
+                given = True
+            else:
+                given = False
+                for key, attr in rel.codes.items():
+                    if d.values.get(key) is not None:
+                        given = True
+                        row = by_code.get((attr, d.values[key]))
+                        break
+            if not given:
+                continue
+            if row is None:
+                d.errors.append(FieldError.of(rel.name, "required", relationship=True))
+                continue
+            d.values[rel.column] = row.id
+            for key, attr in rel.codes.items():
+                d.values[key] = getattr(row, attr)
+
+
+def resolve_links(scope: Scope, resource: Resource, drafts: list[Draft]) -> None:
+    """Checks many-to-many ids (tags) exist in this organization and respect the maximum."""
+    for rel in resource.relationships.values():
+        if not isinstance(rel, ManyToMany):
+            continue
+        wanted = {i for d in drafts for i in d.links.get(rel.name, ())}
+        found = set()
+        if wanted:
+            target = rel.target.table
+            stmt = scope.select(target, target.c.id).where(target.c.id.in_(wanted))
+            found = set(scope.execute(stmt).scalars())
+        for d in drafts:
+            ids = d.links.get(rel.name)
+            if ids is None:
+                continue
+            if set(ids) - found:
+                d.errors.append(FieldError.of(rel.name, "required", relationship=True))
+            elif rel.max_count and len(set(ids)) > rel.max_count:
+                d.errors.append(FieldError.of(rel.name, "too_many", count=rel.max_count))
+
+
+def key_of(resource: Resource, record: dict[str, Any]) -> tuple | None:
+    """The record's unique-key values as stored, or None when any part is missing."""
+    if not resource.unique_key:
+        return None
+    values = tuple(record.get(col.name) for col in resource.key_columns())
+    return None if any(v is None for v in values) else values
+
+
+def find_by_keys(scope: Scope, resource: Resource, keys: set[tuple]) -> dict[tuple, dict]:
+    """Stored rows by unique key, one query for the whole set."""
+    if not keys:
+        return {}
+    table = resource.table
+    cols = resource.key_columns()
+    if len(cols) == 1:
+        cond = cols[0].in_([k[0] for k in keys])
+    else:
+        cond = tuple_(*cols).in_(list(keys))
+    rows = scope.execute(scope.select(table).where(cond)).mappings().all()
+    return {tuple(r[c.name] for c in cols): dict(r) for r in rows}
+
+
+def check_unique(scope: Scope, resource: Resource, drafts: list[Draft]) -> None:
+    """`has already been taken` for drafts whose key another stored record holds."""
+    keyed = {d: key_of(resource, d.record) for d in drafts if not d.errors}
+    stored = find_by_keys(scope, resource, {k for k in keyed.values() if k})
+    first = resource.unique_key[0] if resource.unique_key else None
+    for d, key in keyed.items():
+        other = stored.get(key) if key else None
+        if other and (d.existing is None or other["id"] != d.existing["id"]):
+            rel = resource.relationships.get(first)
+            d.errors.append(
+                FieldError.of(first, "taken", relationship=rel is not None, value=key[0])
+            )
+
+
+def validate(scope: Scope, resource: Resource, drafts: list[Draft]) -> None:
+    resolve_references(scope, resource, drafts)
+    resolve_links(scope, resource, drafts)
+    for d in drafts:
+        if d.existing is None:
+            apply_defaults(resource, d.values)
+        d.errors.extend(check_record(resource, d.record))
+    check_unique(scope, resource, drafts)
+
+
+def insert(scope: Scope, resource: Resource, drafts: list[Draft]) -> list[str]:
+    now = utcnow()
+    rows = []
+    for d in drafts:
+        row = {**d.values, "id": d.values.get("id") or new_id(), "created_at": now}
+        row["updated_at"] = now
+        rows.append(row)
+    scope.insert(resource.table, rows)
+    for d, row in zip(drafts, rows, strict=True):
+        d.values["id"] = row["id"]
+        write_links(scope, resource, row["id"], d.links)
+    return [r["id"] for r in rows]
+
+
+def update(scope: Scope, resource: Resource, draft: Draft) -> None:
+    assert draft.existing is not None
+    changes = {k: v for k, v in draft.values.items() if k != "id"}
+    table = resource.table
+    stmt = scope.update(table).where(table.c.id == draft.existing["id"])
+    scope.execute(stmt.values(**changes, updated_at=utcnow()))
+    write_links(scope, resource, draft.existing["id"], draft.links)
+
+
+def write_links(scope: Scope, resource: Resource, owner_id: str, links: dict[str, list]) -> None:
+    for name, ids in links.items():
+        rel = resource.relationships[name]
+        assert isinstance(rel, ManyToMany)
+        jt = rel.join_table
+        owner = (jt.c.owner_type == resource.type) & (jt.c.owner_id == owner_id)
+        scope.execute(scope.delete(jt).where(owner))
+        rows = [
+            {"owner_type": resource.type, "owner_id": owner_id, rel.target_column: t}
+            for t in dict.fromkeys(ids)
+        ]
+        scope.insert(jt, rows)
+
+
+def save_one(scope: Scope, resource: Resource, draft: Draft) -> str:
+    """Validates and writes one record (the API's path); raises ValidationFailed."""
+    validate(scope, resource, [draft])
+    if draft.errors:
+        raise ValidationFailed(draft.errors)
+    nested = scope.conn.begin_nested()
+    try:
+        if draft.existing is None:
+            record_id = insert(scope, resource, [draft])[0]
+        else:
+            update(scope, resource, draft)
+            record_id = draft.existing["id"]
+        nested.commit()
+    except IntegrityError:
+        # Lost a race with a concurrent writer of the same key: report it as Rails would.
+        nested.rollback()
+        check_unique(scope, resource, [draft])
+        if draft.errors:
+            raise ValidationFailed(draft.errors) from None
+        raise
+    return record_id
+
+
+def is_relationship_column(resource: Resource, name: str) -> BelongsTo | None:
+    for rel in resource.belongs_to:
+        if rel.column == name:
+            return rel
+    return None

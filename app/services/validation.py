@@ -1,0 +1,74 @@
+"""Pure validation of one record against its declaration: no database, shared by the API and
+the importer (which calls it per item after resolving references for a whole chunk)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.errors import FieldError
+from resources.base import BelongsTo, Resource
+from resources.fields import Invalid
+
+READ_ONLY = ("id", "created_at", "updated_at")
+
+
+def coerce_attributes(
+    resource: Resource, raw: dict[str, Any], *, text: bool = False
+) -> tuple[dict[str, Any], list[FieldError], list[str]]:
+    """Input attributes -> (column values, type errors, names not writable on this type).
+
+    ``text`` is for CSV cells: strings coerced by declared type, '' meaning "not given".
+    Code references (``sku_code``) pass through as given; ``resolve`` turns them into ids.
+    """
+    values: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    unknown: list[str] = []
+    aliases = {a.alias: a for a in resource.attributes.values() if a.alias}
+    for key, value in raw.items():
+        attr = resource.attributes.get(key) or aliases.get(key)
+        if attr is None or not attr.writable or key in READ_ONLY:
+            unknown.append(key)
+            continue
+        if text:
+            if value == "":
+                continue
+            convert = attr.from_text
+        else:
+            convert = attr.coerce
+        try:
+            values[attr.name] = convert(value)
+        except Invalid as exc:
+            errors.append(FieldError.of(attr.name, exc.error, **exc.meta))
+    return values, errors, unknown
+
+
+def apply_defaults(resource: Resource, values: dict[str, Any]) -> None:
+    for attr in resource.attributes.values():
+        if attr.default is not None and values.get(attr.name) is None:
+            values[attr.name] = attr.default() if callable(attr.default) else attr.default
+
+
+def check_record(resource: Resource, record: dict[str, Any]) -> list[FieldError]:
+    """Declared rules on the record as it will be stored (existing values merged with changes)."""
+    errors: list[FieldError] = []
+    for attr in resource.own_attributes:
+        error = attr.check(record.get(attr.name))
+        if error:
+            errors.append(error)
+    for rel in resource.belongs_to:
+        if record.get(rel.column) is None and rel.is_required(record):
+            errors.append(FieldError.of(rel.name, "blank", relationship=True))
+    for validator in resource.validators:
+        errors.extend(validator(record))
+    return errors
+
+
+def relationship_for_input(resource: Resource, key: str) -> tuple[BelongsTo, str | None] | None:
+    """`price_list_id` -> (price_list, None); `sku_code` -> (sku, "code"); else None."""
+    if key in resource.code_columns:
+        return resource.code_columns[key]
+    if key.endswith("_id"):
+        rel = resource.relationships.get(key[:-3])
+        if isinstance(rel, BelongsTo):
+            return rel, None
+    return None

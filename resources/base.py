@@ -1,0 +1,198 @@
+"""The declaration every resource type is written in.
+
+A resource module builds one ``Resource``: its attributes (``resources.fields``), its
+relationships (below), its unique key, its parent for imports and any validation a type really
+needs. From that one declaration come the table, the JSON:API endpoints, filters, sorts and
+includes, the importer's key resolution and the exporter's shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, UniqueConstraint
+
+from app.db import ID_LENGTH, id_column, metadata, org_column, timestamp_columns
+from app.errors import FieldError
+from resources.fields import Attr, DateTime, Json
+from resources.fields import String as StringAttr
+
+# Every resource has these; all writable but the timestamps.
+COMMON_ATTRIBUTES = (
+    StringAttr("reference"),
+    StringAttr("reference_origin"),
+    Json("metadata", default=dict),
+)
+TIMESTAMPS = (DateTime("created_at", writable=False), DateTime("updated_at", writable=False))
+
+
+class Relationship:
+    many = False
+
+    def __init__(self, name: str, target: str) -> None:
+        self.name = name
+        self.target_type = target
+        self.owner: Resource | None = None
+
+    @property
+    def target(self) -> Resource:
+        from resources import REGISTRY
+
+        return REGISTRY[self.target_type]
+
+
+class BelongsTo(Relationship):
+    """A to-one relationship stored as ``<name>_id`` on this table.
+
+    ``codes`` maps input keys to the target's attribute, e.g. ``{"sku_code": "code"}``: such a key
+    is accepted instead of the id, and stored beside it so it can be filtered and exported.
+    ``inverse`` adds the matching to-many relationship to the target.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        target: str,
+        *,
+        required: bool | Callable[[dict[str, Any]], bool] = False,
+        codes: dict[str, str] | None = None,
+        on_delete: str = "RESTRICT",
+        inverse: str | None = None,
+        nested: bool = False,
+        writable: bool = True,
+    ) -> None:
+        super().__init__(name, target)
+        self.column = f"{name}_id"
+        self.required = required
+        self.codes = dict(codes or {})
+        self.on_delete = on_delete
+        self.inverse = inverse
+        self.nested = nested  # imports accept the inverse's items inline (prices[].price_tiers)
+        self.writable = writable
+
+    def is_required(self, record: dict[str, Any]) -> bool:
+        return self.required(record) if callable(self.required) else bool(self.required)
+
+
+class HasMany(Relationship):
+    """The to-many side of a ``BelongsTo`` of ``target`` named ``inverse``."""
+
+    many = True
+
+    def __init__(self, name: str, target: str, *, inverse: str, nested: bool = False) -> None:
+        super().__init__(name, target)
+        self.inverse = inverse
+        self.nested = nested  # imports accept these children inline (prices[].price_tiers)
+        self.writable = False
+
+    @property
+    def foreign_key(self) -> Column:
+        return self.target.table.c[f"{self.inverse}_id"]
+
+
+class ManyToMany(Relationship):
+    """A to-many relationship through a join table keyed by (owner type, owner id, target id)."""
+
+    many = True
+
+    def __init__(
+        self,
+        name: str,
+        target: str,
+        *,
+        through: str,
+        target_column: str,
+        max_count: int | None = None,
+    ) -> None:
+        super().__init__(name, target)
+        self.through = through
+        self.target_column = target_column
+        self.max_count = max_count
+        self.writable = True
+
+    @property
+    def join_table(self) -> Table:
+        return metadata.tables[self.through]
+
+
+class Resource:
+    def __init__(
+        self,
+        type_: str,
+        *,
+        attributes: Iterable[Attr] = (),
+        relationships: Iterable[Relationship] = (),
+        unique_key: tuple[str, ...] = (),
+        parent: str | None = None,
+        validators: Iterable[Callable[[dict[str, Any]], Iterable[FieldError]]] = (),
+        importable: bool = False,
+        read_only: bool = False,
+        extra_columns: Iterable[Column] = (),
+    ) -> None:
+        self.type = type_
+        self.own_attributes = list(attributes)
+        self.attributes: dict[str, Attr] = {
+            a.name: a for a in [*self.own_attributes, *COMMON_ATTRIBUTES, *TIMESTAMPS]
+        }
+        self.relationships: dict[str, Relationship] = {}
+        for rel in relationships:
+            self.add_relationship(rel)
+        for key in self.code_columns:
+            if key not in self.attributes:
+                self.attributes[key] = StringAttr(key)
+        self.unique_key = unique_key
+        self.parent = parent
+        self.validators = list(validators)
+        self.importable = importable
+        self.read_only = read_only
+        self.table = self._build_table(list(extra_columns))
+
+    def add_relationship(self, rel: Relationship) -> None:
+        rel.owner = self
+        self.relationships[rel.name] = rel
+
+    # -- derived views of the declaration -------------------------------------------------------
+    @property
+    def belongs_to(self) -> list[BelongsTo]:
+        return [r for r in self.relationships.values() if isinstance(r, BelongsTo)]
+
+    @property
+    def code_columns(self) -> dict[str, tuple[BelongsTo, str]]:
+        """input key -> (relationship, target attribute), e.g. sku_code -> (sku, code)."""
+        return {key: (rel, attr) for rel in self.belongs_to for key, attr in rel.codes.items()}
+
+    def key_columns(self) -> list[Column]:
+        """The database columns behind the unique key (relationships by their id column)."""
+        cols = []
+        for name in self.unique_key:
+            rel = self.relationships.get(name)
+            cols.append(self.table.c[rel.column if rel else name])
+        return cols
+
+    def _build_table(self, extra: list[Column]) -> Table:
+        columns: list[Any] = [id_column(), org_column(), *timestamp_columns()]
+        for attr in [*self.own_attributes, *COMMON_ATTRIBUTES]:
+            columns.append(Column(attr.name, attr.column_type, index=attr.index))
+        for rel in self.belongs_to:
+            fk = ForeignKey(f"{rel.target_type}.id", ondelete=rel.on_delete)
+            columns.append(Column(rel.column, String(ID_LENGTH), fk, index=True))
+            for key in rel.codes:
+                if key not in self.attributes:
+                    columns.append(Column(key, String(255)))
+        columns.extend(extra)
+        constraints = []
+        if self.unique_key:
+            names = [
+                self.relationships[n].column if n in self.relationships else n
+                for n in self.unique_key
+            ]
+            constraints.append(
+                UniqueConstraint("organization_id", *names, name=f"uq_{self.type}_key")
+            )
+        table = Table(self.type, metadata, *columns, *constraints)
+        Index(f"ix_{self.type}_org_created", table.c.organization_id, table.c.created_at)
+        return table
+
+    def __repr__(self) -> str:
+        return f"<Resource {self.type}>"

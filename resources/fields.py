@@ -1,0 +1,244 @@
+"""Attribute types: how a value is stored, coerced from JSON or CSV text, validated and rendered.
+
+One declaration serves the JSON:API layer, the importer (JSON and CSV) and the exporter, so a
+value is coerced the same way whichever door it came in by.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Boolean as SaBoolean
+from sqlalchemy import DateTime as SaDateTime
+from sqlalchemy import Float as SaFloat
+from sqlalchemy import Integer as SaInteger
+from sqlalchemy import String as SaString
+from sqlalchemy import Text as SaText
+
+from app.db import JsonType
+from app.errors import FieldError
+
+
+class Invalid(Exception):
+    """A value that cannot be coerced; carries the Rails error symbol and its parameters."""
+
+    def __init__(self, error: str, **meta: Any) -> None:
+        super().__init__(error)
+        self.error = error
+        self.meta = meta
+
+
+class Attr:
+    kind = "string"
+    column_type: Any = SaString(255)
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        default: Any = None,
+        choices: tuple | list | None = None,
+        pattern: str | None = None,
+        min_length: int | None = None,
+        max_length: int | None = None,
+        minimum: float | None = None,
+        writable: bool = True,
+        create_only: bool = False,
+        alias: str | None = None,
+        lower: bool = False,
+        index: bool = False,
+        filterable: bool = True,
+        sortable: bool = True,
+    ) -> None:
+        self.name = name
+        self.required = required
+        self.default = default
+        self.choices = tuple(choices) if choices else None
+        self.pattern = re.compile(pattern) if pattern else None
+        self.min_length = min_length
+        self.max_length = max_length
+        self.minimum = minimum
+        self.writable = writable
+        self.create_only = create_only
+        self.alias = alias  # the name imports accept and exports write, e.g. price tiers' `type`
+        self.lower = lower
+        self.index = index
+        self.filterable = filterable
+        self.sortable = sortable
+
+    # -- coercion ----------------------------------------------------------------------------
+    def coerce(self, value: Any) -> Any:
+        """JSON value -> stored value; None stays None. Raises Invalid."""
+        if value is None:
+            return None
+        if not isinstance(value, str) or isinstance(value, bool):
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                value = str(value)
+            else:
+                raise Invalid("invalid")
+        return value.strip().lower() if self.lower else value
+
+    def from_text(self, text: str) -> Any:
+        """CSV cell or query parameter -> stored value ('' means not given)."""
+        return self.coerce(text)
+
+    def render(self, value: Any) -> Any:
+        return value
+
+    # -- validation of a coerced value --------------------------------------------------------
+    def check(self, value: Any) -> FieldError | None:
+        if value is None or value == "":
+            return FieldError.of(self.name, "blank") if self.required else None
+        if self.choices and value not in self.choices:
+            return FieldError.of(self.name, "inclusion")
+        if isinstance(value, str):
+            if self.min_length is not None and len(value) < self.min_length:
+                return FieldError.of(self.name, "too_short", count=self.min_length)
+            limit = self.max_length or getattr(self.column_type, "length", None)
+            if limit and len(value) > limit:
+                return FieldError.of(self.name, "too_long", count=limit)
+            if self.pattern and not self.pattern.fullmatch(value):
+                return FieldError.of(self.name, "invalid")
+        if self.minimum is not None and isinstance(value, int | float) and value < self.minimum:
+            return FieldError.of(self.name, "greater_than_or_equal_to", count=self.minimum)
+        return None
+
+
+class String(Attr):
+    pass
+
+
+class Text(Attr):
+    column_type = SaText()
+
+
+class Integer(Attr):
+    kind = "integer"
+    column_type = SaInteger()
+
+    def coerce(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            raise Invalid("not_a_number")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float):
+            if math.isfinite(value) and value.is_integer():
+                return int(value)
+            raise Invalid("not_an_integer")
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                return int(text)
+            except ValueError:
+                try:
+                    number = float(text)
+                except ValueError:
+                    raise Invalid("not_a_number") from None
+                return self.coerce(number)
+        raise Invalid("not_a_number")
+
+
+class Float(Attr):
+    kind = "float"
+    column_type = SaFloat()
+
+    def coerce(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            raise Invalid("not_a_number")
+        if isinstance(value, int | float):
+            if not math.isfinite(value):
+                raise Invalid("not_a_number")
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return self.coerce(float(value.strip()))
+            except ValueError:
+                raise Invalid("not_a_number") from None
+        raise Invalid("not_a_number")
+
+
+class Boolean(Attr):
+    kind = "boolean"
+    column_type = SaBoolean()
+    TRUE = {"true", "1", "t", "yes", "y", "on"}
+    FALSE = {"false", "0", "f", "no", "n", "off"}
+
+    def coerce(self, value: Any) -> Any:
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str):
+            text = value.strip().lower()
+            if text in self.TRUE:
+                return True
+            if text in self.FALSE:
+                return False
+        raise Invalid("inclusion")
+
+
+class DateTime(Attr):
+    kind = "datetime"
+    column_type = SaDateTime()
+
+    def coerce(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            parsed = value
+        elif isinstance(value, str):
+            text = value.strip()
+            if text.endswith(("Z", "z")):
+                text = text[:-1] + "+00:00"
+            try:
+                parsed = datetime.fromisoformat(text)
+            except ValueError:
+                raise Invalid("invalid") from None
+        else:
+            raise Invalid("invalid")
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000)
+
+    def render(self, value: Any) -> Any:
+        return format_datetime(value)
+
+
+class Json(Attr):
+    """A JSON object (metadata, rules, options). CSV cells hold its JSON text."""
+
+    kind = "object"
+    column_type = JsonType
+
+    def __init__(self, name: str, **kw: Any) -> None:
+        kw.setdefault("filterable", False)
+        kw.setdefault("sortable", False)
+        super().__init__(name, **kw)
+
+    def coerce(self, value: Any) -> Any:
+        if value is None or isinstance(value, dict):
+            return value
+        raise Invalid("invalid")
+
+    def from_text(self, text: str) -> Any:
+        try:
+            return self.coerce(json.loads(text))
+        except ValueError:
+            raise Invalid("invalid") from None
+
+
+def format_datetime(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"

@@ -1,0 +1,32 @@
+from resources.base import BelongsTo, Resource
+from resources.fields import Boolean, Float, Integer, String, Text
+from resources.tags import tags_relationship
+
+resource = Resource(
+    "skus",
+    attributes=[
+        String("code", required=True),
+        String("name", required=True),
+        Text("description"),
+        String("image_url", max_length=2048),
+        Integer("pieces_per_pack", minimum=1),
+        Float("weight", minimum=0),
+        String("unit_of_weight", choices=["gr", "lb", "oz"]),
+        String("hs_tariff_number"),
+        Boolean("do_not_ship", default=False),
+        Boolean("do_not_track", default=False),
+    ],
+    relationships=[
+        # Shippable SKUs need a shipping category (Commerce Layer's dashboard rule).
+        BelongsTo(
+            "shipping_category",
+            "shipping_categories",
+            required=lambda sku: not sku.get("do_not_ship"),
+            codes={"shipping_category_code": "code"},
+            inverse="skus",
+        ),
+        tags_relationship(),
+    ],
+    unique_key=("code",),
+    importable=True,
+)

@@ -1,0 +1,28 @@
+from resources.base import BelongsTo, Resource
+from resources.fields import Integer
+
+resource = Resource(
+    "stock_items",
+    attributes=[Integer("quantity", required=True)],
+    relationships=[
+        BelongsTo(
+            "stock_location",
+            "stock_locations",
+            required=True,
+            on_delete="CASCADE",
+            codes={"stock_location_code": "code"},
+            inverse="stock_items",
+        ),
+        BelongsTo(
+            "sku",
+            "skus",
+            required=True,
+            on_delete="CASCADE",
+            codes={"sku_code": "code"},
+            inverse="stock_items",
+        ),
+    ],
+    unique_key=("stock_location", "sku"),
+    parent="stock_location",
+    importable=True,
+)

@@ -1,0 +1,27 @@
+from resources.base import BelongsTo, Resource
+from resources.fields import String
+
+resource = Resource(
+    "tax_categories",
+    attributes=[String("code", required=True)],
+    relationships=[
+        BelongsTo(
+            "sku",
+            "skus",
+            required=True,
+            on_delete="CASCADE",
+            codes={"sku_code": "code"},
+            inverse="tax_categories",
+        ),
+        BelongsTo(
+            "tax_calculator",
+            "tax_calculators",
+            required=True,
+            on_delete="CASCADE",
+            inverse="tax_categories",
+        ),
+    ],
+    unique_key=("code", "tax_calculator"),
+    parent="tax_calculator",
+    importable=True,
+)
