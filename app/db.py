@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, String, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 metadata = SQLModel.metadata
@@ -51,6 +53,15 @@ def timestamp_columns() -> list[Column]:
     ]
 
 
+@contextmanager
+def transaction(engine: Engine, write: bool = True) -> Iterator[Connection]:
+    """One transaction; on SQLite a read-only one does not take the write lock."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(bulkport_write=write)
+        with conn.begin():
+            yield conn
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -68,9 +79,10 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # pragma: no cover - trivial
-            # BEGIN IMMEDIATE takes the write lock up front, so concurrent writers queue
-            # instead of failing with "database is locked" on upgrade.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers take the write lock up front (BEGIN IMMEDIATE), so concurrent writers queue
+            # instead of failing with "database is locked" on upgrade; readers never wait.
+            write = conn.get_execution_options().get("bulkport_write", True)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)

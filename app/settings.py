@@ -36,6 +36,9 @@ class Settings:
     page_size_default: int = 10
     page_size_max: int = 25
     issuer: str = "bulkport"
+    redis_namespace: str = "bulkport"
+    job_stale_seconds: int = 60
+    import_chunk_size: int = 500
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -54,6 +57,10 @@ class Settings:
             jwt_private_key=_env(env, "JWT_PRIVATE_KEY"),
             attachment_secret=_env(env, "ATTACHMENT_SECRET"),
             issuer=_env(env, "ISSUER", "bulkport"),
+            redis_namespace=_env(env, "REDIS_NAMESPACE", "bulkport"),
+            # A job whose worker has not reported for this long is taken over by another.
+            job_stale_seconds=int(_env(env, "JOB_STALE_SECONDS", "60")),
+            import_chunk_size=int(_env(env, "IMPORT_CHUNK_SIZE", "500")),
         )
 
     @property

@@ -62,3 +62,14 @@ class Scope:
 
     def execute(self, stmt: Any, params: Any = None) -> Any:
         return self.conn.execute(stmt, params) if params is not None else self.conn.execute(stmt)
+
+    def lock_organization(self) -> None:
+        """Serializes per-organization limits (e.g. 10 running imports) across processes.
+
+        PostgreSQL: a row lock on the organization until the transaction ends. SQLite writers
+        already hold the database's write lock (``BEGIN IMMEDIATE``).
+        """
+        if self.conn.dialect.name == "postgresql":
+            orgs = Organization.__table__
+            stmt = select(orgs.c.id).where(orgs.c.id == self.organization_id).with_for_update()
+            self.conn.execute(stmt)

@@ -8,6 +8,8 @@ from resources import (
     addresses,
     customer_groups,
     customers,
+    import_records,
+    imports,
     inventory_models,
     markets,
     merchants,
@@ -28,6 +30,7 @@ MODULES = [
     addresses,
     customer_groups,
     customers,
+    imports,
     inventory_models,
     markets,
     merchants,
@@ -60,5 +63,6 @@ def importable_types() -> list[str]:
 
 
 _wire_inverses()
+import_records  # noqa: B018 - the table is declared by importing the module
 
 __all__ = ["REGISTRY", "BelongsTo", "importable_types"]

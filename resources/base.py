@@ -146,6 +146,8 @@ class Resource:
         self.validators = list(validators)
         self.importable = importable
         self.read_only = read_only
+        # An optional `save(ctx, draft) -> id` replacing the generic write (job resources).
+        self.save: Callable[..., str] | None = None
         self.table = self._build_table(list(extra_columns))
 
     def add_relationship(self, rel: Relationship) -> None:
@@ -173,7 +175,8 @@ class Resource:
     def _build_table(self, extra: list[Column]) -> Table:
         columns: list[Any] = [id_column(), org_column(), *timestamp_columns()]
         for attr in [*self.own_attributes, *COMMON_ATTRIBUTES]:
-            columns.append(Column(attr.name, attr.column_type, index=attr.index))
+            if attr.column:
+                columns.append(Column(attr.name, attr.column_type, index=attr.index))
         for rel in self.belongs_to:
             fk = ForeignKey(f"{rel.target_type}.id", ondelete=rel.on_delete)
             columns.append(Column(rel.column, String(ID_LENGTH), fk, index=True))

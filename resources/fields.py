@@ -54,6 +54,10 @@ class Attr:
         index: bool = False,
         filterable: bool = True,
         sortable: bool = True,
+        update_only: bool = False,
+        hidden: bool = False,
+        column: bool = True,
+        compute: Any = None,
     ) -> None:
         self.name = name
         self.required = required
@@ -68,8 +72,12 @@ class Attr:
         self.alias = alias  # the name imports accept and exports write, e.g. price tiers' `type`
         self.lower = lower
         self.index = index
-        self.filterable = filterable
-        self.sortable = sortable
+        self.filterable = filterable and column
+        self.sortable = sortable and column
+        self.update_only = update_only  # a trigger such as `_interrupt`
+        self.hidden = hidden  # rendered only when a sparse fieldset asks for it (bulky inputs)
+        self.column = column  # False for triggers and computed values
+        self.compute = compute  # (row, renderer) -> value, for values signed per read
 
     # -- coercion ----------------------------------------------------------------------------
     def coerce(self, value: Any) -> Any:

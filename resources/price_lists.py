@@ -1,4 +1,5 @@
 from resources.base import Resource
+from resources.currencies import CURRENCY_CODES
 from resources.fields import Boolean, String
 
 resource = Resource(
@@ -6,7 +7,7 @@ resource = Resource(
     attributes=[
         String("name", required=True),
         String("code"),
-        String("currency_code", required=True, pattern=r"[A-Z]{3}"),
+        String("currency_code", required=True, choices=CURRENCY_CODES),
         Boolean("tax_included", default=True),
     ],
     unique_key=("code",),

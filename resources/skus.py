@@ -8,7 +8,8 @@ resource = Resource(
         String("code", required=True),
         String("name", required=True),
         Text("description"),
-        String("image_url", max_length=2048),
+        # The column is a VARCHAR(255): a longer URL is a 422, not a database error.
+        String("image_url"),
         Integer("pieces_per_pack", minimum=1),
         Float("weight", minimum=0),
         String("unit_of_weight", choices=["gr", "lb", "oz"]),

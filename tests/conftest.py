@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -70,17 +71,23 @@ def sqlite_template(tmp_path_factory, jwt_pem) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory, jwt_pem) -> str:
-    try:
-        import psycopg
+def postgres_url(tmp_path_factory, jwt_pem) -> Iterator[str]:
+    """A database of this test run's own, so concurrent runs on one server never collide."""
+    import psycopg
+    from sqlalchemy.engine import make_url
 
-        with psycopg.connect(PG_URL.replace("+psycopg", ""), connect_timeout=3) as conn:
-            conn.execute("DROP SCHEMA public CASCADE")
-            conn.execute("CREATE SCHEMA public")
+    admin = PG_URL.replace("+psycopg", "")
+    name = f"bulkport_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    try:
+        with psycopg.connect(admin, connect_timeout=3, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         service_unavailable("PostgreSQL", exc)
-    upgrade(make_settings(tmp_path_factory.mktemp("pg"), PG_URL, jwt_pem))
-    return PG_URL
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    upgrade(make_settings(tmp_path_factory.mktemp("pg"), url, jwt_pem))
+    yield url
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _truncate_postgres(url: str) -> None:
@@ -112,6 +119,7 @@ def settings(request, tmp_path, jwt_pem) -> Settings:
 def app(settings):
     application = create_app(settings)
     yield application
+    application.state.jobs.stop()
     application.state.engine.dispose()
 
 

@@ -73,3 +73,53 @@ def market(api, **attrs) -> dict:
             "inventory_model": ("inventory_models", model["id"]),
         },
     )
+
+
+def tag(api, name: str | None = None) -> dict:
+    return api.create("tags", {"name": name or f"tag{n()}"})
+
+
+def customer_group(api, **attrs) -> dict:
+    return api.create("customer_groups", {"name": f"Group {n()}", **attrs})
+
+
+def customer(api, email: str | None = None, **attrs) -> dict:
+    return api.create("customers", {"email": email or f"customer{n()}@example.com", **attrs})
+
+
+def inventory_model(api, **attrs) -> dict:
+    return api.create("inventory_models", {"name": f"Model {n()}", **attrs})
+
+
+def merchant(api, **attrs) -> dict:
+    return api.create(
+        "merchants",
+        {"name": f"Merchant {n()}", **attrs},
+        {"address": ("addresses", address(api)["id"])},
+    )
+
+
+def tax_calculator(api, **attrs) -> dict:
+    return api.create("tax_calculators", {"name": f"Calculator {n()}", **attrs})
+
+
+def tax_category(api, sku_row: dict, calculator: dict, code: str | None = None, **attrs) -> dict:
+    return api.create(
+        "tax_categories",
+        {"code": code or f"TAX{n()}", **attrs},
+        {"sku": ("skus", sku_row["id"]), "tax_calculator": ("tax_calculators", calculator["id"])},
+    )
+
+
+def stock_item(api, location: dict, sku_row: dict, quantity: int = 10, **attrs) -> dict:
+    return api.create(
+        "stock_items",
+        {"quantity": quantity, **attrs},
+        {"stock_location": ("stock_locations", location["id"]), "sku": ("skus", sku_row["id"])},
+    )
+
+
+def price_tier(api, price_row: dict, name: str | None = None, **attrs) -> dict:
+    values = {"name": name or f"Tier {n()}", "tier_type": "PriceVolumeTier", **attrs}
+    values.setdefault("price_amount_cents", 900)
+    return api.create("price_tiers", values, {"price": ("prices", price_row["id"])})

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from app.auth import tokens
 from app.auth.models import applications
 from app.auth.principal import Principal
+from app.db import transaction
 from app.errors import InvalidToken, Unauthorized
 from app.settings import Settings
 from app.tenancy import Scope
@@ -34,7 +35,7 @@ def bearer_token(request: Request) -> str:
 
 
 def _application_exists(engine: Engine, principal: Principal) -> bool:
-    with engine.connect() as conn:
+    with transaction(engine, write=False) as conn:
         scope = Scope(conn, principal.organization_id)
         stmt = scope.select(applications, applications.c.id).where(
             applications.c.id == principal.application_id,

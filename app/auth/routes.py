@@ -25,6 +25,7 @@ from app.auth.backend import authenticate
 from app.auth.credentials import secret_matches
 from app.auth.models import applications
 from app.auth.principal import INTEGRATION, Principal
+from app.db import transaction
 from app.errors import NotFound
 from app.jsonapi.media import JsonApiResponse, base_url, check_accept
 from app.settings import Settings
@@ -95,7 +96,7 @@ def _grant(
         .join_from(applications, organizations)
         .where(applications.c.client_id == client_id)
     )
-    with engine.connect() as conn:
+    with transaction(engine, write=False) as conn:
         row = conn.execute(stmt).one_or_none()
     if row is None:
         return None
@@ -150,7 +151,7 @@ def _resource(
 
 def _application_document(request: Request) -> dict[str, Any]:
     principal = authenticate(request)
-    with request.app.state.engine.connect() as conn:
+    with transaction(request.app.state.engine, write=False) as conn:
         stmt = Scope(conn, principal.organization_id).select(applications)
         row = conn.execute(stmt.where(applications.c.id == principal.application_id)).one_or_none()
     if row is None:
@@ -162,7 +163,7 @@ def _application_document(request: Request) -> dict[str, Any]:
 def _organization_document(request: Request) -> dict[str, Any]:
     principal = authenticate(request)
     stmt = select(organizations).where(organizations.c.id == principal.organization_id)
-    with request.app.state.engine.connect() as conn:
+    with transaction(request.app.state.engine, write=False) as conn:
         row = conn.execute(stmt).one_or_none()
     if row is None:
         raise NotFound()

@@ -53,6 +53,8 @@ def read_draft(
     values, errors, unknown = coerce_attributes(resource, attributes)
     if existing is not None:
         unknown += [n for n in values if resource.attributes[n].create_only]
+    else:
+        unknown += [n for n in values if resource.attributes[n].update_only]
     if unknown:
         name = sorted(unknown)[0]
         raise BadRequest(

@@ -14,6 +14,7 @@ class Renderer:
     base: str  # absolute base URL, no trailing slash
     mode: str = "live"
     fields: dict[str, set[str]] = field(default_factory=dict)
+    settings: Any = None  # for attributes computed per read, e.g. signed attachment URLs
 
     def url(self, *parts: str, query: list[tuple[str, str]] | None = None) -> str:
         path = "/".join(quote(p, safe="") for p in parts)
@@ -24,11 +25,14 @@ class Renderer:
         self, resource: Resource, row: dict[str, Any], linkage: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         wanted = self.fields.get(resource.type)
-        attributes = {
-            name: attr.render(row.get(name))
-            for name, attr in resource.attributes.items()
-            if wanted is None or name in wanted
-        }
+        attributes = {}
+        for name, attr in resource.attributes.items():
+            if (wanted is None and attr.hidden) or (wanted is not None and name not in wanted):
+                continue
+            if attr.compute is not None:
+                attributes[name] = attr.compute(row, self)
+            elif attr.column or name in row:
+                attributes[name] = attr.render(row.get(name))
         relationships = {}
         linkage = linkage or {}
         for name, rel in resource.relationships.items():

@@ -22,7 +22,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.auth.backend import authenticate, require_writer
-from app.errors import Forbidden, NotFound, ValidationFailed
+from app.db import transaction
+from app.errors import Forbidden, NotFound, ParameterNotAllowed, ValidationFailed
 from app.jsonapi import query as q
 from app.jsonapi.body import linkage_ids, read_draft
 from app.jsonapi.context import Context
@@ -35,6 +36,8 @@ from app.services import records
 from app.services.records import Draft
 from app.tenancy import Scope
 from resources.base import BelongsTo, HasMany, ManyToMany, Resource
+
+READS = ("GET", "HEAD")  # Starlette answers HEAD on every GET route
 
 
 async def run(
@@ -52,8 +55,8 @@ async def run(
         if write:
             require_writer(principal)
         settings = request.app.state.settings
-        renderer = Renderer(base_url(request), principal.mode)
-        with request.app.state.engine.begin() as conn:
+        renderer = Renderer(base_url(request), principal.mode, settings=settings)
+        with transaction(request.app.state.engine, write=write) as conn:
             ctx = Context(request, principal, Scope(conn, principal.organization_id), renderer,
                           settings)  # fmt: skip
             response = handler(ctx, doc)
@@ -103,7 +106,7 @@ def list_document(
 ) -> dict[str, Any]:
     table = resource.table
     compiler = FilterCompiler(ctx.scope, ctx.dialect)
-    conditions = [*where, *(compiler.compile(resource, k, v) for k, v in spec.filters)]
+    conditions = [*where, *(compiler.compile(resource, k, v, p) for k, v, p in spec.filters)]
     stmt = ctx.scope.select(table).where(*conditions)
     total = ctx.scope.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     order = [table.c[n].desc() if desc else table.c[n].asc() for n, desc in spec.sort]
@@ -119,8 +122,9 @@ def list_document(
     return doc
 
 
-def _show(ctx: Context, resource: Resource, record_id: str, status: int = 200) -> Response:
-    spec = _spec(ctx, resource, collection=False) if status == 200 else q.QuerySpec()
+def _show(
+    ctx: Context, resource: Resource, record_id: str, spec: q.QuerySpec, status: int = 200
+) -> Response:
     row = get_row(ctx.scope, resource, record_id)
     doc = _document(ctx, resource, [row], spec, many=False)
     doc["links"] = {"self": ctx.renderer.url(resource.type, record_id)}
@@ -159,7 +163,7 @@ def _writable(resource: Resource, ctx: Context) -> None:
 
 def collection_endpoint(resource: Resource):
     async def endpoint(request: Request) -> Response:
-        if request.method == "GET":
+        if request.method in READS:
 
             def index(ctx: Context, _doc: Any) -> Response:
                 spec = _spec(ctx, resource, collection=True)
@@ -168,9 +172,10 @@ def collection_endpoint(resource: Resource):
             return await run(request, index)
 
         def create(ctx: Context, doc: Any) -> Response:
+            spec = _spec(ctx, resource, collection=False)
             _writable(resource, ctx)
             record_id = save(ctx, resource, read_draft(resource, doc))
-            return _show(ctx, resource, record_id, status=201)
+            return _show(ctx, resource, record_id, spec, status=201)
 
         return await run(request, create, write=True, body=True)
 
@@ -180,11 +185,16 @@ def collection_endpoint(resource: Resource):
 def item_endpoint(resource: Resource):
     async def endpoint(request: Request) -> Response:
         record_id = request.path_params["id"]
-        if request.method == "GET":
-            return await run(request, lambda ctx, _: _show(ctx, resource, record_id))
+        if request.method in READS:
+
+            def show(ctx: Context, _doc: Any) -> Response:
+                return _show(ctx, resource, record_id, _spec(ctx, resource, collection=False))
+
+            return await run(request, show)
         if request.method == "DELETE":
 
             def delete(ctx: Context, _doc: Any) -> Response:
+                _spec(ctx, resource, collection=False)
                 _writable(resource, ctx)
                 destroy(ctx, resource, record_id)
                 return Response(status_code=204)
@@ -192,10 +202,11 @@ def item_endpoint(resource: Resource):
             return await run(request, delete, write=True)
 
         def patch(ctx: Context, doc: Any) -> Response:
+            spec = _spec(ctx, resource, collection=False)
             _writable(resource, ctx)
             existing = get_row(ctx.scope, resource, record_id)
             save(ctx, resource, read_draft(resource, doc, existing))
-            return _show(ctx, resource, record_id)
+            return _show(ctx, resource, record_id, spec)
 
         return await run(request, patch, write=True, body=True)
 
@@ -252,15 +263,16 @@ def relationship_endpoint(resource: Resource, rel_name: str):
             }
             return JsonApiResponse({"data": data, "links": links})
 
-        if request.method == "GET":
+        if request.method in READS:
 
             def show(ctx: Context, _doc: Any) -> Response:
-                q.parse(ctx.request.query_params, resource, collection=False)
+                _no_parameters(ctx)
                 return linkage(ctx, get_row(ctx.scope, resource, record_id))
 
             return await run(request, show)
 
         def change(ctx: Context, doc: Any) -> Response:
+            _no_parameters(ctx)
             _writable(resource, ctx)
             row = get_row(ctx.scope, resource, record_id)
             if not rel.writable or isinstance(rel, HasMany):
@@ -286,6 +298,12 @@ def relationship_endpoint(resource: Resource, rel_name: str):
         return await run(request, change, write=True, body=True)
 
     return endpoint
+
+
+def _no_parameters(ctx: Context) -> None:
+    """Relationship linkage takes no query parameters at all."""
+    for name, _value in ctx.request.query_params.multi_items():
+        raise ParameterNotAllowed(f"{name} is not allowed", parameter=name)
 
 
 def _current(ctx: Context, rel: Any, row: dict) -> list[dict]:

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import and_, cast, false, func, not_, or_, select, true
+from sqlalchemy import and_, false, func, literal, not_, or_, select, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -29,6 +29,8 @@ BASE = [
     "true", "from", "end", "eq", "lt", "gt", "in", "to",
 ]  # fmt: skip
 MODIFIERS = ["_or_null", "_any", "_all"]
+LIKE = ("matches", "does_not_match", "cont", "not_cont", "start", "not_start", "end", "not_end")
+OBJECT_PREDICATES = ("jcont", "null", "not_null")  # the filters object attributes take
 TRUTHY = {"true", "1", "t", "yes"}
 
 Cond = Callable[[Any], ColumnElement]  # column -> condition
@@ -73,15 +75,15 @@ def _base_condition(pred: str, attr: Attr | None, value: str, name: str, dialect
         if not isinstance(doc, dict):
             raise BadRequest(f"{name} takes a JSON object", parameter=name)
         if dialect == "postgresql":
-            return lambda c: c.op("@>")(cast(json.dumps(doc), JSONB))
-        return lambda c: and_(
-            true(), *(func.json_extract(c, f'$."{k}"') == v for k, v in doc.items())
-        )
+            # bind the object itself: a JSON text bound as JSONB would be encoded again
+            return lambda c: c.op("@>")(literal(doc, JSONB))
+        return lambda c: and_(true(), *_json_contains(c, doc, "$", name))
     if pred in ("in", "not_in"):
         items = _values(attr, value, True, name)
         return (lambda c: c.in_(items)) if pred == "in" else (lambda c: c.notin_(items))
-    if pred in ("matches", "does_not_match", "cont", "not_cont", "start", "not_start",
-                "end", "not_end"):  # fmt: skip
+    if pred in LIKE:
+        if attr is not None and attr.kind != "string":
+            raise FilterNotAllowed(f"{name}: {pred} applies to text attributes", parameter=name)
         text = value
         pattern = {
             "matches": text,
@@ -110,6 +112,44 @@ def _same(x: Any) -> Any:
     return x
 
 
+def _json_contains(column: Any, doc: dict, path: str, name: str) -> list[ColumnElement]:
+    """SQLite's version of PostgreSQL's ``@>`` for an object: one condition per leaf.
+
+    Objects nest; an array matches when it holds every given element (scalars compared by
+    value, objects and arrays inside arrays by their JSON text).
+    """
+    conds: list[ColumnElement] = []
+    for key, wanted in doc.items():
+        if '"' in key or "\\" in key:
+            raise BadRequest(f"{name}: keys may not hold quotes or backslashes", parameter=name)
+        at = f'{path}."{key}"'
+        kind = func.json_type(column, at)
+        if isinstance(wanted, dict):
+            conds += [kind == "object", *_json_contains(column, wanted, at, name)]
+        elif isinstance(wanted, list):
+            conds.append(kind == "array")
+            for item in wanted:
+                each = func.json_each(column, at).table_valued("value", "type")
+                if isinstance(item, dict | list):
+                    match = each.c.value == func.json(json.dumps(item, separators=(",", ":")))
+                else:
+                    match = _json_scalar(each.c.type, each.c.value, item)
+                conds.append(select(1).select_from(each).where(match).exists())
+        else:
+            conds.append(_json_scalar(kind, func.json_extract(column, at), wanted))
+    return conds
+
+
+def _json_scalar(kind: Any, value: Any, wanted: Any) -> ColumnElement:
+    if wanted is None:
+        return kind == "null"
+    if isinstance(wanted, bool):
+        return kind == ("true" if wanted else "false")
+    if isinstance(wanted, str):
+        return and_(kind == "text", value == wanted)
+    return and_(kind.in_(["integer", "real"]), value == wanted)
+
+
 def _condition(pred: str, modifier: str, attr: Attr | None, value: str, name: str, dialect: str):
     if modifier in ("_any", "_all"):
         parts = [_base_condition(pred, attr, v, name, dialect) for v in value.split(",")]
@@ -126,7 +166,17 @@ class FilterCompiler:
         self.scope = scope
         self.dialect = dialect
 
-    def compile(self, resource: Resource, name: str, value: str) -> ColumnElement:
+    def compile(
+        self, resource: Resource, name: str, value: str, parameter: str | None = None
+    ) -> ColumnElement:
+        """One filter as a condition; errors name ``parameter`` (the query parameter) if given."""
+        try:
+            return self._compile(resource, name, value)
+        except BadRequest as exc:
+            exc.parameter = parameter or exc.parameter
+            raise
+
+    def _compile(self, resource: Resource, name: str, value: str) -> ColumnElement:
         if name == "ids":
             return resource.table.c.id.in_([v.strip() for v in value.split(",")])
         for modifier in ["", *MODIFIERS]:
@@ -135,7 +185,7 @@ class FilterCompiler:
                 if not name.endswith(suffix) or len(name) == len(suffix):
                     continue
                 path = name[: -len(suffix)]
-                targets = self._paths(resource, path)
+                targets = self._paths(resource, path, pred)
                 if targets is None:
                     continue
                 parts = [
@@ -145,22 +195,33 @@ class FilterCompiler:
                 return or_(*parts) if len(parts) > 1 else parts[0]
         raise FilterNotAllowed(f"{name} is not a filter of {resource.type}", parameter=name)
 
-    def _paths(self, resource: Resource, path: str):
+    def _paths(self, resource: Resource, path: str, pred: str):
         """`code_or_name` -> [(attr, cond builder), ...], or None if any part is unknown."""
         out = []
-        for part in [path] if self._path(resource, path, 0) else path.split("_or_"):
-            found = self._path(resource, part, 0)
+        whole = self._path(resource, path, 0, pred)
+        for part in [path] if whole else path.split("_or_"):
+            found = self._path(resource, part, 0, pred)
             if found is None:
                 return None
             out.append(found)
         return out
 
-    def _path(self, resource: Resource, path: str, depth: int):
+    def _path(self, resource: Resource, path: str, depth: int, pred: str):
         table = resource.table
         if path == "id":
             return None, lambda cond: cond(table.c.id)
+        code = resource.code_columns.get(path)
+        if code is not None and depth < MAX_DEPTH:
+            # `sku_code` follows the relationship: the related record's current code
+            rel, target_attr = code
+            inner = self._path(rel.target, target_attr, depth + 1, pred)
+            if inner is not None:
+                return inner[0], self._hop(rel, inner[1])
         attr = resource.attributes.get(path)
-        if attr is not None and attr.filterable:
+        usable = attr is not None and (
+            attr.filterable or (isinstance(attr, Json) and pred in OBJECT_PREDICATES)
+        )
+        if usable and path in table.c:
             return attr, lambda cond: cond(table.c[path])
         if depth >= MAX_DEPTH:
             return None
@@ -168,7 +229,7 @@ class FilterCompiler:
             prefix = rel.name + "_"
             if not path.startswith(prefix):
                 continue
-            inner = self._path(rel.target, path[len(prefix) :], depth + 1)
+            inner = self._path(rel.target, path[len(prefix) :], depth + 1, pred)
             if inner is None:
                 continue
             attr_, build = inner

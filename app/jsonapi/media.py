@@ -96,8 +96,9 @@ def install_error_handlers(app: Any) -> None:
         if exc.status_code == 404:
             return error_response(NotFound("No route matches this path"))
         if exc.status_code == 405:
-            return error_response(MethodNotAllowed("This method is not allowed on this path"))
-        err = ApiError(str(exc.detail))
+            detail = "This method is not allowed on this path"
+            return error_response(MethodNotAllowed(detail, headers=exc.headers))
+        err = ApiError(str(exc.detail), headers=exc.headers)
         err.status = exc.status_code
         return error_response(err)
 

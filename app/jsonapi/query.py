@@ -23,7 +23,7 @@ FIELDS_RE = re.compile(r"^fields\[([^\[\]]+)\]$")
 class QuerySpec:
     include: list[tuple[str, ...]] = field(default_factory=list)
     fields: dict[str, set[str]] = field(default_factory=dict)
-    filters: list[tuple[str, str]] = field(default_factory=list)
+    filters: list[tuple[str, str, str]] = field(default_factory=list)  # (name, value, parameter)
     sort: list[tuple[str, bool]] = field(default_factory=list)
     page_number: int = 1
     page_size: int = 10
@@ -50,7 +50,7 @@ def parse(
                 raise BadRequest(f"{type_} is not a resource type", parameter=name)
             spec.fields[type_] = parse_fields(REGISTRY[type_], value, name)
         elif collection and (m := FILTER_RE.match(name)):
-            spec.filters.append((m.group(1), value))
+            spec.filters.append((m.group(1), value, name))
         elif collection and name == "sort":
             spec.sort = parse_sort(resource, value)
         elif collection and name == "page[number]":
@@ -67,7 +67,7 @@ def parse(
 
 
 def _positive(name: str, value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
         raise BadRequest(f"{name} must be a positive integer", parameter=name)
     return int(value)
 
@@ -108,7 +108,8 @@ def parse_sort(resource: Resource, value: str) -> list[tuple[str, bool]]:
         desc = item.startswith("-")
         name = item.lstrip("-")
         attr = resource.attributes.get(name)
-        if name != "id" and (attr is None or not attr.sortable):
+        stored = name in resource.table.c
+        if name != "id" and (attr is None or not attr.sortable or not stored):
             raise InvalidSort(f"{name} is not a valid sort criteria", parameter="sort")
         out.append((name, desc))
     return out

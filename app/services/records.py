@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select, tuple_
+from sqlalchemy import bindparam, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from app.db import new_id, utcnow
@@ -160,8 +160,27 @@ def insert(scope: Scope, resource: Resource, drafts: list[Draft]) -> list[str]:
     scope.insert(resource.table, rows)
     for d, row in zip(drafts, rows, strict=True):
         d.values["id"] = row["id"]
-        write_links(scope, resource, row["id"], d.links)
+    write_links(scope, resource, [(d.values["id"], d.links) for d in drafts if d.links])
     return [r["id"] for r in rows]
+
+
+def update_many(scope: Scope, resource: Resource, drafts: list[Draft]) -> None:
+    """Updates, one executemany per set of changed columns (imports change the same ones)."""
+    groups: dict[tuple[str, ...], list[Draft]] = defaultdict(list)
+    for d in drafts:
+        groups[tuple(sorted(k for k in d.values if k != "id"))].append(d)
+    table = resource.table
+    now = utcnow()
+    for columns, group in groups.items():
+        stmt = (
+            scope.update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values({c: bindparam(f"_{c}") for c in columns}, updated_at=now)
+        )
+        params = [{"_id": d.existing["id"], **{f"_{c}": d.values[c] for c in columns}}
+                  for d in group]  # fmt: skip
+        scope.execute(stmt, params)
+    write_links(scope, resource, [(d.existing["id"], d.links) for d in drafts if d.links])
 
 
 def update(scope: Scope, resource: Resource, draft: Draft) -> None:
@@ -170,18 +189,24 @@ def update(scope: Scope, resource: Resource, draft: Draft) -> None:
     table = resource.table
     stmt = scope.update(table).where(table.c.id == draft.existing["id"])
     scope.execute(stmt.values(**changes, updated_at=utcnow()))
-    write_links(scope, resource, draft.existing["id"], draft.links)
+    write_links(scope, resource, [(draft.existing["id"], draft.links)] if draft.links else [])
 
 
-def write_links(scope: Scope, resource: Resource, owner_id: str, links: dict[str, list]) -> None:
-    for name, ids in links.items():
+def write_links(
+    scope: Scope, resource: Resource, owners: list[tuple[str, dict[str, list[str]]]]
+) -> None:
+    """Replaces the many-to-many links of owners: one delete and one insert per relationship."""
+    names = {name for _owner, links in owners for name in links}
+    for name in names:
         rel = resource.relationships[name]
         assert isinstance(rel, ManyToMany)
         jt = rel.join_table
-        owner = (jt.c.owner_type == resource.type) & (jt.c.owner_id == owner_id)
-        scope.execute(scope.delete(jt).where(owner))
+        changed = [(owner, links[name]) for owner, links in owners if name in links]
+        mine = (jt.c.owner_type == resource.type) & jt.c.owner_id.in_([o for o, _ in changed])
+        scope.execute(scope.delete(jt).where(mine))
         rows = [
-            {"owner_type": resource.type, "owner_id": owner_id, rel.target_column: t}
+            {"owner_type": resource.type, "owner_id": owner, rel.target_column: t}
+            for owner, ids in changed
             for t in dict.fromkeys(ids)
         ]
         scope.insert(jt, rows)

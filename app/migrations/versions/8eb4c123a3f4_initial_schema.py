@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: bc05a1a3844c
+Revision ID: 8eb4c123a3f4
 Revises:
-Create Date: 2026-11-23 05:12:34.603986
+Create Date: 2026-11-23 05:19:34.547897
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB(astext_type=Text()))
 from sqlalchemy.dialects import postgresql
 
-revision: str = "bc05a1a3844c"
+revision: str = "8eb4c123a3f4"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -28,8 +28,8 @@ def upgrade() -> None:
         sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
         sa.Column("slug", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("organizations", schema=None) as batch_op:
@@ -39,7 +39,7 @@ def upgrade() -> None:
         "server_keys",
         sa.Column("kid", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("private_pem", sa.Text(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("kid"),
     )
     op.create_table(
@@ -91,8 +91,8 @@ def upgrade() -> None:
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
         sa.Column("client_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("secret_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.CheckConstraint("kind IN ('integration', 'sales_channel')", name="ck_applications_kind"),
         sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
@@ -128,6 +128,64 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_customer_groups_organization_id"), ["organization_id"], unique=False
+        )
+
+    op.create_table(
+        "imports",
+        sa.Column("id", sa.String(length=10), nullable=False),
+        sa.Column("organization_id", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("resource_type", sa.String(length=255), nullable=True),
+        sa.Column("format", sa.String(length=255), nullable=True),
+        sa.Column("parent_resource_id", sa.String(length=255), nullable=True),
+        sa.Column(
+            "inputs",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("cleanup_records", sa.Boolean(), nullable=True),
+        sa.Column("skip_errors", sa.Boolean(), nullable=True),
+        sa.Column("status", sa.String(length=255), nullable=True),
+        sa.Column("started_at", sa.DateTime(), nullable=True),
+        sa.Column("completed_at", sa.DateTime(), nullable=True),
+        sa.Column("interrupted_at", sa.DateTime(), nullable=True),
+        sa.Column("inputs_size", sa.Integer(), nullable=True),
+        sa.Column("processed_count", sa.Integer(), nullable=True),
+        sa.Column("errors_count", sa.Integer(), nullable=True),
+        sa.Column("warnings_count", sa.Integer(), nullable=True),
+        sa.Column("destroyed_count", sa.Integer(), nullable=True),
+        sa.Column(
+            "errors_log",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column(
+            "warnings_log",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("reference", sa.String(length=255), nullable=True),
+        sa.Column("reference_origin", sa.String(length=255), nullable=True),
+        sa.Column(
+            "metadata",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("cursor", sa.Integer(), nullable=False),
+        sa.Column("rows_done", sa.Integer(), nullable=False),
+        sa.Column("heartbeat_at", sa.DateTime(), nullable=True),
+        sa.Column("lease", sa.String(length=32), nullable=True),
+        sa.Column("attachment_key", sa.String(length=255), nullable=True),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("imports", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_imports_org_created", ["organization_id", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_imports_organization_id"), ["organization_id"], unique=False
         )
 
     op.create_table(
@@ -301,6 +359,20 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_customers_organization_id"), ["organization_id"], unique=False
+        )
+
+    op.create_table(
+        "import_records",
+        sa.Column("organization_id", sa.String(length=10), nullable=False),
+        sa.Column("import_id", sa.String(length=10), nullable=False),
+        sa.Column("record_id", sa.String(length=10), nullable=False),
+        sa.ForeignKeyConstraint(["import_id"], ["imports.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("import_id", "record_id"),
+    )
+    with op.batch_alter_table("import_records", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_import_records_organization_id"), ["organization_id"], unique=False
         )
 
     op.create_table(
@@ -688,6 +760,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_merchants_address_id"))
 
     op.drop_table("merchants")
+    with op.batch_alter_table("import_records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_import_records_organization_id"))
+
+    op.drop_table("import_records")
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_customers_organization_id"))
         batch_op.drop_index("ix_customers_org_created")
@@ -719,6 +795,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_inventory_models_org_created")
 
     op.drop_table("inventory_models")
+    with op.batch_alter_table("imports", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_imports_organization_id"))
+        batch_op.drop_index("ix_imports_org_created")
+
+    op.drop_table("imports")
     with op.batch_alter_table("customer_groups", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_customer_groups_organization_id"))
         batch_op.drop_index("ix_customer_groups_org_created")

@@ -1,0 +1,98 @@
+"""Creating and interrupting imports (the API side; processing is in workers/imports)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.db import utcnow
+from app.errors import FieldError, ValidationFailed
+from app.jsonapi.context import Context
+from app.services import records
+from app.services.records import Draft
+from app.services.validation import apply_defaults, check_record
+from resources import REGISTRY, importable_types
+from resources.imports import ACTIVE
+from resources.imports import resource as imports
+from workers.imports.parse import count_csv_rows
+
+MAX_INPUTS = 10_000
+MAX_ACTIVE = 10
+COUNTERS = ("processed_count", "errors_count", "warnings_count", "destroyed_count")
+
+
+def inputs_size(values: dict[str, Any]) -> tuple[int | None, list[FieldError]]:
+    fmt, inputs = values.get("format") or "json", values.get("inputs")
+    if inputs is None:
+        return None, [FieldError.of("inputs", "blank")]
+    if fmt == "json":
+        if not isinstance(inputs, list):
+            message = "must be an array of objects for format json (send format csv for CSV text)"
+            return None, [FieldError("inputs", "invalid", message)]
+        return len(inputs), []
+    if not isinstance(inputs, str):
+        return None, [FieldError("inputs", "invalid", "must be one CSV string for format csv")]
+    return count_csv_rows(inputs), []
+
+
+def validate_new(ctx: Context, values: dict[str, Any]) -> list[FieldError]:
+    errors: list[FieldError] = []
+    allowed = importable_types()
+    resource_type = values.get("resource_type")
+    if resource_type is not None and resource_type not in allowed:
+        message = f"is not included in the list ({', '.join(allowed)})"
+        errors.append(FieldError("resource_type", "inclusion", message, meta={"allowed": allowed}))
+    size, size_errors = inputs_size(values)
+    errors += size_errors
+    if size == 0:
+        errors.append(FieldError.of("inputs_size", "greater_than", count=0))
+    elif size is not None and size > MAX_INPUTS:
+        errors.append(FieldError.of("inputs_size", "less_than_or_equal_to", count=MAX_INPUTS))
+        errors[-1].meta = {"value": size, "count": MAX_INPUTS}
+    values["inputs_size"] = size
+    parent_id = values.get("parent_resource_id")
+    if parent_id is not None and resource_type in allowed:
+        target = REGISTRY[resource_type]
+        if target.parent is None:
+            message = f"is not accepted: {resource_type} have no parent resource"
+            errors.append(FieldError("parent_resource_id", "invalid", message))
+        else:
+            parent = target.relationships[target.parent].target.table
+            stmt = ctx.scope.select(parent, parent.c.id).where(parent.c.id == parent_id)
+            if ctx.scope.execute(stmt).first() is None:
+                errors.append(FieldError.of("parent_resource_id", "required"))
+    return errors
+
+
+def create(ctx: Context, draft: Draft) -> str:
+    values = draft.values
+    apply_defaults(imports, values)
+    errors = check_record(imports, values) + validate_new(ctx, values)
+    if errors:
+        raise ValidationFailed(errors)
+    ctx.scope.lock_organization()
+    table = imports.table
+    active = ctx.scope.count(table).where(table.c.status.in_(ACTIVE))
+    if ctx.scope.execute(active).scalar_one() >= MAX_ACTIVE:
+        message = (
+            f"has too many imports pending or in progress ({MAX_ACTIVE} at most per "
+            "organization): wait for one to complete"
+        )
+        raise ValidationFailed([FieldError("base", "too_many_active", message)])
+    values.update(status="pending", errors_log={}, warnings_log={}, cursor=0, rows_done=0)
+    values.update(dict.fromkeys(COUNTERS, 0))
+    import_id = records.insert(ctx.scope, imports, [draft])[0]
+    jobs = ctx.request.app.state.jobs
+    ctx.after_commit.append(lambda: jobs.send("imports.run", import_id))
+    return import_id
+
+
+def update(ctx: Context, draft: Draft) -> str:
+    assert draft.existing is not None
+    if draft.values.pop("_interrupt", None) and draft.existing["status"] in ACTIVE:
+        draft.values.update(status="interrupted", interrupted_at=utcnow(), lease=None)
+    records.update(ctx.scope, imports, draft)
+    return draft.existing["id"]
+
+
+def save(ctx: Context, draft: Draft) -> str:
+    return create(ctx, draft) if draft.existing is None else update(ctx, draft)

@@ -1,0 +1,139 @@
+"""Rules every type shares, checked per type against the spec (commercelayer-reference.md §4).
+
+The expectations are written out here, not read from the declarations, so a declaration that
+drifts from the spec fails.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from resources import REGISTRY
+from tests.resources.helpers import assert_invalid, errors, pointers, post
+
+# type -> (required attributes, required relationships) of an empty create.
+REQUIRED = {
+    "addresses": (["line_1", "city", "country_code", "phone", "first_name", "last_name"], []),
+    "customer_groups": (["name"], []),
+    "customers": (["email"], []),
+    "inventory_models": (["name"], []),
+    "markets": (["name"], ["merchant", "price_list", "inventory_model"]),
+    "merchants": (["name"], ["address"]),
+    "price_lists": (["name", "currency_code"], []),
+    "price_tiers": (["tier_type", "name", "price_amount_cents"], ["price"]),
+    "prices": (["amount_cents"], ["price_list", "sku"]),
+    "shipping_categories": (["name"], []),
+    "skus": (["code", "name"], ["shipping_category"]),
+    "stock_items": (["quantity"], ["stock_location", "sku"]),
+    "stock_locations": (["name"], ["address"]),
+    "tags": (["name"], []),
+    "tax_calculators": (["name"], []),
+    "tax_categories": (["code"], ["sku", "tax_calculator"]),
+}
+
+INTEGERS = [
+    ("skus", "pieces_per_pack"),
+    ("prices", "amount_cents"),
+    ("prices", "compare_at_amount_cents"),
+    ("price_tiers", "price_amount_cents"),
+    ("stock_items", "quantity"),
+    ("markets", "shipping_cost_cutoff"),
+    ("inventory_models", "stock_locations_cutoff"),
+    ("inventory_models", "stock_reservation_cutoff"),
+]
+FLOATS = [("skus", "weight"), ("price_tiers", "up_to"), ("addresses", "lat"), ("addresses", "lng")]
+BOOLEANS = [
+    ("skus", "do_not_ship"),
+    ("skus", "do_not_track"),
+    ("addresses", "business"),
+    ("price_lists", "tax_included"),
+    ("markets", "disabled"),
+    ("stock_locations", "suppress_etd"),
+    ("inventory_models", "put_stock_transfers_first"),
+    ("inventory_models", "manual_stock_decrement"),
+]
+CHOICES = [
+    ("skus", "unit_of_weight", "kg"),
+    ("price_tiers", "tier_type", "PriceTier"),
+    ("stock_locations", "label_format", "JPG"),
+    ("inventory_models", "strategy", "random"),
+    ("tax_calculators", "kind", "magic"),
+    ("price_lists", "currency_code", "ZZZ"),
+    ("price_lists", "currency_code", "eur"),
+    ("price_lists", "currency_code", "EURO"),
+]
+
+
+# Job resources (tested with the importer and exporter), not catalog records.
+JOB_TYPES = {"imports", "exports"}
+
+
+def test_tables_cover_every_registered_catalog_type():
+    assert set(REQUIRED) == set(REGISTRY) - JOB_TYPES
+
+
+def test_blank_error_has_the_exact_rails_shape(api):
+    response = post(api, "tags", {})
+    assert errors(response) == [
+        {
+            "title": "can't be blank",
+            "detail": "name - can't be blank",
+            "code": "VALIDATION_ERROR",
+            "source": {"pointer": "/data/attributes/name"},
+            "status": "422",
+            "meta": {"error": "blank"},
+        }
+    ]
+
+
+def failures(api, cases) -> list:
+    """Runs (type, attributes, name, error) cases; returns the ones without that error."""
+    missed = []
+    for type_, attributes, name, error in cases:
+        response = post(api, type_, attributes)
+        try:
+            assert_invalid(response, name, error)
+        except AssertionError:
+            missed.append((type_, attributes, response.status_code, response.text[:300]))
+    return missed
+
+
+@pytest.mark.parametrize("type_", sorted(REQUIRED))
+def test_empty_create_names_every_required_field(api, type_):
+    attributes, relationships = REQUIRED[type_]
+    response = post(api, type_, {})
+    expected = {(f"/data/attributes/{a}", "blank") for a in attributes}
+    expected |= {(f"/data/relationships/{r}", "blank") for r in relationships}
+    assert pointers(response) == expected
+    for name in attributes:
+        assert_invalid(response, name, "blank")
+    for name in relationships:
+        assert_invalid(response, name, "blank", relationship=True)
+
+
+def test_numbers_reject_non_numbers(api):
+    values = ("abc", True, [1], {"cents": 1})
+    cases = [(t, {a: v}, a, "not_a_number") for t, a in INTEGERS + FLOATS for v in values]
+    cases += [(t, {a: 2.5}, a, "not_an_integer") for t, a in INTEGERS]
+    assert failures(api, cases) == []
+
+
+def test_booleans_reject_other_values(api):
+    assert failures(api, [(t, {a: "maybe"}, a, "inclusion") for t, a in BOOLEANS]) == []
+
+
+def test_choices_reject_values_not_in_the_list(api):
+    assert failures(api, [(t, {a: v}, a, "inclusion") for t, a, v in CHOICES]) == []
+
+
+def test_metadata_must_be_an_object(api):
+    cases = [(t, {"metadata": v}, "metadata", "invalid") for t in REQUIRED for v in (["a"], "x")]
+    assert failures(api, cases) == []
+
+
+def test_timestamps_are_not_writable(api):
+    for type_ in REQUIRED:
+        for name in ("created_at", "updated_at"):
+            response = post(api, type_, {name: "2026-01-01T12:00:00.000Z"})
+            assert response.status_code == 400, (type_, response.text)
+            assert response.json()["errors"][0]["source"] == {"pointer": f"/data/attributes/{name}"}

@@ -1,0 +1,312 @@
+"""Applies one chunk of import items: resolve, match, validate, write, in set-based steps.
+
+Per chunk, whatever its size: one query per referenced type (ids and codes), one for tags, one
+to match existing records by id and one by unique key, one bulk insert, one executemany per set
+of changed columns, and the same again for nested children. No per-item queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from app.db import new_id, utcnow
+from app.errors import FieldError
+from app.services import records
+from app.services.records import Draft
+from app.services.validation import apply_defaults, check_record, coerce_attributes
+from app.tenancy import Scope
+from resources.base import BelongsTo, HasMany, ManyToMany, Resource
+from workers.imports.parse import Item
+
+PENDING_PARENT = "(parent)"
+
+
+@dataclass(eq=False)
+class Work:
+    """An item on its way to the database."""
+
+    item: Item
+    draft: Draft
+    warnings: list[str] = field(default_factory=list)
+    children: dict[str, list[Work]] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.draft.errors) or any(c.failed for cs in self.children.values() for c in cs)
+
+
+@dataclass
+class Outcome:
+    key: str
+    rows: int
+    record_id: str | None
+    errors: dict[str, list[str]] | None
+    warnings: list[str]
+
+
+def error_log(errors: Iterable[FieldError]) -> dict[str, list[str]]:
+    log: dict[str, list[str]] = {}
+    for e in errors:
+        log.setdefault(e.attribute, []).append(e.message)
+    return log
+
+
+class ChunkApplier:
+    def __init__(self, scope: Scope, resource: Resource, parent_id: str | None = None) -> None:
+        self.scope = scope
+        self.resource = resource
+        self.parent_id = parent_id
+
+    # -- building drafts --------------------------------------------------------------------
+    def build(self, resource: Resource, item: Item) -> Work:
+        work = Work(item, Draft(values={}))
+        if item.error:
+            work.draft.errors.append(FieldError("base", "invalid", item.error))
+            return work
+        attrs: dict[str, Any] = {}
+        for key, value in item.data.items():
+            rel = _relationship_key(resource, key)
+            if key == "id":
+                if not isinstance(value, str) or not value:
+                    work.draft.errors.append(FieldError.of("id", "invalid"))
+                else:
+                    work.draft.values["id"] = value
+            elif rel is not None:
+                if value in (None, ""):
+                    continue
+                if not isinstance(value, str | int):
+                    work.draft.errors.append(FieldError.of(rel.name, "invalid", relationship=True))
+                    continue
+                work.draft.values[rel.column] = str(value)
+            else:
+                attrs[key] = value
+        values, errors, unknown = coerce_attributes(resource, attrs, text=item.text)
+        work.draft.values.update(values)
+        work.draft.errors.extend(errors)
+        if "tags" in attrs and "tags" not in resource.relationships:
+            unknown.append("tags")
+        for name in unknown:
+            if name in item.data and isinstance(item.data[name], list | dict):
+                work.draft.errors.append(FieldError.of(name, "invalid"))
+            else:
+                work.warnings.append(f"{name} is not an attribute of {resource.type}: ignored")
+        if item.tags is not None:
+            work.draft.links["tags"] = item.tags  # type: ignore[assignment]  # resolved later
+        if "tags" in item.data and "tags" in resource.relationships:
+            work.draft.errors.append(FieldError.of("tags", "invalid", relationship=True))
+        if resource is self.resource and resource.parent and self.parent_id:
+            parent_rel = resource.relationships[resource.parent]
+            assert isinstance(parent_rel, BelongsTo)
+            own = work.draft.values.get(parent_rel.column) is not None or any(
+                work.draft.values.get(k) is not None for k in parent_rel.codes
+            )
+            if not own:  # an item's own relationship wins over parent_resource_id
+                work.draft.values[parent_rel.column] = self.parent_id
+        for name, raws in item.children.items():
+            rel = resource.relationships[name]
+            assert isinstance(rel, HasMany)
+            work.children[name] = [
+                self.build(
+                    rel.target,
+                    Item(i, raw, text=item.text)
+                    if "_invalid" not in raw
+                    else Item(i, {}, error="must be a JSON object"),
+                )
+                for i, raw in enumerate(raws, start=1)
+            ]
+        return work
+
+    # -- resolving and matching ---------------------------------------------------------------
+    def resolve(self, resource: Resource, works: list[Work]) -> None:
+        live = [w for w in works if not w.draft.errors]
+        records.resolve_references(self.scope, resource, [w.draft for w in live])
+        self._resolve_tags(resource, live)
+        self._match(resource, [w for w in live if not w.draft.errors])
+
+    def _resolve_tags(self, resource: Resource, works: list[Work]) -> None:
+        """Tags by id must exist; tags by name are found or created (names are validated)."""
+        rel = resource.relationships.get("tags")
+        wanted = [w for w in works if "tags" in w.draft.links]
+        if not isinstance(rel, ManyToMany) or not wanted:
+            return
+        tags = rel.target
+        refs = {r for w in wanted for r in w.draft.links["tags"]}  # type: ignore[misc]
+        ids = {v for kind, v in refs if kind == "id"}
+        names = {v for kind, v in refs if kind == "name"}
+        table = tags.table
+        stmt = self.scope.select(table, table.c.id, table.c.name)
+        found = self.scope.execute(
+            stmt.where(table.c.id.in_(ids) | table.c.name.in_(names))
+        ).all()
+        by_id = {r.id for r in found}
+        by_name = {r.name: r.id for r in found}
+        name_attr = tags.attributes["name"]
+        new = [n for n in sorted(names - set(by_name)) if name_attr.check(n) is None]
+        if new:
+            now = utcnow()
+            rows = [{"id": new_id(), "name": n, "created_at": now, "updated_at": now} for n in new]
+            self.scope.insert(table, [{**r, "metadata": {}} for r in rows])
+            by_name.update({r["name"]: r["id"] for r in rows})
+        for w in wanted:
+            resolved = []
+            for kind, value in w.draft.links["tags"]:  # type: ignore[misc]
+                tag_id = value if kind == "id" and value in by_id else by_name.get(value)
+                if kind == "name" and tag_id is None:
+                    w.draft.errors.append(FieldError("tags", "invalid", f"{value!r} is invalid"))
+                elif tag_id is None:
+                    w.draft.errors.append(FieldError.of("tags", "required", relationship=True))
+                else:
+                    resolved.append(tag_id)
+            w.draft.links["tags"] = list(dict.fromkeys(resolved))
+            if rel.max_count and len(w.draft.links["tags"]) > rel.max_count:
+                w.draft.errors.append(FieldError.of("tags", "too_many", count=rel.max_count))
+
+    def _match(self, resource: Resource, works: list[Work]) -> None:
+        """id first (unknown id is an error), then the unique key."""
+        table = resource.table
+        by_id = [w for w in works if w.draft.values.get("id")]
+        if by_id:
+            ids = {w.draft.values["id"] for w in by_id}
+            rows = self.scope.execute(self.scope.select(table).where(table.c.id.in_(ids)))
+            stored = {r["id"]: dict(r) for r in rows.mappings()}
+            for w in by_id:
+                w.draft.existing = stored.get(w.draft.values.pop("id"))
+                if w.draft.existing is None:
+                    w.draft.errors.append(FieldError.of("id", "not_found"))
+        keyed = {
+            w: records.key_of(resource, w.draft.values)
+            for w in works
+            if "id" not in w.draft.values and w.draft.existing is None and not w.draft.errors
+        }
+        keyed = {w: k for w, k in keyed.items() if k is not None}
+        stored_by_key = records.find_by_keys(self.scope, resource, set(keyed.values()))
+        for w, key in keyed.items():
+            w.draft.existing = stored_by_key.get(key)
+
+    # -- validating ---------------------------------------------------------------------------
+    def validate(self, resource: Resource, works: list[Work], parent: str | None = None) -> None:
+        """`parent` names the fk a nested child gets from its item once that is written."""
+        for w in works:
+            if w.draft.errors:
+                continue
+            if w.draft.existing is None:
+                apply_defaults(resource, w.draft.values)
+            record = w.draft.record
+            if parent and record.get(parent) is None:
+                record[parent] = PENDING_PARENT
+            w.draft.errors.extend(check_record(resource, record))
+
+    def prepare_children(self, resource: Resource, works: list[Work]) -> None:
+        """Resolve, match and validate nested children; a failing child fails its item."""
+        names = {n for w in works for n in w.children}
+        for name in names:
+            rel = resource.relationships[name]
+            assert isinstance(rel, HasMany)
+            kids = [(w, c) for w in works if not w.draft.errors for c in w.children.get(name, [])]
+            for parent, child in kids:
+                if parent.draft.existing is not None:
+                    child.draft.values[f"{rel.inverse}_id"] = parent.draft.existing["id"]
+            child_works = [c for _p, c in kids]
+            self.resolve(rel.target, child_works)
+            self.validate(rel.target, child_works, parent=f"{rel.inverse}_id")
+            self.prepare_children(rel.target, child_works)
+            for parent, child in kids:
+                for e in child.draft.errors:
+                    parent.draft.errors.append(
+                        FieldError(f"{name}.{e.attribute}", e.error, e.message)
+                    )
+
+    # -- writing ------------------------------------------------------------------------------
+    def write(self, resource: Resource, works: list[Work]) -> None:
+        creates = [w.draft for w in works if w.draft.existing is None]
+        updates = [w.draft for w in works if w.draft.existing is not None]
+        for d in creates:
+            d.values.pop("id", None)
+        records.insert(self.scope, resource, creates)
+        records.update_many(self.scope, resource, [d for d in updates if d.values or d.links])
+        self.write_children(resource, works)
+
+    def write_children(self, resource: Resource, works: list[Work]) -> None:
+        names = {n for w in works for n in w.children}
+        for name in names:
+            rel = resource.relationships[name]
+            assert isinstance(rel, HasMany)
+            fk = f"{rel.inverse}_id"
+            kids = []
+            for w in works:
+                if name not in w.children:
+                    continue
+                owner = record_id(w)
+                for c in w.children[name]:
+                    c.draft.values[fk] = owner
+                    kids.append(c)
+            self.write(rel.target, kids)
+            # Nested arrays replace: children of these parents not in the file are removed.
+            target = rel.target.table
+            owners = [record_id(w) for w in works if name in w.children]
+            kept = [record_id(c) for c in kids]
+            stmt = self.scope.delete(target).where(
+                target.c[fk].in_(owners), target.c.id.notin_(kept)
+            )
+            self.scope.execute(stmt)
+
+    # -- the whole chunk ----------------------------------------------------------------------
+    def prepare(self, items: list[Item]) -> list[Work]:
+        works = [self.build(self.resource, item) for item in items]
+        self.resolve(self.resource, works)
+        self.validate(self.resource, works)
+        self.prepare_children(self.resource, works)
+        return works
+
+    def outcome(self, work: Work) -> Outcome:
+        key = item_key(self.resource, work)
+        if work.failed:
+            errors = error_log(work.draft.errors)
+            return Outcome(key, work.item.rows, None, errors, work.warnings)
+        return Outcome(key, work.item.rows, record_id(work), None, work.warnings)
+
+
+def record_id(work: Work) -> str:
+    d = work.draft
+    return d.existing["id"] if d.existing is not None else d.values["id"]
+
+
+def _relationship_key(resource: Resource, key: str) -> BelongsTo | None:
+    if key.endswith("_id"):
+        rel = resource.relationships.get(key[:-3])
+        if isinstance(rel, BelongsTo):
+            return rel
+    return None
+
+
+def item_key(resource: Resource, work: Work) -> str:
+    """How errors_log and warnings_log name an item: its unique-key values as given in the
+    inputs (codes where the item used them), else its id, else its 1-based position."""
+    data, values = work.item.data, work.draft.values
+    parts = []
+    for name in resource.unique_key:
+        rel = resource.relationships.get(name)
+        if isinstance(rel, BelongsTo):
+            given = next((data[k] for k in rel.codes if data.get(k) not in (None, "")), None)
+            value = given or data.get(rel.column) or values.get(rel.column)
+        else:
+            value = data.get(name)
+        if value in (None, ""):
+            parts = []
+            break
+        parts.append(str(value))
+    if parts:
+        return "/".join(parts)
+    if isinstance(data.get("id"), str) and data["id"]:
+        return data["id"]
+    return str(work.item.position)
+
+
+def select_ids(scope: Scope, resource: Resource, ids: list[str]) -> set[str]:
+    table = resource.table
+    stmt = scope.where(select(table.c.id).where(table.c.id.in_(ids)), table)
+    return set(scope.execute(stmt).scalars())

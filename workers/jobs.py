@@ -1,0 +1,97 @@
+"""The broker and the actors bound to it: how the API hands work to workers.
+
+With ``BULKPORT_REDIS_URL`` messages go through dramatiq's Redis broker to ``bulkport worker``
+processes on any machine. Without it the same actors run in this process on dramatiq's
+in-memory broker and a worker thread pool started on first use. Payloads are job ids only.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+from sqlalchemy.engine import Engine
+
+from app.settings import Settings
+
+log = logging.getLogger("bulkport.jobs")
+QUEUE = "bulkport"
+
+
+def make_broker(settings: Settings) -> dramatiq.Broker:
+    if settings.redis_url:
+        from dramatiq.brokers.redis import RedisBroker
+
+        # Messages of a worker that died unacknowledged go back on the queue after this.
+        return RedisBroker(
+            url=settings.redis_url,
+            namespace=settings.redis_namespace,
+            heartbeat_timeout=max(10_000, settings.job_stale_seconds * 1000),
+        )
+    broker = StubBroker()
+    broker.emit_after("process_boot")
+    return broker
+
+
+class Jobs:
+    """One process's broker with the actors bound to its database and settings."""
+
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        from workers import actors
+
+        self.settings = settings
+        self.engine = engine
+        self.broker = make_broker(settings)
+        self.actors: dict[str, dramatiq.Actor] = actors.declare(self)
+        self._worker: dramatiq.Worker | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def in_process(self) -> bool:
+        return not self.settings.redis_url
+
+    def send(self, actor_name: str, job_id: str) -> None:
+        self.actors[actor_name].send(job_id)
+        if self.in_process:
+            self.start_worker()
+
+    def start_worker(self, threads: int = 2) -> dramatiq.Worker:
+        with self._lock:
+            if self._worker is None:
+                self._worker = dramatiq.Worker(self.broker, worker_threads=threads,
+                                               worker_timeout=200)  # fmt: skip
+                self._worker.start()
+                log.info("in-process worker started (%d threads)", threads)
+            return self._worker
+
+    def recover(self) -> int:
+        """Re-sends jobs left pending, or in progress with a stale heartbeat, e.g. by a crash."""
+        from workers import recovery
+
+        return recovery.resend_stale(self)
+
+    def join(self, timeout_ms: int = 60_000) -> None:
+        """Waits until the in-process queue is drained (tests and `serve` shutdown)."""
+        if isinstance(self.broker, StubBroker):
+            self.broker.join(QUEUE, timeout=timeout_ms)
+            if self._worker is not None:
+                self._worker.join()
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._worker is not None:
+                self._worker.stop(timeout=10_000)
+                self._worker = None
+        self.broker.close()
+
+
+def bind(fn: Callable[..., Any], jobs: Jobs) -> Callable[[str], Any]:
+    def run(job_id: str) -> Any:
+        return fn(jobs, job_id)
+
+    run.__name__ = fn.__name__
+    return run
