@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Table, delete, func, insert, select, update
+from sqlalchemy import DateTime, Table, bindparam, delete, func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Select
 from sqlmodel import Field, SQLModel
 
 from app.db import ID_LENGTH, new_id, utcnow
+from app.dialect import COPY_MIN_ROWS, bulk_insert, stage
 
 
 class Organization(SQLModel, table=True):
@@ -50,9 +51,25 @@ class Scope:
 
     def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
         if rows:
-            self.conn.execute(
-                insert(table), [{**r, "organization_id": self.organization_id} for r in rows]
-            )
+            stamped = [{**r, "organization_id": self.organization_id} for r in rows]
+            bulk_insert(self.conn, table, stamped)
+
+    def update_rows(
+        self, table: Table, rows: list[dict[str, Any]], columns: list[str], **also: Any
+    ) -> None:
+        """Sets `columns` of each row (matched by `id`) to its values, plus `also` on all."""
+        if not rows:
+            return
+        if self.conn.dialect.name == "postgresql" and len(rows) >= COPY_MIN_ROWS:
+            tmp = stage(self.conn, table, rows, columns)
+            stmt = self.update(table).where(table.c.id == tmp.c.id)
+            self.conn.execute(stmt.values({**{c: tmp.c[c] for c in columns}, **also}))
+            return
+        stmt = self.update(table).where(table.c.id == bindparam("_id"))
+        stmt = stmt.values({**{c: bindparam(f"_{c}") for c in columns}, **also})
+        self.conn.execute(
+            stmt, [{"_id": r["id"], **{f"_{c}": r[c] for c in columns}} for r in rows]
+        )
 
     def update(self, table: Table) -> Any:
         return self.where(update(table), table)

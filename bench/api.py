@@ -274,20 +274,8 @@ def load_wrk(base: str, headers: dict, pages: int, seconds: float, connections: 
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         script.write(WRK_SCRIPT % (PATH, pages))
         script.flush()
-        command = [
-            "wrk",
-            "-t",
-            "2",
-            "-c",
-            str(connections),
-            "-d",
-            f"{seconds:g}s",
-            "--latency",
-            "--timeout",
-            "10s",
-            "-s",
-            script.name,
-        ]
+        options = f"-t 2 -c {connections} -d {seconds:g}s --latency --timeout 10s -s {script.name}"
+        command = ["wrk", *options.split()]
         for name, value in headers.items():
             command += ["-H", f"{name}: {value}"]
         output = subprocess.run(
@@ -360,23 +348,36 @@ def main() -> int:
 
     url = os.environ.get("BULKPORT_BENCH_DATABASE_URL", DEFAULT_URL)
     recreate_database(url)
-    data_dir = tempfile.mkdtemp(prefix="bulkport-bench-")
-    env = {**os.environ, "BULKPORT_DATABASE_URL": url, "BULKPORT_DATA_DIR": data_dir}
-    env = {k: v for k, v in env.items() if k != "BULKPORT_PUBLIC_URL"}
-    settings = Settings.from_env(env)
-    upgrade(settings)
-    engine = make_engine(url)
-    began = time.perf_counter()
-    client_id, secret = seed(engine, args.skus)
-    seeded = time.perf_counter() - began
-    engine.dispose()
-    pages = -(-args.skus // PAGE_SIZE)
+    with tempfile.TemporaryDirectory(prefix="bulkport-bench-") as data_dir:
+        env = {**os.environ, "BULKPORT_DATABASE_URL": url, "BULKPORT_DATA_DIR": data_dir}
+        env.pop("BULKPORT_PUBLIC_URL", None)
+        upgrade(Settings.from_env(env))
+        engine = make_engine(url)
+        began = time.perf_counter()
+        credentials = seed(engine, args.skus)
+        seeded = time.perf_counter() - began
+        engine.dispose()
+        first, results = measure(args, load, env, credentials, Path(data_dir))
+    report(args, client, url, seeded, first, results)
+    real, raw = results["bulkport"], results["raw starlette"]
+    return 1 if real.failures or raw.failures else 0
 
+
+def measure(
+    args: argparse.Namespace,
+    load: Callable[..., Result],
+    env: dict[str, str],
+    credentials: tuple[str, str],
+    data_dir: Path,
+) -> tuple[httpx.Response, dict[str, Result]]:
+    """Loads the real server, then the baseline serving its page 1; returns both results."""
+    pages = -(-args.skus // PAGE_SIZE)
     results: dict[str, Result] = {}
-    real_port = free_port()
+    port = free_port()
     with server(
-        "bulkport", uvicorn_args(real_port, "--factory", "app.main:create_app"), env, real_port
+        "bulkport", uvicorn_args(port, "--factory", "app.main:create_app"), env, port
     ) as base:
+        client_id, secret = credentials
         grant = {
             "grant_type": "client_credentials",
             "client_id": client_id,
@@ -387,29 +388,33 @@ def main() -> int:
         headers = {"Accept": MEDIA, "Authorization": f"Bearer {token.json()['access_token']}"}
         first = httpx.get(f"{base}{PATH}1", headers=headers, timeout=30)
         first.raise_for_status()
-        body_file = Path(data_dir) / "page1.json"
+        body_file = data_dir / "page1.json"
         body_file.write_bytes(first.content)
         if args.warmup:
             load(base, headers, pages, args.warmup, args.connections)
         results["bulkport"] = load(base, headers, pages, args.duration, args.connections)
 
-    raw_port = free_port()
-    baseline = [
-        __file__,
-        "--serve-baseline",
-        str(body_file),
-        first.headers["content-type"],
-        str(raw_port),
-    ]
-    with server("raw starlette", baseline, env, raw_port) as base:
+    port = free_port()
+    baseline = [__file__, "--serve-baseline", str(body_file), first.headers["content-type"]]
+    with server("raw starlette", [*baseline, str(port)], env, port) as base:
         same = httpx.get(f"{base}{PATH}1", headers=headers, timeout=30)
         if same.content != first.content:
             raise SystemExit("the baseline does not serve the real response's bytes")
         if args.warmup:
             load(base, headers, pages, args.warmup, args.connections)
         results["raw starlette"] = load(base, headers, pages, args.duration, args.connections)
-    shutil.rmtree(data_dir, ignore_errors=True)
+    return first, results
 
+
+def report(
+    args: argparse.Namespace,
+    client: str,
+    url: str,
+    seeded: float,
+    first: httpx.Response,
+    results: dict[str, Result],
+) -> None:
+    pages = -(-args.skus // PAGE_SIZE)
     print(f"GET /api/skus?page[size]={PAGE_SIZE}&include=prices, page[number] over 1..{pages}")
     print(
         f"database {make_url(url).render_as_string()}: {args.skus:,} SKUs, "
@@ -431,7 +436,6 @@ def main() -> int:
         f"ratio raw/bulkport: req/s {raw.rps / real.rps:.1f}x; bulkport/raw: "
         f"p50 {real.p50_ms / raw.p50_ms:.1f}x, p99 {real.p99_ms / raw.p99_ms:.1f}x"
     )
-    return 1 if real.failures or raw.failures else 0
 
 
 if __name__ == "__main__":

@@ -173,16 +173,15 @@ class Resource:
         return cols
 
     def _build_table(self, extra: list[Column]) -> Table:
-        columns: list[Any] = [id_column(), org_column(), *timestamp_columns()]
+        columns: list[Any] = [id_column(), org_column(index=False), *timestamp_columns()]
         for attr in [*self.own_attributes, *COMMON_ATTRIBUTES]:
             if attr.column:
                 columns.append(Column(attr.name, attr.column_type, index=attr.index))
         for rel in self.belongs_to:
             fk = ForeignKey(f"{rel.target_type}.id", ondelete=rel.on_delete)
             columns.append(Column(rel.column, String(ID_LENGTH), fk, index=True))
-            for key in rel.codes:
-                if key not in self.attributes:
-                    columns.append(Column(key, String(255)))
+            own = {a.name for a in self.own_attributes}
+            columns += [Column(key, String(255)) for key in rel.codes if key not in own]
         columns.extend(extra)
         constraints = []
         if self.unique_key:

@@ -258,3 +258,16 @@ def queries(app):
 def sql(app, statement: str, **params):
     with app.state.engine.begin() as conn:
         return conn.execute(text(statement), params).all()
+
+
+# ---- Production-setup services ------------------------------------------------------------------
+# PostgreSQL + Redis + S3 over HTTP + `bulkport worker` subprocesses: moto_endpoint, redis_url,
+# service_env, service_settings, service_app, worker. Defined in tests/services.py.
+from tests.services import (  # noqa: E402, F401
+    moto_endpoint,
+    redis_url,
+    service_app,
+    service_env,
+    service_settings,
+    worker,
+)

@@ -79,11 +79,11 @@ def test_apps_create_for_an_unknown_organization_exits_1(capsys, settings):
     assert "nope" in err and "Traceback" not in err
 
 
-def test_migrate_and_worker_exit_0(capsys, settings):
+def test_migrate_exits_0_and_worker_without_redis_explains(capsys, settings):
     assert run(capsys, settings, "migrate")[0] == 0
     code, _, err = run(capsys, settings, "worker", "--processes", "2", "--threads", "4")
-    assert code == 0
-    assert "serve" in err
+    assert code == 1
+    assert "BULKPORT_REDIS_URL" in err and "serve" in err
 
 
 def test_command_line_on_a_fresh_data_dir(tmp_path):

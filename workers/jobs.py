@@ -20,17 +20,22 @@ from app.settings import Settings
 
 log = logging.getLogger("bulkport.jobs")
 QUEUE = "bulkport"
+MAINTENANCE_CHANCE = 20_000  # per million Redis commands
 
 
 def make_broker(settings: Settings) -> dramatiq.Broker:
     if settings.redis_url:
         from dramatiq.brokers.redis import RedisBroker
 
-        # Messages of a worker that died unacknowledged go back on the queue after this.
+        # Messages a worker fetched and died with (SIGKILL, OOM) go back on the queue once its
+        # heartbeat is this old; a live worker's consumers poll Redis several times a second.
+        # dramatiq only looks for dead workers on a random fraction of Redis commands ("queue
+        # maintenance", 0.1% by default, i.e. minutes); 2% makes it a few seconds.
         return RedisBroker(
             url=settings.redis_url,
             namespace=settings.redis_namespace,
             heartbeat_timeout=max(10_000, settings.job_stale_seconds * 1000),
+            maintenance_chance=MAINTENANCE_CHANCE,
         )
     broker = StubBroker()
     broker.emit_after("process_boot")
@@ -68,11 +73,12 @@ class Jobs:
                 log.info("in-process worker started (%d threads)", threads)
             return self._worker
 
-    def recover(self) -> int:
-        """Re-sends jobs left pending, or in progress with a stale heartbeat, e.g. by a crash."""
+    def recover(self, pending: bool = True) -> int:
+        """Re-sends jobs in progress with a stale heartbeat (their worker crashed) and, unless
+        ``pending`` is false, every pending job (its message may have been lost)."""
         from workers import recovery
 
-        return recovery.resend_stale(self)
+        return recovery.resend_stale(self, pending=pending)
 
     def join(self, timeout_ms: int = 60_000) -> None:
         """Waits until the in-process queue is drained (tests and `serve` shutdown)."""

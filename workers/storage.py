@@ -72,7 +72,14 @@ class S3Storage:
         self.client = boto3.client(
             "s3",
             endpoint_url=settings.s3_endpoint_url,
-            config=Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 3}),
+            # SigV4 presigned URLs: botocore's default for S3 presigning is still SigV2 in
+            # us-east-1, which AWS deprecated and S3-compatible servers increasingly refuse.
+            config=Config(
+                signature_version="s3v4",
+                connect_timeout=5,
+                read_timeout=30,
+                retries={"max_attempts": 3},
+            ),
         )
 
     def _key(self, key: str) -> str:

@@ -88,7 +88,7 @@ def _spec(ctx: Context, resource: Resource, collection: bool) -> q.QuerySpec:
 
 
 def _document(ctx: Context, resource: Resource, rows: list[dict], spec: q.QuerySpec, many: bool):
-    loader = IncludeLoader(ctx.scope)
+    loader = IncludeLoader(ctx.scope, {(resource.type, r["id"]) for r in rows})
     if spec.include:
         loader.load(resource, rows, include_tree(spec.include))
     render = ctx.renderer.resource_object
@@ -109,7 +109,11 @@ def list_document(
     conditions = [*where, *(compiler.compile(resource, k, v, p) for k, v, p in spec.filters)]
     stmt = ctx.scope.select(table).where(*conditions)
     total = ctx.scope.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    order = [table.c[n].desc() if desc else table.c[n].asc() for n, desc in spec.sort]
+    # NULL sorts as the largest value on both backends (PostgreSQL's default)
+    order = [
+        table.c[n].desc().nulls_first() if desc else table.c[n].asc().nulls_last()
+        for n, desc in spec.sort
+    ]
     if not spec.sort:
         order.append(table.c.created_at.asc())
     order.append(table.c.id.asc())
@@ -283,6 +287,8 @@ def relationship_endpoint(resource: Resource, rel_name: str):
             draft = Draft(values={}, existing=row)
             if isinstance(rel, BelongsTo):
                 draft.values[rel.column] = ids
+                if ids is None:  # no related record, so no copy of its code either
+                    draft.values.update(dict.fromkeys(rel.codes))
             else:
                 current = [i["id"] for i in _current(ctx, rel, row)]
                 if request.method == "POST":

@@ -27,8 +27,9 @@ def include_tree(paths: list[tuple[str, ...]]) -> dict[str, dict]:
 
 
 class IncludeLoader:
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: Scope, primary: set[Key] | None = None) -> None:
         self.scope = scope
+        self.primary = primary or set()  # never included again: one object per (type, id)
         self.linkage: dict[Key, dict[str, Any]] = defaultdict(dict)
         self.included: dict[Key, tuple[Resource, dict[str, Any]]] = {}
 
@@ -36,12 +37,10 @@ class IncludeLoader:
         for name, subtree in tree.items():
             rel = resource.relationships[name]
             related = self._fetch(rel, rows)
-            fresh = []
             for row in related:
                 key = (rel.target_type, row["id"])
-                if key not in self.included:
+                if key not in self.included and key not in self.primary:
                     self.included[key] = (rel.target, row)
-                    fresh.append(row)
             if subtree and related:
                 self.load(rel.target, related, subtree)
 

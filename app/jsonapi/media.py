@@ -144,7 +144,9 @@ class BodyLimitMiddleware:
             await self._reject(scope, receive, send)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        detail = f"The request body exceeds {self.max_bytes // (1024 * 1024)} MB"
+        mb, rest = divmod(self.max_bytes, 1024 * 1024)
+        limit = f"{mb} MB" if mb and not rest else f"{self.max_bytes} bytes"
+        detail = f"The request body exceeds {limit}"
         await error_response(PayloadTooLarge(detail))(scope, receive, send)
 
 

@@ -13,7 +13,7 @@ class PageNumberPaginator:
     def __init__(self, spec: QuerySpec, total: int) -> None:
         self.spec = spec
         self.total = total
-        self.page_count = max(1, math.ceil(total / spec.page_size))
+        self.page_count = math.ceil(total / spec.page_size)  # 0 when empty, as Commerce Layer
 
     @property
     def limit(self) -> int:
@@ -42,5 +42,5 @@ class PageNumberPaginator:
             "first": page(1),
             "prev": page(n - 1) if n > 1 else None,
             "next": page(n + 1) if n < self.page_count else None,
-            "last": page(self.page_count),
+            "last": page(max(1, self.page_count)),
         }

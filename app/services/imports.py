@@ -24,6 +24,8 @@ def inputs_size(values: dict[str, Any]) -> tuple[int | None, list[FieldError]]:
     fmt, inputs = values.get("format") or "json", values.get("inputs")
     if inputs is None:
         return None, [FieldError.of("inputs", "blank")]
+    if fmt not in ("json", "csv"):
+        return None, []  # the format's own error says it all
     if fmt == "json":
         if not isinstance(inputs, list):
             message = "must be an array of objects for format json (send format csv for CSV text)"

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, tuple_
+from sqlalchemy import or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from app.db import new_id, utcnow
@@ -165,22 +165,16 @@ def insert(scope: Scope, resource: Resource, drafts: list[Draft]) -> list[str]:
 
 
 def update_many(scope: Scope, resource: Resource, drafts: list[Draft]) -> None:
-    """Updates, one executemany per set of changed columns (imports change the same ones)."""
+    """Updates, one statement per set of changed columns (an import changes the same ones)."""
     groups: dict[tuple[str, ...], list[Draft]] = defaultdict(list)
     for d in drafts:
         groups[tuple(sorted(k for k in d.values if k != "id"))].append(d)
-    table = resource.table
     now = utcnow()
     for columns, group in groups.items():
-        stmt = (
-            scope.update(table)
-            .where(table.c.id == bindparam("_id"))
-            .values({c: bindparam(f"_{c}") for c in columns}, updated_at=now)
-        )
-        params = [{"_id": d.existing["id"], **{f"_{c}": d.values[c] for c in columns}}
-                  for d in group]  # fmt: skip
-        scope.execute(stmt, params)
-    write_links(scope, resource, [(d.existing["id"], d.links) for d in drafts if d.links])
+        rows = [{**d.values, "id": d.existing["id"]} for d in group]  # type: ignore[index]
+        scope.update_rows(resource.table, rows, list(columns), updated_at=now)
+    owners = [(d.existing["id"], d.links) for d in drafts if d.links]  # type: ignore[index]
+    write_links(scope, resource, owners)
 
 
 def update(scope: Scope, resource: Resource, draft: Draft) -> None:

@@ -51,3 +51,18 @@ def listing(api, path: str, **params: str) -> dict[str, Any]:
 def q(**filters: str) -> dict[str, str]:
     """filter[q][...] parameters from keyword arguments."""
     return {f"filter[q][{k}]": v for k, v in filters.items()}
+
+
+def set_created_at(app, type_: str, times: dict[str, str]) -> None:
+    """Gives records (by id) known creation times, e.g. {"abc": "2026-01-01T10:00:00"}."""
+    from datetime import datetime
+
+    from sqlalchemy import update
+
+    from resources import REGISTRY
+
+    table = REGISTRY[type_].table
+    with app.state.engine.begin() as conn:
+        for record_id, when in times.items():
+            stmt = update(table).where(table.c.id == record_id)
+            conn.execute(stmt.values(created_at=datetime.fromisoformat(when)))

@@ -5,15 +5,10 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
-from datetime import datetime
-
 import pytest
-from sqlalchemy import update
-
-from resources import REGISTRY
 
 from tests import factories
-from tests.jsonapi.helpers import assert_error, ids, listing, ok, q
+from tests.jsonapi.helpers import assert_error, ids, listing, ok, q, set_created_at
 
 CREATED = {"A1": "2026-01-01 10:00:00", "B2": "2026-01-01 11:00:00", "c3": "2026-01-01 12:00:00"}
 
@@ -38,11 +33,7 @@ def catalog(api, app):
     c3 = factories.sku(api, "c3", books, name="Green Mug", description="", weight=2.0,
                        do_not_track=True)  # fmt: skip
     skus = {"A1": a1, "B2": b2, "c3": c3}
-    table = REGISTRY["skus"].table
-    with app.state.engine.begin() as conn:  # distinct, known creation times
-        for code, sku_row in skus.items():
-            when = datetime.fromisoformat(CREATED[code])
-            conn.execute(update(table).where(table.c.id == sku_row["id"]).values(created_at=when))
+    set_created_at(app, "skus", {skus[code]["id"]: when for code, when in CREATED.items()})
     link = {"data": [{"type": "tags", "id": summer["id"]}, {"type": "tags", "id": sale["id"]}]}
     assert api.patch(f"/api/skus/{a1['id']}/relationships/tags", json=link).status_code == 204
     link = {"data": [{"type": "tags", "id": sale["id"]}]}
@@ -259,7 +250,9 @@ def test_id_slices_as_the_export_client_makes_them(api):
     assert len(every) == 7
     bounds = []
     for number in (3, 6):  # the boundary ids: page[size]=1 & page[number]=<cumulative>
-        page = listing(api, "/api/skus", sort="id", **{"page[size]": "1", "page[number]": str(number)})
+        page = listing(
+            api, "/api/skus", sort="id", **{"page[size]": "1", "page[number]": str(number)}
+        )
         bounds.append(ids(page)[0])
     slices = [q(id_lteq=bounds[0]), q(id_gt=bounds[0], id_lteq=bounds[1]), q(id_gt=bounds[1])]
     got = [ids(listing(api, "/api/skus", sort="id", **s)) for s in slices]

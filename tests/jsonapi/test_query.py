@@ -86,7 +86,9 @@ def test_single_resource_takes_no_collection_parameters(api):
 def test_single_resource_validates_include_and_fields(api):
     sku = factories.sku(api)
     path = f"/api/skus/{sku['id']}"
-    assert_error(api.get(path, params={"include": "nope"}), 400, "INVALID_INCLUDE", parameter="include")
+    assert_error(
+        api.get(path, params={"include": "nope"}), 400, "INVALID_INCLUDE", parameter="include"
+    )
     assert_error(api.get(path, params={"fields[skus]": "x"}), 400, BAD, parameter="fields[skus]")
     assert ok(api.get(path, params={"include": "prices", "fields[skus]": "code"}))["data"]
 

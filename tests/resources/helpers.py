@@ -141,21 +141,3 @@ def expect(condition: bool, bug: str) -> None:
 def no_duplicate_errors(response) -> bool:
     seen = [e["source"]["pointer"] for e in errors(response)]
     return len(seen) == len(set(seen))
-
-
-CODE_COLUMNS_BUG = (
-    "resources/base.py Resource._build_table never creates the code columns (sku_code, "
-    "shipping_category_code, price_list_code, ...): __init__ has already added them to "
-    "self.attributes, so `key not in self.attributes` is always False. A PATCH that sets such a "
-    "relationship is a 500 (CompileError: Unconsumed column names), and sku_code renders null"
-)
-
-
-def patch_relationship(api, record: dict, relationships: dict, attributes: dict | None = None):
-    """A PATCH setting a to-one relationship that has code columns (see CODE_COLUMNS_BUG)."""
-    from sqlalchemy.exc import CompileError
-
-    try:
-        return patch(api, record, attributes, relationships)
-    except CompileError:
-        expect(False, CODE_COLUMNS_BUG)

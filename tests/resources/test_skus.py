@@ -12,7 +12,6 @@ from tests.resources.helpers import (
     fetch,
     gone,
     patch,
-    patch_relationship,
     post,
     related_id,
 )
@@ -78,7 +77,7 @@ def test_shipping_category_is_required_unless_do_not_ship(api):
     response = patch(api, sku, relationships={"shipping_category": None})
     assert_invalid(response, "shipping_category", "blank", relationship=True)
     category = factories.shipping_category(api)
-    response = patch_relationship(api, gift, category_rel(category), {"do_not_ship": False})
+    response = patch(api, gift, {"do_not_ship": False}, category_rel(category))
     assert response.status_code == 200, response.text
 
 
@@ -100,6 +99,7 @@ def test_shipping_category_code_instead_of_the_relationship(api, other_org):
     factories.shipping_category(other_org.api, code="OTHER")
     data = created(post(api, "skus", {"code": "A", "name": "n", "shipping_category_code": "STD"}))
     assert related_id(data, "shipping_category") == category["id"]
+    assert data["attributes"]["shipping_category_code"] == "STD"
     for code in ("NOPE", "OTHER"):
         response = post(api, "skus", {"code": "B", "name": "n", "shipping_category_code": code})
         assert_must_exist(response, "shipping_category")
@@ -123,7 +123,9 @@ def test_code_is_unique_within_an_organization_only(api, other_org):
 def test_string_limits_are_validation_errors(api):
     category = factories.shipping_category(api)
     long_url = "https://img.example.com/" + "a" * 300
-    response = post(api, "skus", {"code": "A", "name": "n", "image_url": long_url}, category_rel(category))
+    response = post(
+        api, "skus", {"code": "A", "name": "n", "image_url": long_url}, category_rel(category)
+    )
     error = errors(response)[0]
     assert error["source"] == {"pointer": "/data/attributes/image_url"}
     assert error["meta"] == {"error": "too_long", "count": 255}
@@ -145,7 +147,9 @@ def test_out_of_range_integer_is_a_validation_error(api):
 def test_minimums(api):
     category = factories.shipping_category(api)
     for name, value in (("pieces_per_pack", 0), ("weight", -1)):
-        response = post(api, "skus", {"code": "A", "name": "n", name: value}, category_rel(category))
+        response = post(
+            api, "skus", {"code": "A", "name": "n", name: value}, category_rel(category)
+        )
         assert errors(response)[0]["meta"]["error"] == "greater_than_or_equal_to", response.text
 
 

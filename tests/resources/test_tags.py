@@ -68,7 +68,14 @@ def test_name_is_unique_within_an_organization(api, other_org):
 def test_skus_customers_and_addresses_take_tags_on_create_and_update(api):
     first, second = factories.tag(api), factories.tag(api)
     category = factories.shipping_category(api)
-    sku = created(post(api, "skus", {"code": "A", "name": "n"}, {"shipping_category": category, "tags": [first]}))
+    sku = created(
+        post(
+            api,
+            "skus",
+            {"code": "A", "name": "n"},
+            {"shipping_category": category, "tags": [first]},
+        )
+    )
     customer = created(post(api, "customers", {"email": "a@example.com"}, {"tags": [first]}))
     assert tag_ids(api, sku) == tag_ids(api, customer) == [first["id"]]
 
@@ -127,7 +134,9 @@ def test_deleting_a_tag_untags_its_records(api):
     doomed, kept = factories.tag(api), factories.tag(api)
     owners = taggables(api)
     for owner in owners:
-        assert api.patch(tags_path(owner), json={"data": linkage([doomed, kept])}).status_code == 204
+        assert (
+            api.patch(tags_path(owner), json={"data": linkage([doomed, kept])}).status_code == 204
+        )
     assert api.delete(f"/api/tags/{doomed['id']}").status_code == 204
     for owner in owners:
         assert tag_ids(api, owner) == [kept["id"]]

@@ -60,6 +60,7 @@ class ChunkApplier:
         self.scope = scope
         self.resource = resource
         self.parent_id = parent_id
+        self.created: dict[str, int] = {}  # rows inserted per table, for statistics upkeep
 
     # -- building drafts --------------------------------------------------------------------
     def build(self, resource: Resource, item: Item) -> Work:
@@ -139,9 +140,7 @@ class ChunkApplier:
         names = {v for kind, v in refs if kind == "name"}
         table = tags.table
         stmt = self.scope.select(table, table.c.id, table.c.name)
-        found = self.scope.execute(
-            stmt.where(table.c.id.in_(ids) | table.c.name.in_(names))
-        ).all()
+        found = self.scope.execute(stmt.where(table.c.id.in_(ids) | table.c.name.in_(names))).all()
         by_id = {r.id for r in found}
         by_name = {r.name: r.id for r in found}
         name_attr = tags.attributes["name"]
@@ -224,9 +223,13 @@ class ChunkApplier:
     def write(self, resource: Resource, works: list[Work]) -> None:
         creates = [w.draft for w in works if w.draft.existing is None]
         updates = [w.draft for w in works if w.draft.existing is not None]
+        # One executemany needs the same columns in every row: items name different attributes.
+        columns = {k for d in creates for k in d.values} - {"id"}
         for d in creates:
             d.values.pop("id", None)
+            d.values.update({c: None for c in columns if c not in d.values})
         records.insert(self.scope, resource, creates)
+        self.created[resource.type] = self.created.get(resource.type, 0) + len(creates)
         records.update_many(self.scope, resource, [d for d in updates if d.values or d.links])
         self.write_children(resource, works)
 

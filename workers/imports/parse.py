@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from functools import cache
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,8 +32,11 @@ class Item:
     line: int | None = None
 
 
-def nested_names(resource: Resource) -> set[str]:
-    return {r.name for r in resource.relationships.values() if isinstance(r, HasMany) and r.nested}
+@cache
+def nested_names(resource: Resource) -> frozenset[str]:
+    return frozenset(
+        r.name for r in resource.relationships.values() if isinstance(r, HasMany) and r.nested
+    )
 
 
 def _split_list(value: str) -> list[str]:

