@@ -9,6 +9,7 @@ includes, the importer's key resolution and the exporter's shape.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, UniqueConstraint
@@ -149,6 +150,27 @@ class Resource:
         # An optional `save(ctx, draft) -> id` replacing the generic write (job resources).
         self.save: Callable[..., str] | None = None
         self.table = self._build_table(list(extra_columns))
+
+    @cached_property
+    def inputs(self) -> dict[str, Attr]:
+        """Writable attributes by the names inputs may use (their own, or an alias)."""
+        out = {a.alias: a for a in self.attributes.values() if a.alias and a.writable}
+        out.update({n: a for n, a in self.attributes.items() if a.writable})
+        return out
+
+    @cached_property
+    def inbound_codes(self) -> list[tuple[Resource, BelongsTo, str, str]]:
+        """(resource, relationship, code key, my attribute) for every stored code pointing here,
+        e.g. (prices, sku, "sku_code", "code") on skus."""
+        from resources import REGISTRY
+
+        return [
+            (owner, rel, key, attr)
+            for owner in REGISTRY.values()
+            for rel in owner.belongs_to
+            if rel.target_type == self.type
+            for key, attr in rel.codes.items()
+        ]
 
     def add_relationship(self, rel: Relationship) -> None:
         rel.owner = self

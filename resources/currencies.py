@@ -1,4 +1,4 @@
-"""ISO 4217 currency codes, for every `currency_code` attribute (Commerce Layer checks inclusion)."""
+"""ISO 4217 currency codes: every `currency_code` attribute must be one of them (inclusion)."""
 
 # Active codes (plus funds and metals codes, and codes still in a transition period).
 CURRENCY_CODES = tuple(

@@ -1,5 +1,5 @@
 from resources.base import BelongsTo, Resource
-from resources.fields import String
+from resources.fields import Password, String
 from resources.tags import tags_relationship
 
 EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
@@ -12,6 +12,7 @@ resource = Resource(
         String("shopper_reference"),
         String("profile_id"),
         String("tax_exemption_code"),
+        Password("password"),
     ],
     relationships=[
         BelongsTo(

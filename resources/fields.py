@@ -6,8 +6,11 @@ value is coerced the same way whichever door it came in by.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import math
+import os
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -58,6 +61,7 @@ class Attr:
         hidden: bool = False,
         column: bool = True,
         compute: Any = None,
+        secret: bool = False,
     ) -> None:
         self.name = name
         self.required = required
@@ -78,6 +82,7 @@ class Attr:
         self.hidden = hidden  # rendered only when a sparse fieldset asks for it (bulky inputs)
         self.column = column  # False for triggers and computed values
         self.compute = compute  # (row, renderer) -> value, for values signed per read
+        self.secret = secret  # never rendered, not even on request (password hashes)
 
     # -- coercion ----------------------------------------------------------------------------
     def coerce(self, value: Any) -> Any:
@@ -128,8 +133,17 @@ class Text(Attr):
 class Integer(Attr):
     kind = "integer"
     column_type = SaInteger()
+    MAX = 2**31 - 1  # a 4-byte INTEGER column on both databases
 
     def coerce(self, value: Any) -> Any:
+        number = self._integer(value)
+        if number is not None and number > self.MAX:
+            raise Invalid("less_than_or_equal_to", count=self.MAX)
+        if number is not None and number < -self.MAX - 1:
+            raise Invalid("greater_than_or_equal_to", count=-self.MAX - 1)
+        return number
+
+    def _integer(self, value: Any) -> Any:
         if value is None:
             return None
         if isinstance(value, bool):
@@ -149,7 +163,7 @@ class Integer(Attr):
                     number = float(text)
                 except ValueError:
                     raise Invalid("not_a_number") from None
-                return self.coerce(number)
+                return self._integer(number)
         raise Invalid("not_a_number")
 
 
@@ -250,3 +264,32 @@ def format_datetime(value: datetime | None) -> str | None:
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+class Password(Attr):
+    """Write-only: stored as a salted PBKDF2-SHA256 hash, never rendered, never filtered."""
+
+    ITERATIONS = 100_000
+
+    def __init__(self, name: str, **kw: Any) -> None:
+        kw.update(filterable=False, sortable=False, hidden=True, secret=True)
+        super().__init__(name, **kw)
+
+    def coerce(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            raise Invalid("invalid")
+        if len(value) < 6:
+            raise Invalid("too_short", count=6)
+        salt = os.urandom(16)
+        digest = hashlib.pbkdf2_hmac("sha256", value.encode(), salt, self.ITERATIONS)
+        return f"pbkdf2_sha256${self.ITERATIONS}${salt.hex()}${digest.hex()}"
+
+
+def password_matches(stored: str | None, candidate: str) -> bool:
+    if not stored:
+        return False
+    _scheme, iterations, salt, digest = stored.split("$")
+    check = hashlib.pbkdf2_hmac("sha256", candidate.encode(), bytes.fromhex(salt), int(iterations))
+    return hmac.compare_digest(check.hex(), digest)

@@ -10,7 +10,9 @@ import_records = Table(
     metadata,
     org_column(),
     Column(
-        "import_id", String(ID_LENGTH), ForeignKey("imports.id", ondelete="CASCADE"),
+        "import_id",
+        String(ID_LENGTH),
+        ForeignKey("imports.id", ondelete="CASCADE"),
         nullable=False,
     ),
     Column("record_id", String(ID_LENGTH), nullable=False),

@@ -53,9 +53,7 @@ resource = Resource(
             Json("errors_log", default=dict),
             Json("warnings_log", default=dict),
         ),
-        StringAttr(
-            "attachment_url", writable=False, column=False, compute=_attachment_url
-        ),
+        StringAttr("attachment_url", writable=False, column=False, compute=_attachment_url),
         Boolean("_interrupt", update_only=True, column=False),
     ],
     extra_columns=[

@@ -290,7 +290,7 @@ class WorkerProcess:
         self.processes = processes
         command = [sys.executable, "-m", "app.cli", "worker"]
         command += ["--processes", str(processes), "--threads", str(threads)]
-        self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self._log = open(log_path, "wb")  # closed in stop()
         self.proc = subprocess.Popen(
             command,
             cwd=ROOT,

@@ -70,7 +70,8 @@ class Jobs:
                 self._worker = dramatiq.Worker(self.broker, worker_threads=threads,
                                                worker_timeout=200)  # fmt: skip
                 self._worker.start()
-                log.info("in-process worker started (%d threads)", threads)
+                kind = "in-process" if self.in_process else "Redis"
+                log.info("%s worker started (%d threads)", kind, threads)
             return self._worker
 
     def recover(self, pending: bool = True) -> int:
@@ -87,12 +88,15 @@ class Jobs:
             if self._worker is not None:
                 self._worker.join()
 
-    def stop(self) -> None:
+    def stop(self, timeout_ms: int = 10_000) -> None:
         with self._lock:
             if self._worker is not None:
-                self._worker.stop(timeout=10_000)
+                self._worker.stop(timeout=timeout_ms)
                 self._worker = None
         self.broker.close()
+        client = getattr(self.broker, "client", None)  # RedisBroker.close() leaves it open
+        if client is not None:
+            client.connection_pool.disconnect()
 
 
 def bind(fn: Callable[..., Any], jobs: Jobs) -> Callable[[str], Any]:

@@ -15,6 +15,7 @@ from app.db import make_engine
 from app.settings import Settings
 
 log = logging.getLogger("bulkport.worker")
+LOG_FORMAT = "%(asctime)s %(process)d %(name)s %(message)s"
 
 
 def sweep_interval(settings: Settings) -> float:
@@ -25,9 +26,7 @@ def sweep_interval(settings: Settings) -> float:
 def run_worker(settings: Settings, threads: int) -> None:
     from workers.jobs import Jobs
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(message)s", force=True
-    )
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, force=True)
     engine = make_engine(settings.database_url)
     jobs = Jobs(settings, engine)
     stop = threading.Event()
@@ -35,7 +34,7 @@ def run_worker(settings: Settings, threads: int) -> None:
         signal.signal(sig, lambda *_: stop.set())
     # What dramatiq's own CLI does once per process: starts the time-limit watchdog.
     jobs.broker.emit_after("process_boot")
-    worker = jobs.start_worker(threads)
+    jobs.start_worker(threads)
     try:
         resent = jobs.recover()
         log.info("worker ready (%d threads, %d jobs re-sent)", threads, resent)
@@ -50,8 +49,7 @@ def run_worker(settings: Settings, threads: int) -> None:
                 log.exception("recovery sweep failed")
     finally:
         log.info("worker stopping")
-        worker.stop(timeout=30_000)
-        jobs.broker.close()
+        jobs.stop(timeout_ms=30_000)  # lets running jobs finish for up to 30 s
         engine.dispose()
 
 
@@ -64,18 +62,34 @@ def run(settings: Settings, processes: int, threads: int) -> int:
     if processes <= 1:
         run_worker(settings, threads)
         return 0
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     ctx = multiprocessing.get_context("spawn")
-    children = [ctx.Process(target=run_worker, args=(settings, threads)) for _ in range(processes)]
-    for child in children:
-        child.start()
+    stopping = threading.Event()
 
-    def forward(signum, _frame):
+    def spawn() -> multiprocessing.process.BaseProcess:
+        child = ctx.Process(target=run_worker, args=(settings, threads), name="bulkport-worker")
+        child.start()
+        return child
+
+    def forward(_signum, _frame):
+        stopping.set()
         for child in children:
             if child.is_alive():
                 child.terminate()
 
+    children = [spawn() for _ in range(processes)]
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
+    # A process that dies (OOM kill, crash) is replaced: its jobs are recovered by the others.
+    while not stopping.wait(1.0):
+        for i, child in enumerate(children):
+            if not child.is_alive():
+                log.warning("worker process %s exited (%s): starting another", child.pid,
+                            child.exitcode)  # fmt: skip
+                children[i] = spawn()
+    for child in children:  # one may have been started while the signal was handled
+        if child.is_alive():
+            child.terminate()
     for child in children:
         child.join()
     return 0

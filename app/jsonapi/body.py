@@ -35,13 +35,17 @@ def read_draft(
     data = doc.get("data")
     if not isinstance(data, dict):
         raise BadRequest("The document needs a data object", pointer="/data")
-    if data.get("type") != resource.type:
+    if not isinstance(data.get("type"), str):
+        raise BadRequest("A resource object needs a type", pointer="/data/type")
+    if data["type"] != resource.type:
         raise Conflict(
             f"data.type must be {resource.type}, got {data.get('type')!r}", pointer="/data/type"
         )
     if existing is None and "id" in data:
         raise Forbidden("Client-generated ids are not supported", pointer="/data/id")
-    if existing is not None and data.get("id") != existing["id"]:
+    if existing is not None and not isinstance(data.get("id"), str):
+        raise BadRequest("A resource object to update needs its id", pointer="/data/id")
+    if existing is not None and data["id"] != existing["id"]:
         raise Conflict("data.id must match the id in the URL", pointer="/data/id")
     attributes = data.get("attributes", {})
     relationships = data.get("relationships", {})

@@ -27,7 +27,8 @@ class Renderer:
         wanted = self.fields.get(resource.type)
         attributes = {}
         for name, attr in resource.attributes.items():
-            if (wanted is None and attr.hidden) or (wanted is not None and name not in wanted):
+            hidden = attr.hidden if wanted is None else name not in wanted
+            if attr.secret or hidden:
                 continue
             if attr.compute is not None:
                 attributes[name] = attr.compute(row, self)

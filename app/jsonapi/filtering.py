@@ -32,6 +32,7 @@ MODIFIERS = ["_or_null", "_any", "_all"]
 LIKE = ("matches", "does_not_match", "cont", "not_cont", "start", "not_start", "end", "not_end")
 OBJECT_PREDICATES = ("jcont", "null", "not_null")  # the filters object attributes take
 TRUTHY = {"true", "1", "t", "yes"}
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # integer columns: a larger value is an error, not a 500
 
 Cond = Callable[[Any], ColumnElement]  # column -> condition
 
@@ -45,9 +46,14 @@ def _values(attr: Attr | None, value: str, many: bool, name: str) -> list[Any]:
     if attr is None:  # `id`
         return items
     try:
-        return [attr.from_text(v) for v in items]
+        values = [attr.from_text(v) for v in items]
     except Invalid:
-        raise BadRequest(f"{value!r} is not a valid value for {name}", parameter=name) from None
+        values = None
+    if values is None or (
+        attr.kind == "integer" and not all(INT_MIN <= v <= INT_MAX for v in values)
+    ):
+        raise BadRequest(f"{value!r} is not a valid value for {name}", parameter=name)
+    return values
 
 
 def _base_condition(pred: str, attr: Attr | None, value: str, name: str, dialect: str) -> Cond:
@@ -74,6 +80,8 @@ def _base_condition(pred: str, attr: Attr | None, value: str, name: str, dialect
             raise BadRequest(f"{name} takes a JSON object", parameter=name) from None
         if not isinstance(doc, dict):
             raise BadRequest(f"{name} takes a JSON object", parameter=name)
+        if _has_nul(doc):  # PostgreSQL text cannot hold NUL
+            raise BadRequest(f"{name} may not contain NUL characters", parameter=name)
         if dialect == "postgresql":
             # bind the object itself: a JSON text bound as JSONB would be encoded again
             return lambda c: c.op("@>")(literal(doc, JSONB))
@@ -110,6 +118,14 @@ def _base_condition(pred: str, attr: Attr | None, value: str, name: str, dialect
 
 def _same(x: Any) -> Any:
     return x
+
+
+def _has_nul(node: Any) -> bool:
+    if isinstance(node, dict):
+        return any("\x00" in k or _has_nul(v) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_has_nul(v) for v in node)
+    return isinstance(node, str) and "\x00" in node
 
 
 def _json_contains(column: Any, doc: dict, path: str, name: str) -> list[ColumnElement]:
@@ -177,6 +193,8 @@ class FilterCompiler:
             raise
 
     def _compile(self, resource: Resource, name: str, value: str) -> ColumnElement:
+        if "\x00" in value:  # PostgreSQL text cannot hold NUL
+            raise BadRequest(f"{name} may not contain NUL characters", parameter=name)
         if name == "ids":
             return resource.table.c.id.in_([v.strip() for v in value.split(",")])
         for modifier in ["", *MODIFIERS]:

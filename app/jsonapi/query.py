@@ -15,6 +15,7 @@ from app.errors import BadRequest, InvalidInclude, InvalidSort, ParameterNotAllo
 from resources.base import Resource
 
 MAX_INCLUDE_DEPTH = 3
+MAX_PAGE_NUMBER = 2**31 - 1  # keeps the offset within the databases' integers
 FILTER_RE = re.compile(r"^filter\[(?:q\]\[)?([^\[\]]+)\]$")
 FIELDS_RE = re.compile(r"^fields\[([^\[\]]+)\]$")
 
@@ -67,8 +68,10 @@ def parse(
 
 
 def _positive(name: str, value: str) -> int:
-    if not (value.isascii() and value.isdigit()) or int(value) < 1:
-        raise BadRequest(f"{name} must be a positive integer", parameter=name)
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_PAGE_NUMBER:
+        raise BadRequest(
+            f"{name} must be a positive integer up to {MAX_PAGE_NUMBER}", parameter=name
+        )
     return int(value)
 
 

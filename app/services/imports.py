@@ -13,7 +13,7 @@ from app.services.validation import apply_defaults, check_record
 from resources import REGISTRY, importable_types
 from resources.imports import ACTIVE
 from resources.imports import resource as imports
-from workers.imports.parse import count_csv_rows
+from workers.imports.parse import csv_summary
 
 MAX_INPUTS = 10_000
 MAX_ACTIVE = 10
@@ -33,7 +33,10 @@ def inputs_size(values: dict[str, Any]) -> tuple[int | None, list[FieldError]]:
         return len(inputs), []
     if not isinstance(inputs, str):
         return None, [FieldError("inputs", "invalid", "must be one CSV string for format csv")]
-    return count_csv_rows(inputs), []
+    rows, problem = csv_summary(inputs)
+    if problem and rows:
+        return None, [FieldError("inputs", "invalid", f"is not usable CSV: {problem}")]
+    return rows, []
 
 
 def validate_new(ctx: Context, values: dict[str, Any]) -> list[FieldError]:

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select, tuple_
+from sqlalchemy import bindparam, or_, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from app.db import new_id, utcnow
@@ -101,7 +101,9 @@ def resolve_links(scope: Scope, resource: Resource, drafts: list[Draft]) -> None
             if set(ids) - found:
                 d.errors.append(FieldError.of(rel.name, "required", relationship=True))
             elif rel.max_count and len(set(ids)) > rel.max_count:
-                d.errors.append(FieldError.of(rel.name, "too_many", count=rel.max_count))
+                d.errors.append(
+                    FieldError.of(rel.name, "too_many", relationship=True, count=rel.max_count)
+                )
 
 
 def key_of(resource: Resource, record: dict[str, Any]) -> tuple | None:
@@ -146,8 +148,15 @@ def validate(scope: Scope, resource: Resource, drafts: list[Draft]) -> None:
     for d in drafts:
         if d.existing is None:
             apply_defaults(resource, d.values)
-        d.errors.extend(check_record(resource, d.record))
+        d.errors.extend(without_repeats(d.errors, check_record(resource, d.record)))
     check_unique(scope, resource, drafts)
+
+
+def without_repeats(known: list[FieldError], more: list[FieldError]) -> list[FieldError]:
+    """Drops errors on attributes that already failed (an unknown sku_code is `must exist`,
+    not also `can't be blank`)."""
+    failed = {e.attribute for e in known}
+    return [e for e in more if e.attribute not in failed]
 
 
 def insert(scope: Scope, resource: Resource, drafts: list[Draft]) -> list[str]:
@@ -173,6 +182,7 @@ def update_many(scope: Scope, resource: Resource, drafts: list[Draft]) -> None:
     for columns, group in groups.items():
         rows = [{**d.values, "id": d.existing["id"]} for d in group]  # type: ignore[index]
         scope.update_rows(resource.table, rows, list(columns), updated_at=now)
+    propagate_codes(scope, resource, drafts)
     owners = [(d.existing["id"], d.links) for d in drafts if d.links]  # type: ignore[index]
     write_links(scope, resource, owners)
 
@@ -183,7 +193,25 @@ def update(scope: Scope, resource: Resource, draft: Draft) -> None:
     table = resource.table
     stmt = scope.update(table).where(table.c.id == draft.existing["id"])
     scope.execute(stmt.values(**changes, updated_at=utcnow()))
+    propagate_codes(scope, resource, [draft])
     write_links(scope, resource, [(draft.existing["id"], draft.links)] if draft.links else [])
+
+
+def propagate_codes(scope: Scope, resource: Resource, drafts: list[Draft]) -> None:
+    """Keeps stored code references in step: renaming a SKU's code rewrites `sku_code` on its
+    prices, stock items and tax categories (one statement per referencing relationship)."""
+    for owner, rel, key, attr in resource.inbound_codes:
+        moves = [
+            {"_fk": d.existing["id"], "_value": d.values[attr]}
+            for d in drafts
+            if d.existing is not None
+            and attr in d.values
+            and d.values[attr] != d.existing.get(attr)
+        ]
+        if moves:
+            table = owner.table
+            stmt = scope.update(table).where(table.c[rel.column] == bindparam("_fk"))
+            scope.execute(stmt.values({key: bindparam("_value")}), moves)
 
 
 def write_links(

@@ -23,10 +23,10 @@ def coerce_attributes(
     values: dict[str, Any] = {}
     errors: list[FieldError] = []
     unknown: list[str] = []
-    aliases = {a.alias: a for a in resource.attributes.values() if a.alias}
+    writable = resource.inputs
     for key, value in raw.items():
-        attr = resource.attributes.get(key) or aliases.get(key)
-        if attr is None or not attr.writable or key in READ_ONLY:
+        attr = writable.get(key)
+        if attr is None or key in READ_ONLY:
             unknown.append(key)
             continue
         if text:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import signal
 import threading
 import time
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
@@ -155,7 +157,7 @@ def test_twenty_concurrent_creates_admit_exactly_ten(service_app, service_settin
     for t in threads:
         t.join(timeout=60)
     codes = sorted(code for code, _ in results)
-    assert codes == [201] * 10 + [422] * 10, [body for _, body in results]
+    assert codes == [201] * 10 + [422] * 10, (codes, [b for c, b in results if c != 201])
     for code, body in results:
         if code == 422:
             assert "too many imports pending or in progress" in json.dumps(body), body
@@ -165,26 +167,42 @@ def test_twenty_concurrent_creates_admit_exactly_ten(service_app, service_settin
     assert queued(service_settings) == 10  # one message per admitted import, none for refusals
 
 
+def ready_pids(w) -> list[str]:
+    return [line.split()[2] for line in w.log().splitlines() if "worker ready" in line]
+
+
 def test_worker_with_two_processes(service_app, worker):
     api = make_org(service_app, "acme").api
     category = factories.shipping_category(api)
-    ids = []
-    for n in range(4):
+
+    def submit(n: int) -> str:
         inputs = [
             {"code": f"P{n}-{i}", "name": "Shirt", "shipping_category_id": category["id"]}
             for i in range(50)
         ]
         r = create_import(api, "skus", inputs)
         assert r.status_code == 201, r.text
-        ids.append(r.json()["data"]["id"])
+        return r.json()["data"]["id"]
+
+    ids = [submit(n) for n in range(4)]
     w = worker(processes=2)
-    pids = {line.split()[2] for line in w.log().splitlines() if "worker ready" in line}
-    assert len(pids) == 2, w.log()
+    assert len(set(ready_pids(w))) == 2, w.log()
     for import_id in ids:
         attrs = wait_done(api, import_id, [w])
         assert attrs["status"] == "completed", attrs
         assert attrs["processed_count"] == 50, attrs
-    assert sql(service_app, "SELECT count(*) FROM skus")[0][0] == 200
+
+    # A worker process that dies is replaced, and the pair keeps working.
+    os.kill(int(ready_pids(w)[0]), signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while len(ready_pids(w)) < 3:
+        assert time.monotonic() < deadline, w.log()
+        time.sleep(0.1)
+    ids = [submit(n) for n in range(4, 8)]
+    for import_id in ids:
+        assert wait_done(api, import_id, [w])["status"] == "completed"
+    assert sql(service_app, "SELECT count(*) FROM skus")[0][0] == 400
+
     assert w.stop() == 0, w.log()  # SIGTERM stops both processes cleanly
     assert w.log().count("worker stopping") == 2, w.log()
 

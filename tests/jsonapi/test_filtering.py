@@ -68,118 +68,120 @@ def check_all(api, cases) -> None:
     assert not failures, "\n".join(failures)
 
 
-def test_string_predicates(api, catalog):
-    check_all(api, [
-        ("code_eq", "A1", "A1"),
-        ("code_eq", "a1", ""),
-        ("code_not_eq", "A1", "B2 c3"),
-        ("name_matches", "%shirt", "A1 B2"),
-        ("name_matches", "Red_Shirt", "A1"),
-        ("name_does_not_match", "%Shirt", "c3"),
-        ("name_cont", "SHIRT", "A1 B2"),
-        ("name_not_cont", "shirt", "c3"),
-        ("name_start", "red", "A1"),
-        ("name_not_start", "red", "B2 c3"),
-        ("name_end", "mug", "c3"),
-        ("name_not_end", "mug", "A1 B2"),
-        ("code_in", "A1,B2", "A1 B2"),
-        ("code_in", "A1, c3", "A1 c3"),
-        ("code_not_in", "A1,B2", "c3"),
-        ("description_present", "true", "A1"),
-        ("description_present", "false", "B2 c3"),
-        ("description_blank", "true", "B2 c3"),
-        ("description_null", "true", "B2"),
-        ("description_not_null", "true", "A1 c3"),
-        ("reference_eq_or_null", "ref-a", "A1 B2 c3"),
-    ])  # fmt: skip
+STRING_CASES = [
+    ("code_eq", "A1", "A1"),
+    ("code_eq", "a1", ""),
+    ("code_not_eq", "A1", "B2 c3"),
+    ("name_matches", "%shirt", "A1 B2"),
+    ("name_matches", "Red_Shirt", "A1"),
+    ("name_does_not_match", "%Shirt", "c3"),
+    ("name_cont", "SHIRT", "A1 B2"),
+    ("name_not_cont", "shirt", "c3"),
+    ("name_start", "red", "A1"),
+    ("name_not_start", "red", "B2 c3"),
+    ("name_end", "mug", "c3"),
+    ("name_not_end", "mug", "A1 B2"),
+    ("code_in", "A1,B2", "A1 B2"),
+    ("code_in", "A1, c3", "A1 c3"),
+    ("code_not_in", "A1,B2", "c3"),
+    ("description_present", "true", "A1"),
+    ("description_present", "false", "B2 c3"),
+    ("description_blank", "true", "B2 c3"),
+    ("description_null", "true", "B2"),
+    ("description_not_null", "true", "A1 c3"),
+    ("reference_eq_or_null", "ref-a", "A1 B2 c3"),
+]  # fmt: skip
 
 
-def test_like_wildcards_in_values_are_literal(api, catalog):
-    check_all(api, [
-        ("name_cont", "_", "B2"),
-        ("name_cont", "%", ""),
-        ("description_cont", "%", "A1"),
-        ("description_end", "0%", "A1"),
-        ("name_start", "Blue_", "B2"),
-        ("name_start", "Red_", ""),
-        ("name_not_cont", "_", "A1 c3"),
-        ("name_cont", "\\", ""),
-    ])  # fmt: skip
+LIKE_WILDCARD_CASES = [
+    ("name_cont", "_", "B2"),
+    ("name_cont", "%", ""),
+    ("description_cont", "%", "A1"),
+    ("description_end", "0%", "A1"),
+    ("name_start", "Blue_", "B2"),
+    ("name_start", "Red_", ""),
+    ("name_not_cont", "_", "A1 c3"),
+    ("name_cont", "\\", ""),
+]  # fmt: skip
 
 
-def test_number_boolean_and_null_predicates(api, catalog):
-    check_all(api, [
-        ("pieces_per_pack_lt", "5", "A1"),
-        ("pieces_per_pack_lteq", "5", "A1 B2"),
-        ("pieces_per_pack_gt", "1", "B2"),
-        ("pieces_per_pack_gteq", "1", "A1 B2"),
-        ("pieces_per_pack_eq", "5", "B2"),
-        ("pieces_per_pack_in", "1,5", "A1 B2"),
-        ("pieces_per_pack_null", "true", "c3"),
-        ("pieces_per_pack_null", "false", "A1 B2"),
-        ("pieces_per_pack_not_null", "true", "A1 B2"),
-        ("pieces_per_pack_present", "true", "A1 B2"),
-        ("pieces_per_pack_blank", "true", "c3"),
-        ("pieces_per_pack_in_or_null", "5", "B2 c3"),
-        ("weight_eq_or_null", "0.5", "A1 B2"),
-        ("weight_not_eq_or_null", "0.5", "B2 c3"),
-        ("weight_gt", "0.75", "c3"),
-        ("do_not_ship_true", "true", "B2"),
-        ("do_not_ship_true", "1", "B2"),
-        ("do_not_ship_false", "true", "A1 c3"),
-        ("do_not_ship_eq", "false", "A1 c3"),
-        ("do_not_track_true", "true", "c3"),
-        ("do_not_track_false", "true", "A1 B2"),
-    ])  # fmt: skip
+NUMBER_BOOLEAN_NULL_CASES = [
+    ("pieces_per_pack_lt", "5", "A1"),
+    ("pieces_per_pack_lteq", "5", "A1 B2"),
+    ("pieces_per_pack_gt", "1", "B2"),
+    ("pieces_per_pack_gteq", "1", "A1 B2"),
+    ("pieces_per_pack_eq", "5", "B2"),
+    ("pieces_per_pack_in", "1,5", "A1 B2"),
+    ("pieces_per_pack_null", "true", "c3"),
+    ("pieces_per_pack_null", "false", "A1 B2"),
+    ("pieces_per_pack_not_null", "true", "A1 B2"),
+    ("pieces_per_pack_present", "true", "A1 B2"),
+    ("pieces_per_pack_blank", "true", "c3"),
+    ("pieces_per_pack_in_or_null", "5", "B2 c3"),
+    ("weight_eq_or_null", "0.5", "A1 B2"),
+    ("weight_not_eq_or_null", "0.5", "B2 c3"),
+    ("weight_gt", "0.75", "c3"),
+    ("do_not_ship_true", "true", "B2"),
+    ("do_not_ship_true", "1", "B2"),
+    ("do_not_ship_false", "true", "A1 c3"),
+    ("do_not_ship_eq", "false", "A1 c3"),
+    ("do_not_track_true", "true", "c3"),
+    ("do_not_track_false", "true", "A1 B2"),
+]  # fmt: skip
 
 
-def test_jcont_on_metadata(api, catalog):
-    check_all(api, [
-        ("metadata_jcont", json.dumps({"color": "red"}), "A1"),
-        ("metadata_jcont", json.dumps({"color": "red", "size": {"eu": 40}}), "A1"),
-        ("metadata_jcont", json.dumps({"size": {"eu": 42}}), "B2"),
-        ("metadata_jcont", json.dumps({"size": {"eu": 99}}), ""),
-        ("metadata_jcont", json.dumps({"color": "green"}), ""),
-        ("metadata_jcont", json.dumps({"tags": ["y"]}), "A1"),
-        ("metadata_jcont", json.dumps({"tags": ["z"]}), ""),
-        ("metadata_jcont", "{}", "A1 B2 c3"),
-    ])  # fmt: skip
+JCONT_CASES = [
+    ("metadata_jcont", json.dumps({"color": "red"}), "A1"),
+    ("metadata_jcont", json.dumps({"color": "red", "size": {"eu": 40}}), "A1"),
+    ("metadata_jcont", json.dumps({"size": {"eu": 42}}), "B2"),
+    ("metadata_jcont", json.dumps({"size": {"eu": 99}}), ""),
+    ("metadata_jcont", json.dumps({"color": "green"}), ""),
+    ("metadata_jcont", json.dumps({"tags": ["y"]}), "A1"),
+    ("metadata_jcont", json.dumps({"tags": ["z"]}), ""),
+    ("metadata_jcont", "{}", "A1 B2 c3"),
+]  # fmt: skip
 
 
-def test_any_all_and_or_combinations(api, catalog):
-    check_all(api, [
-        ("name_cont_any", "red,mug", "A1 c3"),
-        ("name_cont_all", "shirt,blue", "B2"),
-        ("name_not_cont_all", "red,blue", "c3"),
-        ("code_eq_any", "A1,B2", "A1 B2"),
-        ("code_not_eq_all", "A1,B2", "c3"),
-        ("name_start_any", "Red,Green", "A1 c3"),
-        ("name_end_all", "Shirt,t", "A1 B2"),
-        ("pieces_per_pack_gt_any", "4,0", "A1 B2"),
-        ("pieces_per_pack_lt_all", "5,2", "A1"),
-        ("code_or_name_eq", "Green Mug", "c3"),
-        ("code_or_name_eq", "A1", "A1"),
-        ("code_or_name_cont", "b", "B2"),
-        ("name_or_description_cont", "cotton", "A1"),
-        ("code_or_shipping_category_name_eq", "Books", "c3"),
-    ])  # fmt: skip
+ANY_ALL_OR_CASES = [
+    ("name_cont_any", "red,mug", "A1 c3"),
+    ("name_cont_all", "shirt,blue", "B2"),
+    ("name_not_cont_all", "red,blue", "c3"),
+    ("code_eq_any", "A1,B2", "A1 B2"),
+    ("code_not_eq_all", "A1,B2", "c3"),
+    ("name_start_any", "Red,Green", "A1 c3"),
+    ("name_end_all", "Shirt,t", "A1 B2"),
+    ("pieces_per_pack_gt_any", "4,0", "A1 B2"),
+    ("pieces_per_pack_lt_all", "5,2", "A1"),
+    ("code_or_name_eq", "Green Mug", "c3"),
+    ("code_or_name_eq", "A1", "A1"),
+    ("code_or_name_cont", "b", "B2"),
+    ("name_or_description_cont", "cotton", "A1"),
+    ("code_or_shipping_category_name_eq", "Books", "c3"),
+]  # fmt: skip
 
 
-def test_relationship_paths(api, catalog):
-    check_all(api, [
-        ("shipping_category_name_start", "App", "A1"),
-        ("shipping_category_name_eq", "Books", "c3"),
-        ("shipping_category_name_null", "false", "A1 c3"),
-        ("prices_amount_cents_gt", "1000", "A1"),
-        ("prices_amount_cents_lt", "1000", "A1 B2"),
-        ("prices_amount_cents_gteq", "900", "A1 B2"),
-        ("prices_price_list_code_eq", "US", "A1"),
-        ("prices_price_list_currency_code_eq", "EUR", "A1 B2"),
-        ("tags_name_eq", "sale", "A1 c3"),
-        ("tags_name_eq", "summer", "A1"),
-        ("tags_name_in", "summer,sale", "A1 c3"),
-        ("tags_name_start", "s", "A1 c3"),
-    ])  # fmt: skip
+PATH_CASES = [
+    ("shipping_category_name_start", "App", "A1"),
+    ("shipping_category_name_eq", "Books", "c3"),
+    ("shipping_category_name_null", "false", "A1 c3"),
+    ("prices_amount_cents_gt", "1000", "A1"),
+    ("prices_amount_cents_lt", "1000", "A1 B2"),
+    ("prices_amount_cents_gteq", "900", "A1 B2"),
+    ("prices_price_list_code_eq", "US", "A1"),
+    ("prices_price_list_currency_code_eq", "EUR", "A1 B2"),
+    ("tags_name_eq", "sale", "A1 c3"),
+    ("tags_name_eq", "summer", "A1"),
+    ("tags_name_in", "summer,sale", "A1 c3"),
+    ("tags_name_start", "s", "A1 c3"),
+]  # fmt: skip
+
+
+def test_attribute_predicates(api, catalog):
+    check_all(api, STRING_CASES + LIKE_WILDCARD_CASES + NUMBER_BOOLEAN_NULL_CASES)
+
+
+def test_jcont_any_all_or_and_relationship_paths(api, catalog):
+    check_all(api, JCONT_CASES + ANY_ALL_OR_CASES + PATH_CASES)
 
 
 def cents(api, **filters) -> list[int]:
@@ -275,6 +277,11 @@ def test_invalid_values_are_400_not_500(api):
         ("pieces_per_pack_cont", "1", "FILTER_NOT_ALLOWED", "/api/skus"),
         ("created_at_start", "2026", "FILTER_NOT_ALLOWED", "/api/skus"),
         ("prices_amount_cents_gt", "x", "BAD_REQUEST", "/api/skus"),
+        ("pieces_per_pack_gt", "99999999999999999999", "BAD_REQUEST", "/api/skus"),
+        ("pieces_per_pack_in", "1,-99999999999999999999", "BAD_REQUEST", "/api/skus"),
+        ("code_eq", "A\x00", "BAD_REQUEST", "/api/skus"),
+        ("name_cont", "\x00", "BAD_REQUEST", "/api/skus"),
+        ("metadata_jcont", '{"a": "\\u0000"}', "BAD_REQUEST", "/api/skus"),
     ]
     failures = []
     for name, value, code, path in bad:

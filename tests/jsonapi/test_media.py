@@ -135,6 +135,10 @@ def test_malformed_documents(api):
          400, "BAD_REQUEST", "/data/relationships/bogus"),
         (api.patch(path, json={"data": {"type": "skus", "id": "other", "attributes": {}}}),
          409, "CONFLICT", "/data/id"),
+        (post(api, MEDIA, {"data": {"attributes": {"name": "x"}}}), 400, "BAD_REQUEST",
+         "/data/type"),
+        (api.patch(path, json={"data": {"type": "skus", "attributes": {}}}), 400, "BAD_REQUEST",
+         "/data/id"),
         (api.patch(path, json={"data": {"type": "prices", "id": sku["id"]}}), 409, "CONFLICT",
          "/data/type"),
     ]  # fmt: skip

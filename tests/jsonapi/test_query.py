@@ -40,6 +40,7 @@ COLLECTION_CASES = [
     ({"page[number]": "abc"}, BAD, "page[number]"),
     ({"page[number]": "0"}, BAD, "page[number]"),
     ({"page[number]": "1.5"}, BAD, "page[number]"),
+    ({"page[number]": "99999999999999999999"}, BAD, "page[number]"),
 ]
 
 

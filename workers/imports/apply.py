@@ -23,6 +23,7 @@ from resources.base import BelongsTo, HasMany, ManyToMany, Resource
 from workers.imports.parse import Item
 
 PENDING_PARENT = "(parent)"
+NEW_TAG = "new tag:"  # a tag link to a name that ``write`` creates (ids have no colon)
 
 
 @dataclass(eq=False)
@@ -88,17 +89,13 @@ class ChunkApplier:
         values, errors, unknown = coerce_attributes(resource, attrs, text=item.text)
         work.draft.values.update(values)
         work.draft.errors.extend(errors)
-        if "tags" in attrs and "tags" not in resource.relationships:
-            unknown.append("tags")
         for name in unknown:
-            if name in item.data and isinstance(item.data[name], list | dict):
-                work.draft.errors.append(FieldError.of(name, "invalid"))
+            if name in resource.relationships:  # e.g. `tags: "x"`, `price_tiers: {...}`
+                work.draft.errors.append(FieldError.of(name, "invalid", relationship=True))
             else:
                 work.warnings.append(f"{name} is not an attribute of {resource.type}: ignored")
         if item.tags is not None:
             work.draft.links["tags"] = item.tags  # type: ignore[assignment]  # resolved later
-        if "tags" in item.data and "tags" in resource.relationships:
-            work.draft.errors.append(FieldError.of("tags", "invalid", relationship=True))
         if resource is self.resource and resource.parent and self.parent_id:
             parent_rel = resource.relationships[resource.parent]
             assert isinstance(parent_rel, BelongsTo)
@@ -129,7 +126,8 @@ class ChunkApplier:
         self._match(resource, [w for w in live if not w.draft.errors])
 
     def _resolve_tags(self, resource: Resource, works: list[Work]) -> None:
-        """Tags by id must exist; tags by name are found or created (names are validated)."""
+        """Tags by id must exist; tags by name are found, or created by ``write`` if the item
+        is written at all (names are validated here)."""
         rel = resource.relationships.get("tags")
         wanted = [w for w in works if "tags" in w.draft.links]
         if not isinstance(rel, ManyToMany) or not wanted:
@@ -144,16 +142,15 @@ class ChunkApplier:
         by_id = {r.id for r in found}
         by_name = {r.name: r.id for r in found}
         name_attr = tags.attributes["name"]
-        new = [n for n in sorted(names - set(by_name)) if name_attr.check(n) is None]
-        if new:
-            now = utcnow()
-            rows = [{"id": new_id(), "name": n, "created_at": now, "updated_at": now} for n in new]
-            self.scope.insert(table, [{**r, "metadata": {}} for r in rows])
-            by_name.update({r["name"]: r["id"] for r in rows})
         for w in wanted:
             resolved = []
             for kind, value in w.draft.links["tags"]:  # type: ignore[misc]
-                tag_id = value if kind == "id" and value in by_id else by_name.get(value)
+                if kind == "id":
+                    tag_id = value if value in by_id else None
+                else:
+                    tag_id = by_name.get(value)
+                    if tag_id is None and name_attr.check(value) is None:
+                        tag_id = NEW_TAG + value
                 if kind == "name" and tag_id is None:
                     w.draft.errors.append(FieldError("tags", "invalid", f"{value!r} is invalid"))
                 elif tag_id is None:
@@ -163,6 +160,24 @@ class ChunkApplier:
             w.draft.links["tags"] = list(dict.fromkeys(resolved))
             if rel.max_count and len(w.draft.links["tags"]) > rel.max_count:
                 w.draft.errors.append(FieldError.of("tags", "too_many", count=rel.max_count))
+
+    def _create_tags(self, resource: Resource, drafts: list[Draft]) -> None:
+        """Creates the new tags these drafts name (one insert) and links them by id."""
+        rel = resource.relationships.get("tags")
+        if not isinstance(rel, ManyToMany):
+            return
+        owners = [d for d in drafts if d.links.get("tags")]
+        names = sorted({t[len(NEW_TAG) :] for d in owners for t in d.links["tags"]
+                        if t.startswith(NEW_TAG)})  # fmt: skip
+        if not names:
+            return
+        now = utcnow()
+        rows = [{"id": new_id(), "name": n, "created_at": now, "updated_at": now, "metadata": {}}
+                for n in names]  # fmt: skip
+        self.scope.insert(rel.target.table, rows)
+        ids = {NEW_TAG + r["name"]: r["id"] for r in rows}
+        for d in owners:
+            d.links["tags"] = [ids.get(t, t) for t in d.links["tags"]]
 
     def _match(self, resource: Resource, works: list[Work]) -> None:
         """id first (unknown id is an error), then the unique key."""
@@ -228,6 +243,7 @@ class ChunkApplier:
         for d in creates:
             d.values.pop("id", None)
             d.values.update({c: None for c in columns if c not in d.values})
+        self._create_tags(resource, creates + updates)
         records.insert(self.scope, resource, creates)
         self.created[resource.type] = self.created.get(resource.type, 0) + len(creates)
         records.update_many(self.scope, resource, [d for d in updates if d.values or d.links])

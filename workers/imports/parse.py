@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
-from functools import cache
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 from resources.base import HasMany, Resource
 
@@ -88,11 +88,23 @@ def parse_json(resource: Resource, inputs: list[Any]) -> list[Item]:
     return items
 
 
-def csv_records(text: str) -> list[tuple[int, list[str]]]:
-    """(starting line, cells) for every non-blank record, header included."""
+class CsvRecord(NamedTuple):
+    line: int  # where the record starts (1-based; a quoted cell may span lines)
+    cells: list[str]
+    error: str | None = None  # the record could not be read
+
+
+CSV_ERRORS = {
+    "unexpected end of data": "a quoted cell is not closed before the end of the file",
+    "',' expected after '\"'": "a closing quote must be followed by a comma or a line end",
+}
+
+
+def csv_records(text: str) -> list[CsvRecord]:
+    """Every non-blank record, header included, each with the line it starts on."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     out = []
     line = 1
     while True:
@@ -101,17 +113,34 @@ def csv_records(text: str) -> list[tuple[int, list[str]]]:
         except StopIteration:
             break
         except csv.Error as exc:
-            out.append((line, ["\0error", str(exc)]))
-            line = reader.line_num + 1
-            continue
-        if cells and any(c.strip() for c in cells):
-            out.append((line, cells))
+            out.append(CsvRecord(line, [], CSV_ERRORS.get(str(exc), str(exc))))
+        else:
+            if any(c.strip() for c in cells):  # blank lines (and lines of commas) are skipped
+                out.append(CsvRecord(line, cells))
         line = reader.line_num + 1
     return out
 
 
-def count_csv_rows(text: str) -> int:
-    return max(0, len(csv_records(text)) - 1)
+def header_problem(records: list[CsvRecord]) -> str | None:
+    """Why the header line cannot be used, if it cannot."""
+    if not records:
+        return "the CSV has no header line"
+    first = records[0]
+    if first.error:
+        return f"line {first.line}: {first.error}"
+    names = [h.strip() for h in first.cells]
+    if "" in names:
+        return f"line {first.line}: column {names.index('') + 1} of the header has no name"
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        return f"line {first.line}: the header repeats {', '.join(repeated)}"
+    return None
+
+
+def csv_summary(text: str) -> tuple[int, str | None]:
+    """(data rows, why the header is unusable or None), for validation at create."""
+    records = csv_records(text)
+    return max(0, len(records) - 1), header_problem(records)
 
 
 def parse_csv(
@@ -119,16 +148,15 @@ def parse_csv(
 ) -> tuple[list[Item], str | None]:
     """Items and, if the header itself is unusable, why."""
     records = csv_records(text)
-    if not records:
-        return [], "the CSV has no header line"
-    header = [h.strip() for h in records[0][1]]
-    if len(set(header)) != len(header) or "" in header:
-        return [], "the CSV header has empty or repeated column names"
+    problem = header_problem(records)
+    if problem:
+        return [], problem
+    header = [h.strip() for h in records[0].cells]
     nested = nested_names(resource)
     items: list[Item] = []
-    for position, (line, cells) in enumerate(records[1:], start=1):
-        if cells and cells[0] == "\0error":
-            items.append(Item(position, {}, error=f"line {line}: {cells[1]}", line=line))
+    for position, (line, cells, error) in enumerate(records[1:], start=1):
+        if error:
+            items.append(Item(position, {}, error=f"line {line}: {error}", line=line))
             continue
         if len(cells) != len(header):
             error = f"line {line}: expected {len(header)} cells, found {len(cells)}"

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 450c31d2e9c8
+Revision ID: 3660aabc6a5a
 Revises:
-Create Date: 2026-11-23 05:23:52.082243
+Create Date: 2026-11-23 05:31:00.895800
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB(astext_type=Text()))
 from sqlalchemy.dialects import postgresql
 
-revision: str = "450c31d2e9c8"
+revision: str = "3660aabc6a5a"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -313,6 +313,7 @@ def upgrade() -> None:
         sa.Column("shopper_reference", sa.String(length=255), nullable=True),
         sa.Column("profile_id", sa.String(length=255), nullable=True),
         sa.Column("tax_exemption_code", sa.String(length=255), nullable=True),
+        sa.Column("password", sa.String(length=255), nullable=True),
         sa.Column("reference", sa.String(length=255), nullable=True),
         sa.Column("reference_origin", sa.String(length=255), nullable=True),
         sa.Column(
