@@ -94,6 +94,8 @@ class Attr:
                 value = str(value)
             else:
                 raise Invalid("invalid")
+        if "\x00" in value:
+            raise Invalid("invalid")  # PostgreSQL cannot store NUL in text
         return value.strip().lower() if self.lower else value
 
     def from_text(self, text: str) -> Any:

@@ -256,8 +256,10 @@ def queries(app):
 
 
 def sql(app, statement: str, **params):
+    """Runs SQL beside the API (setting up states a client cannot reach); rows for SELECTs."""
     with app.state.engine.begin() as conn:
-        return conn.execute(text(statement), params).all()
+        result = conn.execute(text(statement), params)
+        return result.all() if result.returns_rows else result.rowcount
 
 
 # ---- Production-setup services ------------------------------------------------------------------

@@ -14,6 +14,8 @@ from typing import Any
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.errors import BrokerError
+from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 
 from app.settings import Settings
@@ -59,10 +61,35 @@ class Jobs:
     def in_process(self) -> bool:
         return not self.settings.redis_url
 
-    def send(self, actor_name: str, job_id: str) -> None:
-        self.actors[actor_name].send(job_id)
+    def send(self, actor_name: str, job_id: str) -> bool:
+        """Queues a job; False when Redis is unreachable: the job stays pending and a worker's
+        recovery sweep sends it once Redis is back (the API still answers)."""
+        try:
+            self.actors[actor_name].send(job_id)
+        except (RedisError, BrokerError) as exc:
+            if self.in_process:
+                raise
+            log.warning("could not queue %s %s (%s): a worker will send it again later",
+                        actor_name, job_id, exc)  # fmt: skip
+            return False
         if self.in_process:
             self.start_worker()
+        return True
+
+    def queued(self, actor_name: str) -> set[str]:
+        """Job ids with a message waiting, delayed or being processed (Redis only)."""
+        from dramatiq.common import dq_name
+
+        client = getattr(self.broker, "client", None)
+        if client is None:
+            return set()
+        ids = set()
+        for queue in (QUEUE, dq_name(QUEUE)):
+            for data in client.hvals(f"{self.broker.namespace}:{queue}.msgs"):
+                message = dramatiq.Message.decode(data)
+                if message.actor_name == actor_name and message.args:
+                    ids.add(message.args[0])
+        return ids
 
     def start_worker(self, threads: int = 2) -> dramatiq.Worker:
         with self._lock:
@@ -74,12 +101,11 @@ class Jobs:
                 log.info("%s worker started (%d threads)", kind, threads)
             return self._worker
 
-    def recover(self, pending: bool = True) -> int:
-        """Re-sends jobs in progress with a stale heartbeat (their worker crashed) and, unless
-        ``pending`` is false, every pending job (its message may have been lost)."""
+    def recover(self, all_pending: bool = True) -> int:
+        """Re-sends jobs left behind by a crash or a lost message (see recovery.resend_stale)."""
         from workers import recovery
 
-        return recovery.resend_stale(self, pending=pending)
+        return recovery.resend_stale(self, all_pending=all_pending)
 
     def join(self, timeout_ms: int = 60_000) -> None:
         """Waits until the in-process queue is drained (tests and `serve` shutdown)."""

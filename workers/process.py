@@ -40,11 +40,12 @@ def run_worker(settings: Settings, threads: int) -> None:
         log.info("worker ready (%d threads, %d jobs re-sent)", threads, resent)
         # A worker killed mid-job leaves it in progress with a heartbeat that stops moving; its
         # message only comes back once dramatiq notices the dead worker. Sweeping the table
-        # hands such jobs to a live worker within 1.5 x BULKPORT_JOB_STALE_SECONDS.
+        # hands such jobs to a live worker within 1.5 x BULKPORT_JOB_STALE_SECONDS, and sends
+        # pending jobs whose message never reached Redis or was lost.
         while not stop.wait(sweep_interval(settings)):
             try:
-                if resent := jobs.recover(pending=False):
-                    log.info("re-sent %d jobs whose worker stopped reporting", resent)
+                if resent := jobs.recover(all_pending=False):
+                    log.info("re-sent %d jobs left behind", resent)
             except Exception:  # noqa: BLE001 - e.g. the database restarting: try again later
                 log.exception("recovery sweep failed")
     finally:

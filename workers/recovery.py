@@ -1,4 +1,4 @@
-"""Finds jobs that no worker is running any more and sends them again."""
+"""Finds jobs that no worker will run any more and sends them again."""
 
 from __future__ import annotations
 
@@ -13,21 +13,32 @@ from resources.imports import resource as imports
 if TYPE_CHECKING:
     from workers.jobs import Jobs
 
+ACTOR = "imports.run"
 
-def resend_stale(jobs: Jobs, pending: bool = True) -> int:
-    """Sends again the imports in progress whose worker stopped reporting and, with ``pending``,
-    every pending import. A job sent twice is harmless: the pipeline's lease lets one run it."""
+
+def resend_stale(jobs: Jobs, all_pending: bool = True) -> int:
+    """Sends again, and counts, the imports no worker would otherwise run:
+
+    - in progress with a heartbeat older than BULKPORT_JOB_STALE_SECONDS: their worker died;
+    - pending, when ``all_pending`` (a worker starting: the queue may have been lost); else
+      only those pending for longer than that with no message in the queue (Redis was
+      unreachable when the API sent it, or lost it).
+
+    A job sent twice is harmless: the pipeline's lease lets one worker run it.
+    """
     table = imports.table
     stale = utcnow() - timedelta(seconds=jobs.settings.job_stale_seconds)
     abandoned = (table.c.status == "in_progress") & or_(
         table.c.heartbeat_at.is_(None), table.c.heartbeat_at < stale
     )
+    pending = table.c.status == "pending"
+    if not all_pending:
+        pending &= table.c.created_at < stale
     # Across organizations on purpose: this is the operator's recovery, not a tenant query.
-    stmt = select(table.c.id).where(
-        or_(table.c.status == "pending", abandoned) if pending else abandoned
-    )
+    stmt = select(table.c.id, table.c.status).where(or_(pending, abandoned))
     with transaction(jobs.engine, write=False) as conn:
-        ids = list(conn.execute(stmt.order_by(table.c.created_at)).scalars())
-    for import_id in ids:
-        jobs.send("imports.run", import_id)
-    return len(ids)
+        rows = conn.execute(stmt.order_by(table.c.created_at)).all()
+    if not all_pending and any(row.status == "pending" for row in rows):
+        queued = jobs.queued(ACTOR)
+        rows = [row for row in rows if row.status != "pending" or row.id not in queued]
+    return sum(jobs.send(ACTOR, row.id) for row in rows)

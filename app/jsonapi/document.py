@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from resources.base import BelongsTo, Resource
+
+SAFE = re.compile(r"[A-Za-z0-9_.~-]+")  # path segments that need no percent-encoding
 
 
 @dataclass
@@ -17,7 +20,7 @@ class Renderer:
     settings: Any = None  # for attributes computed per read, e.g. signed attachment URLs
 
     def url(self, *parts: str, query: list[tuple[str, str]] | None = None) -> str:
-        path = "/".join(quote(p, safe="") for p in parts)
+        path = "/".join(p if SAFE.fullmatch(p) else quote(p, safe="") for p in parts)
         link = f"{self.base}/api/{path}"
         return f"{link}?{urlencode(query)}" if query else link
 
@@ -36,14 +39,13 @@ class Renderer:
                 attributes[name] = attr.render(row.get(name))
         relationships = {}
         linkage = linkage or {}
+        # Links are built by concatenation: quoting each part costs a third of a list request.
+        me = self.url(resource.type, row["id"])
         for name, rel in resource.relationships.items():
             if wanted is not None and name not in wanted:
                 continue
             obj: dict[str, Any] = {
-                "links": {
-                    "self": self.url(resource.type, row["id"], "relationships", name),
-                    "related": self.url(resource.type, row["id"], name),
-                }
+                "links": {"self": f"{me}/relationships/{name}", "related": f"{me}/{name}"}
             }
             if name in linkage:
                 obj["data"] = linkage[name]
@@ -54,7 +56,7 @@ class Renderer:
         out: dict[str, Any] = {
             "id": row["id"],
             "type": resource.type,
-            "links": {"self": self.url(resource.type, row["id"])},
+            "links": {"self": me},
             "attributes": attributes,
         }
         if relationships:

@@ -20,12 +20,24 @@ MAX_ACTIVE = 10
 COUNTERS = ("processed_count", "errors_count", "warnings_count", "destroyed_count")
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\0" in value
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return False
+
+
 def inputs_size(values: dict[str, Any]) -> tuple[int | None, list[FieldError]]:
     fmt, inputs = values.get("format") or "json", values.get("inputs")
     if inputs is None:
         return None, [FieldError.of("inputs", "blank")]
     if fmt not in ("json", "csv"):
         return None, []  # the format's own error says it all
+    if _has_nul(inputs):  # PostgreSQL cannot store it, and no attribute needs it
+        return None, [FieldError("inputs", "invalid", "must not contain NUL characters (\\u0000)")]
     if fmt == "json":
         if not isinstance(inputs, list):
             message = "must be an array of objects for format json (send format csv for CSV text)"
@@ -34,7 +46,7 @@ def inputs_size(values: dict[str, Any]) -> tuple[int | None, list[FieldError]]:
     if not isinstance(inputs, str):
         return None, [FieldError("inputs", "invalid", "must be one CSV string for format csv")]
     rows, problem = csv_summary(inputs)
-    if problem and rows:
+    if problem:
         return None, [FieldError("inputs", "invalid", f"is not usable CSV: {problem}")]
     return rows, []
 

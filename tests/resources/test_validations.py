@@ -6,6 +6,8 @@ drifts from the spec fails.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from resources import REGISTRY
@@ -137,3 +139,21 @@ def test_timestamps_are_not_writable(api):
             response = post(api, type_, {name: "2026-01-01T12:00:00.000Z"})
             assert response.status_code == 400, (type_, response.text)
             assert response.json()["errors"][0]["source"] == {"pointer": f"/data/attributes/{name}"}
+
+
+def test_concurrent_creates_of_one_key_are_taken_not_500(api):
+    cases = [
+        ("tags", lambda i: {"name": "race"}, "name"),
+        ("customers", lambda i: {"email": f"{'RACE' if i % 2 else 'race'}@example.com"}, "email"),
+    ]
+    for type_, attributes, key in cases:
+
+        def create(i: int, type_=type_, attributes=attributes):
+            return post(api, type_, attributes(i))
+
+        with ThreadPoolExecutor(6) as pool:
+            responses = list(pool.map(create, range(6)))
+        assert sorted(r.status_code for r in responses) == [201] + [422] * 5
+        for response in responses:
+            if response.status_code == 422:
+                assert_invalid(response, key, "taken")

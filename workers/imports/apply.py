@@ -7,7 +7,7 @@ of changed columns, and the same again for nested children. No per-item queries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -227,6 +227,7 @@ class ChunkApplier:
             child_works = [c for _p, c in kids]
             self.resolve(rel.target, child_works)
             self.validate(rel.target, child_works, parent=f"{rel.inverse}_id")
+            _repeated_children(rel, kids)
             self.prepare_children(rel.target, child_works)
             for parent, child in kids:
                 for e in child.draft.errors:
@@ -255,31 +256,67 @@ class ChunkApplier:
             rel = resource.relationships[name]
             assert isinstance(rel, HasMany)
             fk = f"{rel.inverse}_id"
-            kids = []
-            for w in works:
-                if name not in w.children:
-                    continue
-                owner = record_id(w)
-                for c in w.children[name]:
-                    c.draft.values[fk] = owner
-                    kids.append(c)
-            self.write(rel.target, kids)
-            # Nested arrays replace: children of these parents not in the file are removed.
+            given = [w for w in works if name in w.children]
+            kids = [c for w in given for c in w.children[name]]
+            # Nested arrays replace: first remove the children these items no longer list (so a
+            # new child may take a removed one's key), then write the listed ones.
             target = rel.target.table
-            owners = [record_id(w) for w in works if name in w.children]
-            kept = [record_id(c) for c in kids]
-            stmt = self.scope.delete(target).where(
-                target.c[fk].in_(owners), target.c.id.notin_(kept)
-            )
-            self.scope.execute(stmt)
+            owners = [w.draft.existing["id"] for w in given if w.draft.existing is not None]
+            kept = [c.draft.existing["id"] for c in kids if c.draft.existing is not None]
+            if owners:
+                stmt = self.scope.delete(target).where(
+                    target.c[fk].in_(owners), target.c.id.notin_(kept)
+                )
+                self.scope.execute(stmt)
+            for w in given:
+                for c in w.children[name]:
+                    c.draft.values[fk] = record_id(w)
+            self.write(rel.target, kids)
 
     # -- the whole chunk ----------------------------------------------------------------------
-    def prepare(self, items: list[Item]) -> list[Work]:
+    def waves(self, items: list[Item]) -> Iterator[list[Work]]:
+        """The chunk's works, prepared in waves that never name one record twice.
+
+        References are resolved for the whole chunk at once; then each wave is matched and
+        validated after the caller has written the previous one, so an item repeating an
+        earlier item's key (or id) updates what that item wrote instead of colliding with it.
+        """
         works = [self.build(self.resource, item) for item in items]
-        self.resolve(self.resource, works)
+        live = [w for w in works if not w.draft.errors]
+        records.resolve_references(self.scope, self.resource, [w.draft for w in live])
+        start = 0
+        while start < len(works):
+            seen: set[tuple] = set()
+            end = start
+            while end < len(works):
+                names = self._identities(works[end])
+                if names & seen:
+                    break
+                seen |= names
+                end += 1
+            wave = works[start:end]
+            self.prepare_wave(wave)
+            yield wave
+            start = end
+
+    def _identities(self, work: Work) -> set[tuple]:
+        if work.draft.errors:
+            return set()
+        values = work.draft.values
+        names = {("id", values["id"])} if values.get("id") else set()
+        key = records.key_of(self.resource, values)
+        return names | {("key", key)} if key is not None else names
+
+    def prepare_wave(self, works: list[Work]) -> None:
+        live = [w for w in works if not w.draft.errors]
+        self._resolve_tags(self.resource, live)
+        self._match(self.resource, [w for w in live if not w.draft.errors])
         self.validate(self.resource, works)
         self.prepare_children(self.resource, works)
-        return works
+
+    def prepare(self, items: list[Item]) -> list[Work]:
+        """One wave of items known not to repeat a record (or one item)."""
+        return [w for wave in self.waves(items) for w in wave]
 
     def outcome(self, work: Work) -> Outcome:
         key = item_key(self.resource, work)
@@ -325,7 +362,16 @@ def item_key(resource: Resource, work: Work) -> str:
     return str(work.item.position)
 
 
-def select_ids(scope: Scope, resource: Resource, ids: list[str]) -> set[str]:
-    table = resource.table
-    stmt = scope.where(select(table.c.id).where(table.c.id.in_(ids)), table)
-    return set(scope.execute(stmt).scalars())
+def _repeated_children(rel: HasMany, kids: list[tuple[Work, Work]]) -> None:
+    """Two children of one item with the same key (two tiers named "10 pack") cannot both be."""
+    names = [n for n in rel.target.unique_key if n != rel.inverse]
+    if not names:
+        return
+    seen: set[tuple] = set()
+    for parent, child in kids:
+        key = tuple(child.draft.values.get(n) for n in names)
+        if child.draft.errors or None in key:
+            continue
+        if (id(parent), key) in seen:
+            child.draft.errors.append(FieldError.of(names[0], "taken"))
+        seen.add((id(parent), key))

@@ -140,7 +140,7 @@ def header_problem(records: list[CsvRecord]) -> str | None:
 def csv_summary(text: str) -> tuple[int, str | None]:
     """(data rows, why the header is unusable or None), for validation at create."""
     records = csv_records(text)
-    return max(0, len(records) - 1), header_problem(records)
+    return max(0, len(records) - 1), header_problem(records) if records else None
 
 
 def parse_csv(

@@ -132,19 +132,39 @@ def run_chunk(jobs: Jobs, job: Job, chunk: list[Item], cursor: int) -> int | Non
             return None  # interrupted, deleted or taken over: stop without writing
         scope = Scope(conn, row["organization_id"])
         applier = ChunkApplier(scope, resource, row["parent_resource_id"])
-        works = applier.prepare(chunk)
-        works, stop = cut_at_error_budget(works, row)
-        written = write(conn, applier, works)
-        outcomes = [applier.outcome(w) for w in written]
-        touched = [{"import_id": job.id, "record_id": o.record_id} for o in outcomes if o.record_id]
-        scope.insert(import_records, _unique(touched))
+        budget, errors = error_budget(row), row["errors_count"]
+        done: list[Work] = []
+        stop = False
+        for wave in applier.waves(chunk):
+            works, stop = cut_at_error_budget(wave, budget, errors)
+            written = write(conn, applier, works)
+            errors += sum(w.item.rows for w in written if w.failed)
+            done += written
+            if stop:
+                break
+        outcomes = [applier.outcome(w) for w in done]
+        record_touched(scope, job.id, [o.record_id for o in outcomes if o.record_id])
         changes = tally(row, outcomes)
-        changes.update(cursor=cursor + len(works), heartbeat_at=utcnow())
+        changes.update(cursor=cursor + len(done), heartbeat_at=utcnow())
         if stop:
             changes.update(status="interrupted", interrupted_at=utcnow())
         conn.execute(TABLE.update().where(TABLE.c.id == job.id).values(**changes))
         refresh_statistics(conn, job, applier)
-    return None if stop else cursor + len(works)
+    return None if stop else cursor + len(done)
+
+
+def record_touched(scope: Scope, import_id: str, record_ids: list[str]) -> None:
+    """Remembers the records this import wrote (for cleanup), once each across chunks."""
+    wanted = set(record_ids)
+    if not wanted:
+        return
+    table = import_records
+    stmt = scope.select(table, table.c.record_id).where(
+        table.c.import_id == import_id, table.c.record_id.in_(wanted)
+    )
+    known = set(scope.execute(stmt).scalars())
+    rows = [{"import_id": import_id, "record_id": r} for r in sorted(wanted - known)]
+    scope.insert(table, rows)
 
 
 def refresh_statistics(conn: Connection, job: Job, applier: ChunkApplier) -> None:
@@ -160,11 +180,12 @@ def refresh_statistics(conn: Connection, job: Job, applier: ChunkApplier) -> Non
         job.analyze_at = job.created * 2
 
 
-def cut_at_error_budget(works: list[Work], row: dict[str, Any]) -> tuple[list[Work], bool]:
-    budget = error_budget(row)
+def cut_at_error_budget(
+    works: list[Work], budget: int | None, errors: int
+) -> tuple[list[Work], bool]:
+    """The works up to the one whose error crosses the budget, and whether one did."""
     if budget is None:
         return works, False
-    errors = row["errors_count"]
     for i, work in enumerate(works):
         if work.failed:
             errors += work.item.rows
@@ -197,10 +218,6 @@ def write(conn: Connection, applier: ChunkApplier, works: list[Work]) -> list[Wo
                 work.draft.errors.append(FieldError("base", "taken", "has already been taken"))
         redone.append(work)
     return redone
-
-
-def _unique(rows: list[dict[str, str]]) -> list[dict[str, str]]:
-    return list({r["record_id"]: r for r in rows}.values())
 
 
 def tally(row: dict[str, Any], outcomes: list[Outcome]) -> dict[str, Any]:
