@@ -129,6 +129,7 @@ class Resource:
         validators: Iterable[Callable[[dict[str, Any]], Iterable[FieldError]]] = (),
         importable: bool = False,
         read_only: bool = False,
+        integration_only: bool = False,
         extra_columns: Iterable[Column] = (),
     ) -> None:
         self.type = type_
@@ -147,6 +148,7 @@ class Resource:
         self.validators = list(validators)
         self.importable = importable
         self.read_only = read_only
+        self.integration_only = integration_only  # jobs: not even readable by sales channels
         # An optional `save(ctx, draft) -> id` replacing the generic write (job resources).
         self.save: Callable[..., str] | None = None
         self.table = self._build_table(list(extra_columns))

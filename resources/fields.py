@@ -249,9 +249,11 @@ class Json(Attr):
         super().__init__(name, **kw)
 
     def coerce(self, value: Any) -> Any:
-        if value is None or isinstance(value, dict):
-            return value
-        raise Invalid("invalid")
+        if value is None:
+            return None
+        if not isinstance(value, dict) or "\\u0000" in json.dumps(value):
+            raise Invalid("invalid")  # jsonb cannot hold NUL characters
+        return value
 
     def from_text(self, text: str) -> Any:
         try:

@@ -56,6 +56,7 @@ resource = Resource(
         StringAttr("attachment_url", writable=False, column=False, compute=_attachment_url),
         Boolean("_interrupt", update_only=True, column=False),
     ],
+    integration_only=True,
     extra_columns=[
         # Progress bookkeeping for crash-safe resumption; not part of the API.
         Column("cursor", Integer, nullable=False, default=0),  # items committed so far

@@ -91,17 +91,17 @@ def postgres_url(tmp_path_factory, jwt_pem) -> Iterator[str]:
 
 
 def _truncate_postgres(url: str) -> None:
+    """Empties every table but the schema's own: DELETE in dependency order is 5-10x faster
+    than TRUNCATE on small tables, and the suite does this before every PostgreSQL test."""
     import psycopg
 
-    with psycopg.connect(url.replace("+psycopg", "")) as conn:
-        tables = [
-            r[0]
-            for r in conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename NOT IN ('alembic_version', 'server_keys')"
-            )
-        ]
-        conn.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
+    import resources  # noqa: F401 - every table declared
+    from app.db import metadata
+
+    keep = {"alembic_version", "server_keys"}
+    tables = [t.name for t in reversed(metadata.sorted_tables) if t.name not in keep]
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute("; ".join(f'DELETE FROM "{name}"' for name in tables))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

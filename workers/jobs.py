@@ -27,14 +27,21 @@ MAINTENANCE_CHANCE = 20_000  # per million Redis commands
 
 def make_broker(settings: Settings) -> dramatiq.Broker:
     if settings.redis_url:
+        import redis
         from dramatiq.brokers.redis import RedisBroker
 
+        # Timeouts: an unreachable Redis fails a send in seconds instead of hanging it for the
+        # OS's TCP timeout; every broker command is a short Lua script (no blocking pops).
+        client = redis.Redis.from_url(
+            settings.redis_url, socket_connect_timeout=5, socket_timeout=30,
+            health_check_interval=30,
+        )  # fmt: skip
         # Messages a worker fetched and died with (SIGKILL, OOM) go back on the queue once its
         # heartbeat is this old; a live worker's consumers poll Redis several times a second.
         # dramatiq only looks for dead workers on a random fraction of Redis commands ("queue
         # maintenance", 0.1% by default, i.e. minutes); 2% makes it a few seconds.
         return RedisBroker(
-            url=settings.redis_url,
+            client=client,
             namespace=settings.redis_namespace,
             heartbeat_timeout=max(10_000, settings.job_stale_seconds * 1000),
             maintenance_chance=MAINTENANCE_CHANCE,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.errors import BadRequest, Conflict, Forbidden, ValidationFailed
+from app.errors import BadRequest, Conflict, Forbidden
 from app.services.records import Draft
 from app.services.validation import coerce_attributes
 from resources.base import BelongsTo, ManyToMany, Resource
@@ -85,6 +85,4 @@ def read_draft(
                 draft.values.pop(key, None)
         elif isinstance(rel, ManyToMany):
             draft.links[name] = ids  # type: ignore[assignment]
-    if draft.errors:
-        raise ValidationFailed(draft.errors)
-    return draft
+    return draft  # type errors travel on the draft: validation adds the rest, Rails style

@@ -44,16 +44,18 @@ async def run(
     request: Request,
     handler: Callable[[Context, dict | None], Response],
     *,
+    resource: Resource,
     write: bool = False,
     body: bool = False,
 ) -> Response:
+    # Who asks comes first: an anonymous request learns nothing, not even about media types.
+    principal = await run_in_threadpool(authenticate, request)
+    if write or resource.integration_only:
+        require_writer(principal)
     check_accept(request)
     doc = await read_document(request) if body else None
 
     def work() -> Response:
-        principal = authenticate(request)
-        if write:
-            require_writer(principal)
         settings = request.app.state.settings
         renderer = Renderer(base_url(request), principal.mode, settings=settings)
         with transaction(request.app.state.engine, write=write) as conn:
@@ -173,7 +175,7 @@ def collection_endpoint(resource: Resource):
                 spec = _spec(ctx, resource, collection=True)
                 return JsonApiResponse(list_document(ctx, resource, spec, (resource.type,)))
 
-            return await run(request, index)
+            return await run(request, index, resource=resource)
 
         def create(ctx: Context, doc: Any) -> Response:
             spec = _spec(ctx, resource, collection=False)
@@ -181,7 +183,7 @@ def collection_endpoint(resource: Resource):
             record_id = save(ctx, resource, read_draft(resource, doc))
             return _show(ctx, resource, record_id, spec, status=201)
 
-        return await run(request, create, write=True, body=True)
+        return await run(request, create, resource=resource, write=True, body=True)
 
     return endpoint
 
@@ -194,7 +196,7 @@ def item_endpoint(resource: Resource):
             def show(ctx: Context, _doc: Any) -> Response:
                 return _show(ctx, resource, record_id, _spec(ctx, resource, collection=False))
 
-            return await run(request, show)
+            return await run(request, show, resource=resource)
         if request.method == "DELETE":
 
             def delete(ctx: Context, _doc: Any) -> Response:
@@ -203,7 +205,7 @@ def item_endpoint(resource: Resource):
                 destroy(ctx, resource, record_id)
                 return Response(status_code=204)
 
-            return await run(request, delete, write=True)
+            return await run(request, delete, resource=resource, write=True)
 
         def patch(ctx: Context, doc: Any) -> Response:
             spec = _spec(ctx, resource, collection=False)
@@ -212,7 +214,7 @@ def item_endpoint(resource: Resource):
             save(ctx, resource, read_draft(resource, doc, existing))
             return _show(ctx, resource, record_id, spec)
 
-        return await run(request, patch, write=True, body=True)
+        return await run(request, patch, resource=resource, write=True, body=True)
 
     return endpoint
 
@@ -246,7 +248,7 @@ def related_endpoint(resource: Resource, rel_name: str):
                 where = target.table.c.id.in_(owned)
             return JsonApiResponse(list_document(ctx, target, spec, path, where))
 
-        return await run(request, show)
+        return await run(request, show, resource=resource)
 
     return endpoint
 
@@ -273,7 +275,7 @@ def relationship_endpoint(resource: Resource, rel_name: str):
                 _no_parameters(ctx)
                 return linkage(ctx, get_row(ctx.scope, resource, record_id))
 
-            return await run(request, show)
+            return await run(request, show, resource=resource)
 
         def change(ctx: Context, doc: Any) -> Response:
             _no_parameters(ctx)
@@ -301,7 +303,7 @@ def relationship_endpoint(resource: Resource, rel_name: str):
                 return Response(status_code=204)
             return linkage(ctx, get_row(ctx.scope, resource, record_id))
 
-        return await run(request, change, write=True, body=True)
+        return await run(request, change, resource=resource, write=True, body=True)
 
     return endpoint
 

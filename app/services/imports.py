@@ -83,7 +83,7 @@ def validate_new(ctx: Context, values: dict[str, Any]) -> list[FieldError]:
 def create(ctx: Context, draft: Draft) -> str:
     values = draft.values
     apply_defaults(imports, values)
-    errors = check_record(imports, values) + validate_new(ctx, values)
+    errors = draft.errors + check_record(imports, values) + validate_new(ctx, values)
     if errors:
         raise ValidationFailed(errors)
     ctx.scope.lock_organization()
@@ -105,6 +105,8 @@ def create(ctx: Context, draft: Draft) -> str:
 
 def update(ctx: Context, draft: Draft) -> str:
     assert draft.existing is not None
+    if draft.errors:
+        raise ValidationFailed(draft.errors)
     if draft.values.pop("_interrupt", None) and draft.existing["status"] in ACTIVE:
         draft.values.update(status="interrupted", interrupted_at=utcnow(), lease=None)
     records.update(ctx.scope, imports, draft)

@@ -6,7 +6,15 @@ import pytest
 
 from tests import factories
 from tests.imports.helpers import (
-    Catalog, attrs_of, by, counts, errors, fixture, list_all, post_import, run_import,
+    Catalog,
+    attrs_of,
+    by,
+    counts,
+    errors,
+    fixture,
+    list_all,
+    post_import,
+    run_import,
 )  # fmt: skip
 
 

@@ -6,7 +6,6 @@ import pytest
 from starlette.testclient import TestClient
 
 from app.services.organizations import create_application
-
 from tests import factories
 from tests.conftest import ApiClient
 from tests.imports.helpers import errors, hold_jobs, post_import, run_import
@@ -170,7 +169,6 @@ def test_inputs_shown_only_on_request_while_pending(app, api, monkeypatch):
     assert after.json()["data"]["attributes"] == {"inputs": None, "status": "completed"}
 
 
-@pytest.mark.xfail(strict=True, reason="sales channels can list imports: app/jsonapi (reported)")
 def test_sales_channel_cannot_list_imports(app, api):
     run_import(api, "tags", [{"name": "t"}])
     channel = sales_channel(app, "acme")

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from tests import factories
 from tests.imports.helpers import (
-    Catalog, attrs_of, by, counts, fixture, list_all, run_import,
+    Catalog,
+    attrs_of,
+    by,
+    counts,
+    fixture,
+    list_all,
+    run_import,
 )  # fmt: skip
 from tests.imports.test_types import rel_id, tag_names
 

@@ -6,6 +6,7 @@ The fixtures are in tests/services.py.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import os
@@ -22,7 +23,7 @@ from starlette.testclient import TestClient
 from tests import factories
 from tests.conftest import ApiClient, make_org, sql
 from tests.services import BUCKET
-from workers.jobs import QUEUE
+from workers.jobs import QUEUE, Jobs
 
 pytestmark = pytest.mark.services
 
@@ -166,6 +167,15 @@ def test_twenty_concurrent_creates_admit_exactly_ten(service_app, service_settin
     assert [tuple(r) for r in rows] == [("pending", 10)]
     assert queued(service_settings) == 10  # one message per admitted import, none for refusals
 
+    # A worker's periodic sweep leaves them alone: each has its message in the queue.
+    settings = dataclasses.replace(service_settings, job_stale_seconds=0)
+    sweeper = Jobs(settings, service_app.state.engine)
+    try:
+        assert sweeper.recover(all_pending=False) == 0
+        assert queued(service_settings) == 10
+    finally:
+        sweeper.stop()
+
 
 def ready_pids(w) -> list[str]:
     return [line.split()[2] for line in w.log().splitlines() if "worker ready" in line]
@@ -269,3 +279,27 @@ def test_pending_import_without_message_is_recovered_on_worker_start(
     attrs = wait_done(api, import_id, [w])
     assert attrs["status"] == "completed", attrs
     assert attrs["processed_count"] == 1, attrs
+
+
+def test_import_created_while_redis_is_down_is_sent_by_a_worker_sweep(service_settings, worker):
+    """The API answers 201 when Redis is unreachable; a running worker's periodic sweep sends
+    the import once it has been pending for BULKPORT_JOB_STALE_SECONDS with no message."""
+    from app.main import create_app
+
+    w = worker(BULKPORT_JOB_STALE_SECONDS="1")  # sweeps every second
+    cut_off = create_app(dataclasses.replace(service_settings, redis_url="redis://127.0.0.1:1/0"))
+    try:
+        api = make_org(cut_off, "acme").api
+        category = factories.shipping_category(api)
+        inputs = [{"code": "DOWN1", "name": "Shirt", "shipping_category_id": category["id"]}]
+        r = create_import(api, "skus", inputs)
+        assert r.status_code == 201, r.text
+        import_id = r.json()["data"]["id"]
+        assert queued(service_settings) == 0
+        attrs = wait_done(api, import_id, [w], timeout=20)
+        assert attrs["status"] == "completed", attrs
+        assert attrs["processed_count"] == 1, attrs
+        assert "re-sent 1 jobs left behind" in w.log(), w.log()
+    finally:
+        cut_off.state.jobs.stop()
+        cut_off.state.engine.dispose()

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
-
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
 # Rails' messages, spelled out here so a change to app/errors.py cannot pass unnoticed.
@@ -130,12 +128,6 @@ def assert_rendered(data: dict, expected: dict) -> None:
     for name in ("created_at", "updated_at"):
         assert TIMESTAMP.match(attributes[name]), attributes[name]
     assert isinstance(attributes["metadata"], dict)
-
-
-def expect(condition: bool, bug: str) -> None:
-    """An assertion blocked by a known bug outside resources/: xfail until the lead fixes it."""
-    if not condition:
-        pytest.xfail(f"lead: {bug}")
 
 
 def no_duplicate_errors(response) -> bool:

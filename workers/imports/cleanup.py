@@ -1,16 +1,22 @@
 """`cleanup_records`: after a completed run, delete the type's records (within the parent when
-one was given) that the import did not touch."""
+one was given) that the import did not touch.
+
+Set-based: one query finds the records other records still depend on (a shipping category a SKU
+uses), one statement deletes the others, one reads the kept ones for their warnings.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, union
 from sqlalchemy.exc import IntegrityError
 
 from app.tenancy import Scope
 from resources.base import BelongsTo, ManyToMany, Resource
 from resources.import_records import import_records
+
+WARNING = "could not be deleted"
 
 
 def cleanup(scope: Scope, resource: Resource, row: dict[str, Any]) -> tuple[int, list]:
@@ -20,26 +26,40 @@ def cleanup(scope: Scope, resource: Resource, row: dict[str, Any]) -> tuple[int,
         select(import_records.c.record_id).where(import_records.c.import_id == row["id"]),
         import_records,
     )
-    stmt = scope.select(table).where(table.c.id.notin_(touched))
+    doomed = scope.select(table, table.c.id).where(table.c.id.notin_(touched))
     if resource.parent and row["parent_resource_id"]:
         parent = resource.relationships[resource.parent]
         assert isinstance(parent, BelongsTo)
-        stmt = stmt.where(table.c[parent.column] == row["parent_resource_id"])
-    doomed = [dict(r) for r in scope.execute(stmt).mappings()]
-    if not doomed:
-        return 0, []
-    if _delete(scope, resource, [r["id"] for r in doomed]):
-        return len(doomed), []
-    destroyed, warnings = 0, []
-    for record in doomed:  # something depends on some of them: find out which, one by one
-        if _delete(scope, resource, [record["id"]]):
-            destroyed += 1
-        else:
-            warnings.append((_key(resource, record), "could not be deleted"))
-    return destroyed, warnings
+        doomed = doomed.where(table.c[parent.column] == row["parent_resource_id"])
+    blocked = _blocked(scope, resource, doomed)
+    deletable = doomed.where(table.c.id.notin_(blocked)) if blocked is not None else doomed
+    destroyed = _delete(scope, resource, deletable)
+    if destroyed is None:  # a dependency the declarations do not know: find it one by one
+        destroyed = 0
+        for record_id in list(scope.execute(deletable).scalars()):
+            one = scope.select(table, table.c.id).where(table.c.id == record_id)
+            destroyed += _delete(scope, resource, one) or 0
+    kept = scope.execute(scope.select(table).where(table.c.id.in_(doomed))).mappings().all()
+    return destroyed, [(record_key(resource, dict(r)), WARNING) for r in kept]
 
 
-def _delete(scope: Scope, resource: Resource, ids: list[str]) -> bool:
+def _blocked(scope: Scope, resource: Resource, doomed: Any) -> Any:
+    """The ids among `doomed` that a restricting relationship of another record points to."""
+    from resources import REGISTRY
+
+    queries = []
+    for other in REGISTRY.values():
+        for rel in other.belongs_to:
+            if rel.target_type == resource.type and rel.on_delete == "RESTRICT":
+                column = other.table.c[rel.column]
+                queries.append(scope.where(select(column).where(column.in_(doomed)), other.table))
+    if not queries:
+        return None
+    return union(*queries) if len(queries) > 1 else queries[0]
+
+
+def _delete(scope: Scope, resource: Resource, ids: Any) -> int | None:
+    """Deletes the records whose ids the subquery selects; None if the database refused."""
     savepoint = scope.conn.begin_nested()
     try:
         for rel in resource.relationships.values():
@@ -47,20 +67,25 @@ def _delete(scope: Scope, resource: Resource, ids: list[str]) -> bool:
                 jt = rel.join_table
                 mine = (jt.c.owner_type == resource.type) & jt.c.owner_id.in_(ids)
                 scope.execute(scope.delete(jt).where(mine))
-        scope.execute(scope.delete(resource.table).where(resource.table.c.id.in_(ids)))
+        table = resource.table
+        result = scope.execute(scope.delete(table).where(table.c.id.in_(ids)))
         savepoint.commit()
-        return True
+        return result.rowcount
     except IntegrityError:
         savepoint.rollback()
-        return False
+        return None
 
 
-def _key(resource: Resource, record: dict[str, Any]) -> str:
+def record_key(resource: Resource, record: dict[str, Any]) -> str:
+    """How logs name a stored record: like an item, by its unique key (the parent by id, other
+    relationships by code), else by id."""
     parts = []
     for name in resource.unique_key:
         rel = resource.relationships.get(name)
         if isinstance(rel, BelongsTo):
-            code = next((record.get(k) for k in rel.codes if record.get(k)), None)
+            code = None if name == resource.parent else next(
+                (record.get(k) for k in rel.codes if record.get(k)), None
+            )
             parts.append(code or record.get(rel.column))
         else:
             parts.append(record.get(name))
