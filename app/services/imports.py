@@ -14,6 +14,7 @@ from resources import REGISTRY, importable_types
 from resources.imports import ACTIVE
 from resources.imports import resource as imports
 from workers.imports.parse import csv_summary
+from workers.imports.run import archive
 
 MAX_INPUTS = 10_000
 MAX_ACTIVE = 10
@@ -107,8 +108,15 @@ def update(ctx: Context, draft: Draft) -> str:
     assert draft.existing is not None
     if draft.errors:
         raise ValidationFailed(draft.errors)
-    if draft.values.pop("_interrupt", None) and draft.existing["status"] in ACTIVE:
+    table = imports.table
+    # Re-read under a row lock: the worker may have completed the import since it was read.
+    stmt = ctx.scope.select(table).where(table.c.id == draft.existing["id"]).with_for_update()
+    current = dict(ctx.scope.execute(stmt).mappings().one())
+    if draft.values.pop("_interrupt", None) and current["status"] in ACTIVE:
         draft.values.update(status="interrupted", interrupted_at=utcnow(), lease=None)
+        if current["attachment_key"] is None and current["inputs"] is not None:
+            # interrupted imports have their inputs archived too (a pending one never runs)
+            draft.values.update(attachment_key=archive(ctx.settings, current), inputs=None)
     records.update(ctx.scope, imports, draft)
     return draft.existing["id"]
 

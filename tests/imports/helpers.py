@@ -7,7 +7,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from starlette.testclient import TestClient
+
+from app.services.organizations import create_application
 from tests import factories
+from tests.conftest import ApiClient
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "imports"
 DONE = ("completed", "interrupted")
@@ -89,11 +93,28 @@ def attrs_of(records: list[dict], *names: str) -> list[tuple]:
     return sorted(tuple(r["attributes"][n] for n in names) for r in records)
 
 
+def rel_attrs_of(records: list[dict], rel: str, *names: str) -> list[tuple]:
+    """Sorted (related id, *attributes) of each record, e.g. a price's price list and sku code."""
+    return sorted(
+        (r["relationships"][rel]["data"]["id"], *(r["attributes"][n] for n in names))
+        for r in records
+    )
+
+
 def hold_jobs(app, monkeypatch) -> list[tuple[str, str]]:
     """Keeps created imports pending: messages are recorded instead of sent."""
     sent: list[tuple[str, str]] = []
     monkeypatch.setattr(app.state.jobs, "send", lambda actor, job_id: sent.append((actor, job_id)))
     return sent
+
+
+def sales_channel(app, slug: str) -> ApiClient:
+    """A client of a new sales channel application of an existing organization."""
+    created = create_application(app.state.engine, slug, "sales_channel")["application"]
+    client = TestClient(app, base_url="http://testserver")
+    form = {"grant_type": "client_credentials", "client_id": created["client_id"]}
+    token = client.post("/oauth/token", json=form).json()["access_token"]
+    return ApiClient(client, token)
 
 
 class Catalog:

@@ -110,7 +110,9 @@ def test_new_tag_named_by_several_items(api):
 
 def test_csv_rows_are_counted_and_interrupt_by_rows(api):
     cat = Catalog(api)
-    head = "sku_code,amount_cents,price_tiers.type,price_tiers.name,price_tiers.price_amount_cents\n"
+    head = (
+        "sku_code,amount_cents,price_tiers.type,price_tiers.name,price_tiers.price_amount_cents\n"
+    )
     good = "".join(f"TSHIRT-S,100,PriceVolumeTier,t{i},{50 + i}\n" for i in range(8))
     bad = "TSHIRT-M,x,,,\nTSHIRT-L,y,,,\n"
     attrs = run_import(api, "prices", head + good + bad + "MUG-01,5,,,\n",

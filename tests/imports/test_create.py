@@ -6,8 +6,8 @@ import pytest
 
 from resources import importable_types
 from tests import factories
-from tests.conftest import make_org, sql
-from tests.imports.helpers import errors, hold_jobs, post_import
+from tests.conftest import sql
+from tests.imports.helpers import errors, hold_jobs, post_import, sales_channel
 
 TYPES = [
     "addresses", "customers", "price_tiers", "prices", "shipping_categories", "skus",
@@ -52,9 +52,17 @@ def test_every_importable_type_is_accepted(app, api, monkeypatch, resource_type)
     data = response.json()["data"]
     assert response.headers["location"] == f"http://testserver/api/imports/{data['id']}"
     attrs = data["attributes"]
-    assert (attrs["resource_type"], attrs["format"], attrs["status"]) == (resource_type, "json", "pending")
+    assert (attrs["resource_type"], attrs["format"], attrs["status"]) == (
+        resource_type,
+        "json",
+        "pending",
+    )
     assert (attrs["inputs_size"], attrs["errors_log"], attrs["warnings_log"]) == (1, {}, {})
-    assert (attrs["cleanup_records"], attrs["skip_errors"], attrs["attachment_url"]) == (False, False, None)
+    assert (attrs["cleanup_records"], attrs["skip_errors"], attrs["attachment_url"]) == (
+        False,
+        False,
+        None,
+    )
     assert "inputs" not in attrs
     assert sent == [("imports.run", data["id"])]
 
@@ -68,9 +76,16 @@ def test_every_importable_type_is_accepted(app, api, monkeypatch, resource_type)
         ({"inputs": {"code": "A"}}, "/data/attributes/inputs", "invalid"),
         ({"inputs": [{"code": "A"}], "format": "xml"}, "/data/attributes/format", "inclusion"),
         ({"inputs": []}, "/data/attributes/inputs_size", "greater_than"),
-        ({"inputs": "code,name\r\n", "format": "csv"}, "/data/attributes/inputs_size", "greater_than"),
-        ({"inputs": "\ufeffcode,name\n\n  \n", "format": "csv"}, "/data/attributes/inputs_size",
-         "greater_than"),
+        (
+            {"inputs": "code,name\r\n", "format": "csv"},
+            "/data/attributes/inputs_size",
+            "greater_than",
+        ),
+        (
+            {"inputs": "\ufeffcode,name\n\n  \n", "format": "csv"},
+            "/data/attributes/inputs_size",
+            "greater_than",
+        ),
         ({"inputs": "", "format": "csv"}, "/data/attributes/inputs_size", "greater_than"),
     ],
 )
@@ -112,11 +127,17 @@ def test_parent_resource_id(api, other_org):
         ("prices", "NoSuchId00", "required", "parent_resource_id - must exist"),
         ("prices", theirs["id"], "required", "parent_resource_id - must exist"),
         ("prices", sku["id"], "required", "parent_resource_id - must exist"),  # not a price list
-        ("skus", plist["id"], "invalid",
-         "parent_resource_id - is not accepted: skus have no parent resource"),
+        (
+            "skus",
+            plist["id"],
+            "invalid",
+            "parent_resource_id - is not accepted: skus have no parent resource",
+        ),
     ]
     for resource_type, parent_id, kind, detail in cases:
-        response = post_import(api, resource_type, [{"sku_code": "A"}], parent_resource_id=parent_id)
+        response = post_import(
+            api, resource_type, [{"sku_code": "A"}], parent_resource_id=parent_id
+        )
         error = only_error(response)
         assert error["source"] == {"pointer": "/data/attributes/parent_resource_id"}
         assert (error["meta"]["error"], error["detail"]) == (kind, detail)
@@ -148,8 +169,8 @@ def test_at_most_ten_active_imports_per_organization(app, api, other_org, monkey
     assert len(sent) == 12
 
 
-def test_sales_channel_cannot_import(app):
-    channel = make_org(app, "shop", kind="sales_channel").api
+def test_sales_channel_cannot_import(app, api):
+    channel = sales_channel(app, "acme")
     response = post_import(channel, "tags", [{"name": "x"}])
     assert response.status_code == 401
     assert errors(response)[0]["code"] == "UNAUTHORIZED"

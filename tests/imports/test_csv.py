@@ -134,7 +134,9 @@ def test_coercion_and_empty_cells(api, category):
 
 def test_consecutive_rows_merge_and_separate_rows_replace(api):
     cat = Catalog(api)
-    head = "sku_code,amount_cents,price_tiers.type,price_tiers.name,price_tiers.price_amount_cents\n"
+    head = (
+        "sku_code,amount_cents,price_tiers.type,price_tiers.name,price_tiers.price_amount_cents\n"
+    )
     text = head + (
         "TSHIRT-S,100,PriceVolumeTier,a,90\n"
         "TSHIRT-S,100,PriceVolumeTier,b,80\n"
@@ -154,10 +156,14 @@ def test_consecutive_rows_merge_and_separate_rows_replace(api):
 
 def test_merged_rows_count_rows_in_errors_too(api):
     cat = Catalog(api)
-    head = "sku_code,amount_cents,price_tiers.type,price_tiers.name,price_tiers.price_amount_cents\n"
-    text = head + "".join(
-        f"TSHIRT-S,100,PriceVolumeTier,t{i},{90 - i}\n" for i in range(3)
-    ) + "TSHIRT-M,oops,PriceVolumeTier,x,1\nTSHIRT-M,oops,PriceVolumeTier,y,1\n"
+    head = (
+        "sku_code,amount_cents,price_tiers.type,price_tiers.name,price_tiers.price_amount_cents\n"
+    )
+    text = (
+        head
+        + "".join(f"TSHIRT-S,100,PriceVolumeTier,t{i},{90 - i}\n" for i in range(3))
+        + "TSHIRT-M,oops,PriceVolumeTier,x,1\nTSHIRT-M,oops,PriceVolumeTier,y,1\n"
+    )
     attrs = run_import(api, "prices", text, parent_resource_id=cat.eur["id"], skip_errors=True)
     assert attrs["inputs_size"] == 5
     assert counts(attrs) == ("completed", 3, 2, 0, 0), attrs

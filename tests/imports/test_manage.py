@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from starlette.testclient import TestClient
 
-from app.services.organizations import create_application
 from tests import factories
-from tests.conftest import ApiClient
-from tests.imports.helpers import errors, hold_jobs, post_import, run_import
+from tests.imports.helpers import errors, hold_jobs, post_import, run_import, sales_channel
 from workers.imports.run import process
-
-
-def sales_channel(app, slug: str) -> ApiClient:
-    """A sales channel application of an existing organization."""
-    created = create_application(app.state.engine, slug, "sales_channel")["application"]
-    client = TestClient(app, base_url="http://testserver")
-    form = {"grant_type": "client_credentials", "client_id": created["client_id"]}
-    token = client.post("/oauth/token", json=form).json()["access_token"]
-    return ApiClient(client, token)
 
 
 def ids(response) -> list[str]:
@@ -100,7 +88,11 @@ def test_interrupt_a_pending_import(app, api, monkeypatch):
     assert "_interrupt" not in attrs
     process(app.state.jobs, import_id)  # a message delivered late does nothing
     attrs = api.get(f"/api/imports/{import_id}").json()["data"]["attributes"]
-    assert (attrs["status"], attrs["processed_count"], attrs["started_at"]) == ("interrupted", 0, None)
+    assert (attrs["status"], attrs["processed_count"], attrs["started_at"]) == (
+        "interrupted",
+        0,
+        None,
+    )
     assert api.get("/api/tags").json()["data"] == []
 
 

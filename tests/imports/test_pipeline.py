@@ -51,7 +51,10 @@ def test_an_id_of_another_organization_is_not_found(api, other_org):
     theirs = factories.tag(other_org.api, "theirs")
     attrs = run_import(api, "tags", [{"id": theirs["id"], "name": "mine"}])
     assert attrs["errors_log"] == {"mine": {"id": ["not found"]}}
-    assert other_org.api.get(f"/api/tags/{theirs['id']}").json()["data"]["attributes"]["name"] == "theirs"
+    assert (
+        other_org.api.get(f"/api/tags/{theirs['id']}").json()["data"]["attributes"]["name"]
+        == "theirs"
+    )
 
 
 def test_prices_reimport_replaces_tiers(api):
@@ -240,7 +243,9 @@ def test_errors_log_keys(api):
 def test_items_that_are_not_objects(api):
     attrs = run_import(api, "tags", [{"name": "ok"}, "oops", 3, None, [1]], skip_errors=True)
     assert counts(attrs) == ("completed", 1, 4, 0, 0)
-    assert attrs["errors_log"] == {str(i): {"base": ["must be a JSON object"]} for i in (2, 3, 4, 5)}
+    assert attrs["errors_log"] == {
+        str(i): {"base": ["must be a JSON object"]} for i in (2, 3, 4, 5)
+    }
 
 
 def test_nested_tier_errors_fail_their_price(api):

@@ -1,16 +1,5 @@
-import time
-
 from tests import factories
-
-
-def wait(api, import_id, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        data = api.get(f"/api/imports/{import_id}").json()["data"]
-        if data["attributes"]["status"] in ("completed", "interrupted"):
-            return data
-        time.sleep(0.05)
-    raise AssertionError(f"import {import_id} still {data['attributes']['status']}")
+from tests.imports.helpers import wait
 
 
 def test_sku_import_json(api):
@@ -19,15 +8,21 @@ def test_sku_import_json(api):
         {"code": f"IMP{i}", "name": f"Shirt {i}", "shipping_category_id": cat["id"]}
         for i in range(30)
     ] + [{"code": "BAD"}]
-    r = api.post("/api/imports", json={"data": {"type": "imports", "attributes": {
-        "resource_type": "skus", "inputs": inputs}}})
+    r = api.post(
+        "/api/imports",
+        json={
+            "data": {"type": "imports", "attributes": {"resource_type": "skus", "inputs": inputs}}
+        },
+    )
     assert r.status_code == 201, r.text
     data = wait(api, r.json()["data"]["id"])
     attrs = data["attributes"]
     assert attrs["status"] == "completed", (attrs["errors_log"], attrs["warnings_log"])
     assert attrs["processed_count"] == 30
     assert attrs["errors_count"] == 1
-    assert attrs["errors_log"] == {"BAD": {"name": ["can't be blank"], "shipping_category": ["can't be blank"]}}
+    assert attrs["errors_log"] == {
+        "BAD": {"name": ["can't be blank"], "shipping_category": ["can't be blank"]}
+    }
     assert attrs["attachment_url"]
     r = api.get("/api/skus?filter[q][code_start]=IMP&page[size]=1")
     assert r.json()["meta"]["record_count"] == 30
@@ -43,8 +38,20 @@ def test_prices_csv_with_tiers(api):
         "A1,1000,PriceVolumeTier,20 pack,20,800\r\n"
         "A2,2000,,,,\r\n"
     )
-    r = api.post("/api/imports", json={"data": {"type": "imports", "attributes": {
-        "resource_type": "prices", "format": "csv", "parent_resource_id": plist["id"], "inputs": csv_text}}})
+    r = api.post(
+        "/api/imports",
+        json={
+            "data": {
+                "type": "imports",
+                "attributes": {
+                    "resource_type": "prices",
+                    "format": "csv",
+                    "parent_resource_id": plist["id"],
+                    "inputs": csv_text,
+                },
+            }
+        },
+    )
     assert r.status_code == 201, r.text
     attrs = wait(api, r.json()["data"]["id"])["attributes"]
     assert attrs["status"] == "completed", (attrs["errors_log"], attrs["warnings_log"])

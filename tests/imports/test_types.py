@@ -11,7 +11,9 @@ OK4 = ("completed", 4, 0, 0, 0)
 
 
 def tag_names(api, type_: str, record: dict) -> list[str]:
-    return sorted(t["attributes"]["name"] for t in list_all(api, f"/api/{type_}/{record['id']}/tags"))
+    return sorted(
+        t["attributes"]["name"] for t in list_all(api, f"/api/{type_}/{record['id']}/tags")
+    )
 
 
 def rel_id(record: dict, name: str) -> str | None:
@@ -30,7 +32,8 @@ def test_skus(api, name):
         hoodie = skus["HOODIE-BLK-S"]
         assert hoodie["attributes"]["weight"] == 450.5
         assert hoodie["attributes"]["metadata"] == {
-            "season": "fw24", "supplier": {"name": "Acme Textiles"}
+            "season": "fw24",
+            "supplier": {"name": "Acme Textiles"},
         }
         assert hoodie["attributes"]["description"] == "Organic cotton hoodie.\nMachine washable."
         assert tag_names(api, "skus", hoodie) == ["apparel", "winter"]
@@ -137,7 +140,12 @@ def test_addresses(api, name):
     assert counts(attrs) == ("completed", size, 0, 0, 0), attrs
     addresses = by(list_all(api, "/api/addresses"), "line_1")
     hq = addresses["Via Roma 1"]["attributes"]
-    assert (hq["business"], hq["company"], hq["lat"], hq["lng"]) == (True, "Acme S.p.A.", 45.4642, 9.19)
+    assert (hq["business"], hq["company"], hq["lat"], hq["lng"]) == (
+        True,
+        "Acme S.p.A.",
+        45.4642,
+        9.19,
+    )
     assert hq["line_2"] == "Floor 3, Suite B"
     assert hq["notes"] == 'Deliveries 9-17, ring "Acme"'
     home = addresses["12 St James's Square"]["attributes"]
@@ -151,8 +159,10 @@ def test_shipping_categories(api, name):
     assert counts(attrs) == OK3, attrs
     categories = list_all(api, "/api/shipping_categories")
     assert attrs_of(categories, "name", "code") == [
-        ("Cold chain", "COLD"), ("Fragile, handle with care", "FRAGILE"), ("Oversized", "OVERSIZED"),
-    ]  # fmt: skip
+        ("Cold chain", "COLD"),
+        ("Fragile, handle with care", "FRAGILE"),
+        ("Oversized", "OVERSIZED"),
+    ]
 
 
 @pytest.mark.parametrize("name", ["valid.json", "valid.csv"])

@@ -11,8 +11,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-
 from app.db import new_id, utcnow
 from app.errors import FieldError
 from app.services import records

@@ -83,8 +83,10 @@ def record_key(resource: Resource, record: dict[str, Any]) -> str:
     for name in resource.unique_key:
         rel = resource.relationships.get(name)
         if isinstance(rel, BelongsTo):
-            code = None if name == resource.parent else next(
-                (record.get(k) for k in rel.codes if record.get(k)), None
+            code = (
+                None
+                if name == resource.parent
+                else next((record.get(k) for k in rel.codes if record.get(k)), None)
             )
             parts.append(code or record.get(rel.column))
         else:
