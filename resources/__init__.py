@@ -24,6 +24,7 @@ from resources import (
     tax_calculators,
     tax_categories,
 )
+from app.services import sequences  # noqa: F401 - declares the counters table
 from resources.base import BelongsTo, HasMany, Resource
 
 MODULES = [

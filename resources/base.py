@@ -16,7 +16,7 @@ from sqlalchemy import Column, ForeignKey, Index, String, Table, UniqueConstrain
 
 from app.db import ID_LENGTH, id_column, metadata, org_column, timestamp_columns
 from app.errors import FieldError
-from resources.fields import Attr, DateTime, Json
+from resources.fields import Attr, DateTime, Json, TagNames
 from resources.fields import String as StringAttr
 
 # Every resource has these; all writable but the timestamps.
@@ -130,6 +130,9 @@ class Resource:
         importable: bool = False,
         read_only: bool = False,
         integration_only: bool = False,
+        derive: Callable[[Any, list[Any]], None] | None = None,
+        prepare: Callable[[dict[str, Any], dict[str, Any] | None], Iterable[FieldError]]
+        | None = None,
         extra_columns: Iterable[Column] = (),
     ) -> None:
         self.type = type_
@@ -143,12 +146,21 @@ class Resource:
         for key in self.code_columns:
             if key not in self.attributes:
                 self.attributes[key] = StringAttr(key)
+        if "tags" in self.relationships:
+            for trigger in ("_add_tags", "_remove_tags"):
+                self.attributes[trigger] = TagNames(trigger)
         self.unique_key = unique_key
         self.parent = parent
         self.validators = list(validators)
         self.importable = importable
         self.read_only = read_only
         self.integration_only = integration_only  # jobs: not even readable by sales channels
+        # Hooks for what a declaration cannot say, run by the API and the importer alike:
+        # derive(scope, drafts) fills derived columns once references are resolved, before
+        # records are matched (order numbers, a line item's item code); prepare(values,
+        # existing) applies triggers such as `_archive` once create or update is known.
+        self.derive = derive
+        self.prepare = prepare
         # An optional `save(ctx, draft) -> id` replacing the generic write (job resources).
         self.save: Callable[..., str] | None = None
         self.table = self._build_table(list(extra_columns))

@@ -297,3 +297,19 @@ def password_matches(stored: str | None, candidate: str) -> bool:
     _scheme, iterations, salt, digest = stored.split("$")
     check = hashlib.pbkdf2_hmac("sha256", candidate.encode(), bytes.fromhex(salt), int(iterations))
     return hmac.compare_digest(check.hex(), digest)
+
+
+class TagNames(Attr):
+    """`_add_tags` / `_remove_tags`: tag names, as a list or one comma-separated string."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name, column=False, filterable=False, sortable=False)
+
+    def coerce(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise Invalid("invalid")
+        return [v.strip() for v in value if v.strip()]

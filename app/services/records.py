@@ -143,13 +143,69 @@ def check_unique(scope: Scope, resource: Resource, drafts: list[Draft]) -> None:
 
 
 def validate(scope: Scope, resource: Resource, drafts: list[Draft]) -> None:
+    """The API's path: references, hooks, triggers, declared rules, uniqueness."""
     resolve_references(scope, resource, drafts)
+    if resource.derive:
+        resource.derive(scope, [d for d in drafts if not d.errors])
     resolve_links(scope, resource, drafts)
+    apply_tag_triggers(scope, resource, drafts)
     for d in drafts:
-        if d.existing is None:
-            apply_defaults(resource, d.values)
+        finish_values(resource, d)
         d.errors.extend(without_repeats(d.errors, check_record(resource, d.record)))
     check_unique(scope, resource, drafts)
+
+
+def finish_values(resource: Resource, draft: Draft) -> None:
+    """Defaults for a create, then the type's `prepare` hook (which may consume triggers)."""
+    if draft.existing is None:
+        apply_defaults(resource, draft.values)
+    if resource.prepare:
+        draft.errors.extend(resource.prepare(draft.values, draft.existing))
+
+
+def apply_tag_triggers(scope: Scope, resource: Resource, drafts: list[Draft]) -> None:
+    """`_add_tags` / `_remove_tags` (tag names) -> the record's new tag set, in a few queries.
+
+    Added names that no tag has yet create it (as CSV `tags.name` does); removing a name the
+    record does not carry is a no-op.
+    """
+    wanted = [d for d in drafts if d.values.get("_add_tags") or d.values.get("_remove_tags")]
+    rel = resource.relationships.get("tags")
+    if not wanted or not isinstance(rel, ManyToMany):
+        return
+    from app.services.tags import tag_ids_by_name
+
+    adds = {n for d in wanted for n in d.values.get("_add_tags") or []}
+    removes = {n for d in wanted for n in d.values.get("_remove_tags") or []}
+    ids, invalid = tag_ids_by_name(scope, adds, create=True)
+    remove_ids, _ = tag_ids_by_name(scope, removes - adds, create=False)
+    ids.update(remove_ids)
+    owners = [d.existing["id"] for d in wanted if d.existing is not None and "tags" not in d.links]
+    current: dict[str, list[str]] = defaultdict(list)
+    if owners:
+        jt = rel.join_table
+        stmt = scope.select(jt, jt.c.owner_id, jt.c[rel.target_column]).where(
+            jt.c.owner_type == resource.type, jt.c.owner_id.in_(owners)
+        )
+        for owner_id, tag_id in scope.execute(stmt):
+            current[owner_id].append(tag_id)
+    for d in wanted:
+        added = d.values.pop("_add_tags", None) or []
+        removed = d.values.pop("_remove_tags", None) or []
+        bad = [n for n in added if n in invalid]
+        if bad:
+            d.errors.append(FieldError("_add_tags", "invalid", f"has invalid tag names: {bad}"))
+            continue
+        base = d.links.get("tags")
+        if base is None:
+            base = current.get(d.existing["id"], []) if d.existing is not None else []
+        gone = {ids[n] for n in removed if n in ids}
+        tags = [t for t in base if t not in gone] + [ids[n] for n in added]
+        d.links["tags"] = list(dict.fromkeys(tags))
+        if rel.max_count and len(d.links["tags"]) > rel.max_count:
+            d.errors.append(
+                FieldError.of("tags", "too_many", relationship=True, count=rel.max_count)
+            )
 
 
 def without_repeats(known: list[FieldError], more: list[FieldError]) -> list[FieldError]:
@@ -159,11 +215,18 @@ def without_repeats(known: list[FieldError], more: list[FieldError]) -> list[Fie
     return [e for e in more if e.attribute not in failed]
 
 
+def stored(resource: Resource, values: dict[str, Any]) -> dict[str, Any]:
+    """The values that are columns: triggers (`_archive`, `_add_tags`) never reach SQL."""
+    columns = resource.table.c
+    return {k: v for k, v in values.items() if k in columns}
+
+
 def insert(scope: Scope, resource: Resource, drafts: list[Draft]) -> list[str]:
     now = utcnow()
     rows = []
     for d in drafts:
-        row = {**d.values, "id": d.values.get("id") or new_id(), "created_at": now}
+        row = {**stored(resource, d.values), "id": d.values.get("id") or new_id()}
+        row["created_at"] = now
         row["updated_at"] = now
         rows.append(row)
     scope.insert(resource.table, rows)
@@ -177,7 +240,7 @@ def update_many(scope: Scope, resource: Resource, drafts: list[Draft]) -> None:
     """Updates, one statement per set of changed columns (an import changes the same ones)."""
     groups: dict[tuple[str, ...], list[Draft]] = defaultdict(list)
     for d in drafts:
-        groups[tuple(sorted(k for k in d.values if k != "id"))].append(d)
+        groups[tuple(sorted(k for k in stored(resource, d.values) if k != "id"))].append(d)
     now = utcnow()
     for columns, group in groups.items():
         rows = [{**d.values, "id": d.existing["id"]} for d in group]  # type: ignore[index]
@@ -189,7 +252,7 @@ def update_many(scope: Scope, resource: Resource, drafts: list[Draft]) -> None:
 
 def update(scope: Scope, resource: Resource, draft: Draft) -> None:
     assert draft.existing is not None
-    changes = {k: v for k, v in draft.values.items() if k != "id"}
+    changes = {k: v for k, v in stored(resource, draft.values).items() if k != "id"}
     table = resource.table
     stmt = scope.update(table).where(table.c.id == draft.existing["id"])
     scope.execute(stmt.values(**changes, updated_at=utcnow()))
