@@ -4,10 +4,12 @@ Importing this package declares every table on ``app.db.metadata`` and wires the
 each ``BelongsTo(inverse=...)``; routes, the importer and the exporter read ``REGISTRY``.
 """
 
+from app.services import sequences  # noqa: F401 - declares the counters table
 from resources import (
     addresses,
     customer_groups,
     customers,
+    exports,
     import_records,
     imports,
     inventory_models,
@@ -24,13 +26,13 @@ from resources import (
     tax_calculators,
     tax_categories,
 )
-from app.services import sequences  # noqa: F401 - declares the counters table
 from resources.base import BelongsTo, HasMany, Resource
 
 MODULES = [
     addresses,
     customer_groups,
     customers,
+    exports,
     imports,
     inventory_models,
     markets,

@@ -24,8 +24,14 @@ def _run_import(jobs: Jobs, import_id: str) -> None:
     process(jobs, import_id)
 
 
+def _run_export(jobs: Jobs, export_id: str) -> None:
+    from workers.exports.run import process
+
+    process(jobs, export_id)
+
+
 def declare(jobs: Jobs) -> dict[str, dramatiq.Actor]:
-    specs = [("imports.run", _run_import)]
+    specs = [("imports.run", _run_import), ("exports.run", _run_export)]
     return {
         name: dramatiq.Actor(
             bind(fn, jobs),

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import or_, select
 
 from app.db import transaction, utcnow
+from resources.exports import resource as exports
 from resources.imports import resource as imports
 
 if TYPE_CHECKING:
     from workers.jobs import Jobs
 
-ACTOR = "imports.run"
+JOBS = (("imports.run", imports.table), ("exports.run", exports.table))
 
 
 def resend_stale(jobs: Jobs, all_pending: bool = True) -> int:
@@ -26,7 +27,10 @@ def resend_stale(jobs: Jobs, all_pending: bool = True) -> int:
 
     A job sent twice is harmless: the pipeline's lease lets one worker run it.
     """
-    table = imports.table
+    return sum(_resend(jobs, actor, table, all_pending) for actor, table in JOBS)
+
+
+def _resend(jobs: Jobs, actor: str, table, all_pending: bool) -> int:
     stale = utcnow() - timedelta(seconds=jobs.settings.job_stale_seconds)
     abandoned = (table.c.status == "in_progress") & or_(
         table.c.heartbeat_at.is_(None), table.c.heartbeat_at < stale
@@ -39,6 +43,6 @@ def resend_stale(jobs: Jobs, all_pending: bool = True) -> int:
     with transaction(jobs.engine, write=False) as conn:
         rows = conn.execute(stmt.order_by(table.c.created_at)).all()
     if not all_pending and any(row.status == "pending" for row in rows):
-        queued = jobs.queued(ACTOR)
+        queued = jobs.queued(actor)
         rows = [row for row in rows if row.status != "pending" or row.id not in queued]
-    return sum(jobs.send(ACTOR, row.id) for row in rows)
+    return sum(jobs.send(actor, row.id) for row in rows)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from starlette.testclient import TestClient
 
 from resources import importable_types
 from tests import factories
-from tests.conftest import sql
+from tests.conftest import ApiClient, sql
 from tests.imports.helpers import errors, hold_jobs, post_import, sales_channel
 
 TYPES = [
@@ -175,3 +179,20 @@ def test_sales_channel_cannot_import(app, api):
     assert response.status_code == 401
     assert errors(response)[0]["code"] == "UNAUTHORIZED"
     assert sql(app, "SELECT count(*) FROM imports") == [(0,)]
+
+
+def test_the_limit_holds_under_concurrent_requests(app, api, monkeypatch):
+    hold_jobs(app, monkeypatch)
+    for i in range(7):
+        assert post_import(api, "tags", [{"name": f"t{i}"}]).status_code == 201
+    barrier = threading.Barrier(6)
+
+    def attempt(i: int) -> int:
+        client = ApiClient(TestClient(app, base_url="http://testserver"), api.token)
+        barrier.wait()
+        return post_import(client, "tags", [{"name": f"c{i}"}]).status_code
+
+    with ThreadPoolExecutor(6) as pool:
+        statuses = sorted(pool.map(attempt, range(6)))
+    assert statuses == [201, 201, 201, 422, 422, 422]
+    assert sql(app, "SELECT count(*) FROM imports WHERE status = 'pending'") == [(10,)]

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 3660aabc6a5a
+Revision ID: 36a0dcaa3a6a
 Revises:
-Create Date: 2026-11-23 05:31:00.895800
+Create Date: 2026-11-23 05:46:56.995457
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB(astext_type=Text()))
 from sqlalchemy.dialects import postgresql
 
-revision: str = "3660aabc6a5a"
+revision: str = "36a0dcaa3a6a"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -122,6 +122,60 @@ def upgrade() -> None:
     with op.batch_alter_table("customer_groups", schema=None) as batch_op:
         batch_op.create_index(
             "ix_customer_groups_org_created", ["organization_id", "created_at"], unique=False
+        )
+
+    op.create_table(
+        "exports",
+        sa.Column("id", sa.String(length=10), nullable=False),
+        sa.Column("organization_id", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("resource_type", sa.String(length=255), nullable=True),
+        sa.Column("format", sa.String(length=255), nullable=True),
+        sa.Column(
+            "includes",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column(
+            "fields",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column(
+            "filters",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("dry_data", sa.Boolean(), nullable=True),
+        sa.Column("records_count", sa.Integer(), nullable=True),
+        sa.Column("processed_count", sa.Integer(), nullable=True),
+        sa.Column("progress", sa.Float(), nullable=True),
+        sa.Column(
+            "errors_log",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("status", sa.String(length=255), nullable=True),
+        sa.Column("started_at", sa.DateTime(), nullable=True),
+        sa.Column("completed_at", sa.DateTime(), nullable=True),
+        sa.Column("interrupted_at", sa.DateTime(), nullable=True),
+        sa.Column("reference", sa.String(length=255), nullable=True),
+        sa.Column("reference_origin", sa.String(length=255), nullable=True),
+        sa.Column(
+            "metadata",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("heartbeat_at", sa.DateTime(), nullable=True),
+        sa.Column("lease", sa.String(length=32), nullable=True),
+        sa.Column("attachment_key", sa.String(length=255), nullable=True),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("exports", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_exports_org_created", ["organization_id", "created_at"], unique=False
         )
 
     op.create_table(
@@ -232,6 +286,14 @@ def upgrade() -> None:
             "ix_price_lists_org_created", ["organization_id", "created_at"], unique=False
         )
 
+    op.create_table(
+        "sequences",
+        sa.Column("organization_id", sa.String(length=10), nullable=False),
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("value", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("organization_id", "name"),
+    )
     op.create_table(
         "shipping_categories",
         sa.Column("id", sa.String(length=10), nullable=False),
@@ -731,6 +793,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_shipping_categories_org_created")
 
     op.drop_table("shipping_categories")
+    op.drop_table("sequences")
     with op.batch_alter_table("price_lists", schema=None) as batch_op:
         batch_op.drop_index("ix_price_lists_org_created")
 
@@ -743,6 +806,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_imports_org_created")
 
     op.drop_table("imports")
+    with op.batch_alter_table("exports", schema=None) as batch_op:
+        batch_op.drop_index("ix_exports_org_created")
+
+    op.drop_table("exports")
     with op.batch_alter_table("customer_groups", schema=None) as batch_op:
         batch_op.drop_index("ix_customer_groups_org_created")
 

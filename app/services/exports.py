@@ -1,0 +1,130 @@
+"""Creating and interrupting exports (the API side; processing is in workers/exports)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.db import utcnow
+from app.errors import ApiError, FieldError, ValidationFailed
+from app.jsonapi.context import Context
+from app.jsonapi.filtering import FilterCompiler
+from app.jsonapi.query import parse_include
+from app.services import records
+from app.services.records import Draft
+from app.services.validation import apply_defaults, check_record
+from app.tenancy import Scope
+from resources import REGISTRY, importable_types
+from resources.base import Resource
+from resources.exports import resource as exports
+from resources.jobs import ACTIVE
+
+MAX_RECORDS = 10_000
+MAX_ACTIVE = 10
+
+
+def exportable_types() -> list[str]:
+    return importable_types()
+
+
+def filter_value(value: Any) -> str:
+    """Filters come as JSON: lists (`code_in: ["A", "B"]`) mean comma-separated values."""
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        import json
+
+        return json.dumps(value)
+    return str(value)
+
+
+def conditions(scope: Scope, resource: Resource, filters: dict[str, Any] | None) -> list:
+    """The export's filters as SQL conditions; the list filters' own rules apply."""
+    compiler = FilterCompiler(scope, scope.conn.dialect.name)
+    return [
+        compiler.compile(resource, name, filter_value(value), f"filters.{name}")
+        for name, value in (filters or {}).items()
+    ]
+
+
+def count(scope: Scope, resource: Resource, filters: dict[str, Any] | None) -> int:
+    stmt = scope.select(resource.table).where(*conditions(scope, resource, filters))
+    return scope.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+
+
+def validate_new(ctx: Context, values: dict[str, Any]) -> list[FieldError]:
+    allowed = exportable_types()
+    resource_type = values.get("resource_type")
+    if resource_type is None:
+        return []
+    if resource_type not in allowed:
+        message = f"is not included in the list ({', '.join(allowed)})"
+        return [FieldError("resource_type", "inclusion", message, meta={"allowed": allowed})]
+    resource = REGISTRY[resource_type]
+    errors = []
+    for path in values.get("includes") or []:
+        try:
+            parse_include(resource, path)
+        except ApiError as exc:
+            errors.append(FieldError("includes", "invalid", exc.detail))
+    for name in values.get("fields") or []:
+        head = name.split(".", 1)[0]
+        if head != "*" and head not in resource.attributes and head not in resource.relationships:
+            errors.append(
+                FieldError("fields", "invalid", f"{name} is not a field of {resource_type}")
+            )
+    if errors:
+        return errors
+    try:
+        total = count(ctx.scope, resource, values.get("filters"))
+    except ApiError as exc:
+        return [FieldError("filters", "invalid", exc.detail)]
+    if total == 0:
+        return [FieldError.of("records_count", "greater_than", count=0)]
+    if total > MAX_RECORDS:
+        error = FieldError.of("records_count", "less_than_or_equal_to", count=MAX_RECORDS)
+        error.meta = {"value": total, "count": MAX_RECORDS}
+        return [error]
+    values["records_count"] = total
+    return []
+
+
+def create(ctx: Context, draft: Draft) -> str:
+    values = draft.values
+    apply_defaults(exports, values)
+    errors = draft.errors + check_record(exports, values)
+    if not errors:
+        errors = validate_new(ctx, values)
+    if errors:
+        raise ValidationFailed(errors)
+    ctx.scope.lock_organization()
+    table = exports.table
+    active = ctx.scope.count(table).where(table.c.status.in_(ACTIVE))
+    if ctx.scope.execute(active).scalar_one() >= MAX_ACTIVE:
+        message = (
+            f"has too many exports pending or in progress ({MAX_ACTIVE} at most per "
+            "organization): wait for one to complete"
+        )
+        raise ValidationFailed([FieldError("base", "too_many_active", message)])
+    values.update(status="pending", processed_count=0, progress=0.0)
+    export_id = records.insert(ctx.scope, exports, [draft])[0]
+    jobs = ctx.request.app.state.jobs
+    ctx.after_commit.append(lambda: jobs.send("exports.run", export_id))
+    return export_id
+
+
+def update(ctx: Context, draft: Draft) -> str:
+    assert draft.existing is not None
+    if draft.errors:
+        raise ValidationFailed(draft.errors)
+    if draft.values.pop("_interrupt", None) and draft.existing["status"] in ACTIVE:
+        draft.values.update(status="interrupted", interrupted_at=utcnow(), lease=None)
+    records.update(ctx.scope, exports, draft)
+    return draft.existing["id"]
+
+
+def save(ctx: Context, draft: Draft) -> str:
+    return create(ctx, draft) if draft.existing is None else update(ctx, draft)
