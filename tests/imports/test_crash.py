@@ -54,15 +54,19 @@ SEVEN = [{"name": f"t{i}"} for i in range(1, 5)] + [{"name": "bad one"}, {"name"
                                                      {"name": "t7"}]  # fmt: skip
 
 
+class Crash(BaseException):
+    """The worker process dying mid-run: nothing of `process` runs after it."""
+
+
 def crash_after(monkeypatch, chunks: int, action=None):
-    """Makes `run_chunk` raise like a lost database after `chunks` committed chunks."""
+    """Runs `action(job)` (default: the process dies) after `chunks` committed chunks."""
     real = run.run_chunk
     calls = []
 
     def flaky(jobs, job, chunk, cursor):
         if len(calls) == chunks:
             if action is None:
-                raise OperationalError("SELECT 1", {}, Exception("connection lost"))
+                raise Crash()
             action(job)
         calls.append(cursor)
         return real(jobs, job, chunk, cursor)
@@ -86,7 +90,7 @@ def test_a_crashed_run_resumes_after_its_last_chunk(app, api, held, monkeypatch)
     factories.tag(api, "stale")
     import_id = create(api, SEVEN, skip_errors=True, cleanup_records=True)
     calls = crash_after(monkeypatch, chunks=1)
-    with pytest.raises(OperationalError):
+    with pytest.raises(Crash):
         run.process(app.state.jobs, import_id)
     assert calls == [0]
     middle = state(api, import_id)
@@ -111,6 +115,23 @@ def test_a_crashed_run_resumes_after_its_last_chunk(app, api, held, monkeypatch)
     assert tag_names(api) == ["t1", "t2", "t3", "t4", "t6", "t7"]
     assert done["started_at"] == middle["started_at"]
     assert internals(app, import_id) == ("completed", 7, None)
+
+
+def test_a_database_error_releases_the_lease_for_the_retry(app, api, held, monkeypatch):
+    import_id = create(api, SEVEN, skip_errors=True)
+
+    def lost(job):
+        raise OperationalError("UPDATE imports", {}, Exception("server closed the connection"))
+
+    crash_after(monkeypatch, chunks=2, action=lost)
+    with pytest.raises(OperationalError):
+        run.process(app.state.jobs, import_id)  # dramatiq retries the message after this
+    assert internals(app, import_id) == ("in_progress", 6, None)
+    monkeypatch.undo()
+    hold_jobs(app, monkeypatch)
+    run.process(app.state.jobs, import_id)  # the retry, well within the stale time
+    assert counts(state(api, import_id)) == ("completed", 6, 1, 0, 0)
+    assert tag_names(api) == ["t1", "t2", "t3", "t4", "t6", "t7"]
 
 
 def test_a_fresh_lease_of_another_worker_is_respected(app, api, held):

@@ -265,3 +265,23 @@ def test_nested_tier_errors_fail_their_price(api):
     }
     assert counts(attrs) == ("completed", 0, 3, 0, 0)
     assert list_all(api, "/api/prices") == [] and list_all(api, "/api/price_tiers") == []
+
+
+def test_nested_children_warnings_and_repeated_keys(api):
+    cat = Catalog(api)
+    tier = {"type": "PriceVolumeTier", "price_amount_cents": 10}
+    attrs = run_import(api, "prices", [
+        {"sku_code": "TSHIRT-S", "amount_cents": 100,
+         "price_tiers": [{**tier, "name": "a", "colour": "red"}, {**tier, "name": "b"}]},
+        {"sku_code": "TSHIRT-M", "amount_cents": 100,
+         "price_tiers": [{**tier, "name": "a"}, {**tier, "name": "a"}]},
+    ], parent_resource_id=cat.eur["id"], skip_errors=True)  # fmt: skip
+    eur = cat.eur["id"]
+    assert counts(attrs) == ("completed", 1, 1, 1, 0), attrs
+    assert attrs["warnings_log"] == {
+        f"{eur}/TSHIRT-S": ["colour is not an attribute of price_tiers: ignored"]
+    }
+    assert attrs["errors_log"] == {
+        f"{eur}/TSHIRT-M": {"price_tiers.name": ["has already been taken"]}
+    }
+    assert attrs_of(list_all(api, "/api/price_tiers"), "name") == [("a",), ("b",)]

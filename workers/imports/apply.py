@@ -15,10 +15,10 @@ from app.db import new_id, utcnow
 from app.errors import FieldError
 from app.services import records
 from app.services.records import Draft
-from app.services.validation import apply_defaults, check_record, coerce_attributes
+from app.services.validation import check_record, coerce_attributes
 from app.tenancy import Scope
 from resources.base import BelongsTo, HasMany, ManyToMany, Resource
-from workers.imports.parse import Item
+from workers.imports.parse import Item, json_item
 
 PENDING_PARENT = "(parent)"
 NEW_TAG = "new tag:"  # a tag link to a name that ``write`` creates (ids have no colon)
@@ -105,23 +105,21 @@ class ChunkApplier:
         for name, raws in item.children.items():
             rel = resource.relationships[name]
             assert isinstance(rel, HasMany)
-            work.children[name] = [
-                self.build(
-                    rel.target,
-                    Item(i, raw, text=item.text)
-                    if "_invalid" not in raw
-                    else Item(i, {}, error="must be a JSON object"),
-                )
-                for i, raw in enumerate(raws, start=1)
-            ]
+            work.children[name] = [self.build(rel.target, _child(rel, raw, i, item.text))
+                                   for i, raw in enumerate(raws, start=1)]  # fmt: skip
         return work
 
     # -- resolving and matching ---------------------------------------------------------------
     def resolve(self, resource: Resource, works: list[Work]) -> None:
         live = [w for w in works if not w.draft.errors]
         records.resolve_references(self.scope, resource, [w.draft for w in live])
+        self._derive(resource, live)
         self._resolve_tags(resource, live)
         self._match(resource, [w for w in live if not w.draft.errors])
+
+    def _derive(self, resource: Resource, works: list[Work]) -> None:
+        if resource.derive:
+            resource.derive(self.scope, [w.draft for w in works if not w.draft.errors])
 
     def _resolve_tags(self, resource: Resource, works: list[Work]) -> None:
         """Tags by id must exist; tags by name are found, or created by ``write`` if the item
@@ -202,11 +200,14 @@ class ChunkApplier:
     # -- validating ---------------------------------------------------------------------------
     def validate(self, resource: Resource, works: list[Work], parent: str | None = None) -> None:
         """`parent` names the fk a nested child gets from its item once that is written."""
+        live = [w.draft for w in works if not w.draft.errors]
+        records.apply_tag_triggers(self.scope, resource, live)
         for w in works:
             if w.draft.errors:
                 continue
-            if w.draft.existing is None:
-                apply_defaults(resource, w.draft.values)
+            records.finish_values(resource, w.draft)
+            if w.draft.errors:
+                continue
             record = w.draft.record
             if parent and record.get(parent) is None:
                 record[parent] = PENDING_PARENT
@@ -282,6 +283,7 @@ class ChunkApplier:
         works = [self.build(self.resource, item) for item in items]
         live = [w for w in works if not w.draft.errors]
         records.resolve_references(self.scope, self.resource, [w.draft for w in live])
+        self._derive(self.resource, live)
         start = 0
         while start < len(works):
             seen: set[tuple] = set()
@@ -318,10 +320,30 @@ class ChunkApplier:
 
     def outcome(self, work: Work) -> Outcome:
         key = item_key(self.resource, work)
+        warnings = all_warnings(work)
         if work.failed:
             errors = error_log(work.draft.errors)
-            return Outcome(key, work.item.rows, None, errors, work.warnings)
-        return Outcome(key, work.item.rows, record_id(work), None, work.warnings)
+            return Outcome(key, work.item.rows, None, errors, warnings)
+        return Outcome(key, work.item.rows, record_id(work), None, warnings)
+
+
+def _child(rel: HasMany, raw: dict[str, Any], position: int, text: bool) -> Item:
+    """A nested child as an item of its own type: JSON children may nest further
+    (orders[].line_items[].line_item_options[]); CSV children are one level of dotted cells."""
+    if "_invalid" in raw:
+        return Item(position, {}, error="must be a JSON object")
+    if text:
+        return Item(position, raw, text=True)
+    return json_item(rel.target, raw, position)
+
+
+def all_warnings(work: Work) -> list[str]:
+    """An item's warnings and its nested children's, each once."""
+    found = list(work.warnings)
+    for children in work.children.values():
+        for child in children:
+            found += all_warnings(child)
+    return list(dict.fromkeys(found))
 
 
 def record_id(work: Work) -> str:

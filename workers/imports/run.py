@@ -112,7 +112,10 @@ def process(jobs: Jobs, import_id: str) -> None:
                 break
         finish(jobs, job)
     except OperationalError:
-        raise  # the database is away: dramatiq retries, the cursor makes that safe
+        # The database failed us (restart, lock timeout): give the lease back so dramatiq's
+        # retry resumes at the cursor at once rather than after the lease goes stale.
+        release(jobs, job)
+        raise
     except Exception as exc:  # noqa: BLE001 - never leave an import stuck in progress
         log.exception("import %s failed", import_id)
         fail(jobs, job, exc)
@@ -287,12 +290,22 @@ def finish(jobs: Jobs, job: Job) -> None:
         conn.execute(import_records.delete().where(import_records.c.import_id == job.id))
 
 
+def release(jobs: Jobs, job: Job) -> None:
+    """Gives up the lease, if the database lets us (if not, it goes stale)."""
+    try:
+        with transaction(jobs.engine) as conn:
+            stmt = TABLE.update().where(TABLE.c.id == job.id, TABLE.c.lease == job.lease)
+            conn.execute(stmt.values(lease=None, heartbeat_at=None))
+    except OperationalError:
+        log.warning("import %s: could not release its lease", job.id)
+
+
 def fail(jobs: Jobs, job: Job, exc: Exception) -> None:
     """An unexpected error ends the import as interrupted, with the reason in errors_log."""
     with transaction(jobs.engine) as conn:
         row = _locked_row(conn, job.id)
-        if row is None or row["status"] != "in_progress":
-            return
+        if row is None or row["status"] != "in_progress" or row["lease"] != job.lease:
+            return  # deleted, interrupted, or taken over by another worker
         errors_log = dict(row["errors_log"] or {})
         errors_log["base"] = {"base": [f"the import stopped on an internal error: {exc}"]}
         changes = {"status": "interrupted", "interrupted_at": utcnow(), "lease": None,
