@@ -7,7 +7,7 @@ organization, locks its tokens out at once instead of when they expire hours lat
 
 from __future__ import annotations
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
@@ -25,6 +25,7 @@ NO_TOKEN = (
 )
 NOT_ALLOWED = "You are not authorized to perform this action on the requested resource."
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="bulkport"'}
+INVALID = {"WWW-Authenticate": 'Bearer realm="bulkport", error="invalid_token"'}
 
 
 def bearer_token(request: Request) -> str:
@@ -34,21 +35,37 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def _application_exists(engine: Engine, principal: Principal) -> bool:
-    with transaction(engine, write=False) as conn:
-        scope = Scope(conn, principal.organization_id)
-        stmt = scope.select(applications, applications.c.id).where(
-            applications.c.id == principal.application_id,
-            applications.c.client_id == principal.client_id,
-        )
-        return conn.scalar(stmt) is not None
+def check_application(conn: Connection, principal: Principal) -> None:
+    """The token's application must still exist: deleting it locks its tokens out at once."""
+    scope = Scope(conn, principal.organization_id)
+    stmt = scope.select(applications, applications.c.id).where(
+        applications.c.id == principal.application_id,
+        applications.c.client_id == principal.client_id,
+    )
+    if conn.scalar(stmt) is None:
+        error = InvalidToken("The application this access token was issued to no longer exists")
+        error.headers = INVALID
+        raise error
 
 
 def principal_for(engine: Engine, settings: Settings, token: str) -> Principal:
     """Verify a token and that its application is still registered (blocking: does a query)."""
     principal = tokens.verify(engine, settings, token)
-    if not _application_exists(engine, principal):
-        raise InvalidToken("The application this access token was issued to no longer exists")
+    with transaction(engine, write=False) as conn:
+        check_application(conn, principal)
+    return principal
+
+
+def verify_request(request: Request) -> Principal:
+    """The token's claims, checked by signature and expiry only (no query once the key is
+    cached): callers then run ``check_application`` in their own transaction."""
+    state = request.app.state
+    try:
+        principal = tokens.verify(state.engine, state.settings, bearer_token(request))
+    except InvalidToken as exc:
+        exc.headers = INVALID
+        raise
+    request.state.principal = principal
     return principal
 
 
@@ -62,7 +79,7 @@ def authenticate(request: Request) -> Principal:
     try:
         principal = principal_for(state.engine, state.settings, bearer_token(request))
     except InvalidToken as exc:
-        exc.headers = {"WWW-Authenticate": 'Bearer realm="bulkport", error="invalid_token"'}
+        exc.headers = INVALID
         raise
     request.state.principal = principal
     return principal

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.auth.backend import authenticate, require_writer
+from app.auth.backend import check_application, require_writer, verify_request
 from app.db import transaction
 from app.errors import Forbidden, NotFound, ParameterNotAllowed, ValidationFailed
 from app.jsonapi import query as q
@@ -49,7 +49,9 @@ async def run(
     body: bool = False,
 ) -> Response:
     # Who asks comes first: an anonymous request learns nothing, not even about media types.
-    principal = await run_in_threadpool(authenticate, request)
+    # The signature is checked here; that the application still exists, in the request's
+    # own transaction below (one thread hop and one connection per request).
+    principal = verify_request(request)
     if write or resource.integration_only:
         require_writer(principal)
     check_accept(request)
@@ -59,6 +61,7 @@ async def run(
         settings = request.app.state.settings
         renderer = Renderer(base_url(request), principal.mode, settings=settings)
         with transaction(request.app.state.engine, write=write) as conn:
+            check_application(conn, principal)
             ctx = Context(request, principal, Scope(conn, principal.organization_id), renderer,
                           settings)  # fmt: skip
             response = handler(ctx, doc)
