@@ -123,3 +123,135 @@ def price_tier(api, price_row: dict, name: str | None = None, **attrs) -> dict:
     values = {"name": name or f"Tier {n()}", "tier_type": "PriceVolumeTier", **attrs}
     values.setdefault("price_amount_cents", 900)
     return api.create("price_tiers", values, {"price": ("prices", price_row["id"])})
+
+
+# -- promotions, coupons, gift cards, customer links, stock transfers ---------------------------
+def promotion(api, **attrs) -> dict:
+    values = {
+        "name": f"Promotion {n()}",
+        "kind": "percentage_discount",
+        "percentage": 10,
+        "starts_at": "2024-01-01T00:00:00.000Z",
+        "expires_at": "2030-12-31T23:59:59.000Z",
+        **attrs,
+    }
+    return api.create("promotions", values)
+
+
+def coupon_rule(api, promo: dict | None = None, **attrs) -> dict:
+    """A coupon codes promotion rule (the parent of coupons), of a new promotion by default."""
+    promo = promo or promotion(api)
+    return api.create(
+        "coupon_codes_promotion_rules", attrs, {"promotion": ("promotions", promo["id"])}
+    )
+
+
+def coupon(api, rule: dict, code: str | None = None, **attrs) -> dict:
+    return api.create(
+        "coupons",
+        {"code": code or f"COUPON{n():06d}", **attrs},
+        {"promotion_rule": ("coupon_codes_promotion_rules", rule["id"])},
+    )
+
+
+def gift_card(api, code: str | None = None, market_row: dict | None = None, **attrs) -> dict:
+    values = {"code": code or f"GC-{n():08d}", "balance_cents": 5000, **attrs}
+    if market_row is None:
+        values.setdefault("currency_code", "EUR")
+        return api.create("gift_cards", values)
+    return api.create("gift_cards", values, {"market": ("markets", market_row["id"])})
+
+
+def customer_subscription(api, customer_row: dict, reference: str | None = None) -> dict:
+    return api.create(
+        "customer_subscriptions",
+        {"reference": reference or f"SUB-{n()}"},
+        {"customer": ("customers", customer_row["id"])},
+    )
+
+
+def customer_address(api, customer_row: dict, address_row: dict | None = None) -> dict:
+    address_row = address_row or address(api)
+    return api.create(
+        "customer_addresses",
+        {},
+        {
+            "customer": ("customers", customer_row["id"]),
+            "address": ("addresses", address_row["id"]),
+        },
+    )
+
+
+def customer_payment_source(api, customer_row: dict, token: str | None = None, **attrs) -> dict:
+    return api.create(
+        "customer_payment_sources",
+        {"payment_source_token": token or f"pm_{n()}", **attrs},
+        {"customer": ("customers", customer_row["id"])},
+    )
+
+
+def stock_transfer(
+    api, sku_row: dict, origin: dict, destination: dict, quantity: int = 1, **attrs
+) -> dict:
+    return api.create(
+        "stock_transfers",
+        {"quantity": quantity, **attrs},
+        {
+            "sku": ("skus", sku_row["id"]),
+            "origin_stock_location": ("stock_locations", origin["id"]),
+            "destination_stock_location": ("stock_locations", destination["id"]),
+        },
+    )
+
+
+# -- orders, line items, sku lists, sku options, bundles, payment methods ------------------------
+def _rels(**related: dict | None) -> dict:
+    """{"market": market_row, ...} -> the relationships `api.create` takes (None: left out)."""
+    return {name: (row["type"], row["id"]) for name, row in related.items() if row is not None}
+
+
+def sku_list(api, name: str | None = None, skus: list | None = None, **attrs) -> dict:
+    """A manual SKU list, with an item for each of `skus`."""
+    row = api.create("sku_lists", {"name": name or f"SKU list {n()}", **attrs})
+    for position, sku_row in enumerate(skus or [], start=1):
+        sku_list_item(api, row, sku_row, position=position)
+    return row
+
+
+def sku_list_item(api, list_row: dict, sku_row: dict, **attrs) -> dict:
+    return api.create("sku_list_items", attrs, _rels(sku_list=list_row, sku=sku_row))
+
+
+def sku_option(api, name: str | None = None, market_row: dict | None = None, **attrs) -> dict:
+    values = {"name": name or f"Option {n()}", "price_amount_cents": 500, **attrs}
+    if market_row is None:
+        values.setdefault("currency_code", "EUR")
+    return api.create("sku_options", values, _rels(market=market_row))
+
+
+def bundle(api, list_row: dict, code: str | None = None, market_row: dict | None = None,
+           **attrs) -> dict:  # fmt: skip
+    values = {"code": code or f"BUNDLE{n():04d}", "name": "Bundle", **attrs}
+    if market_row is None:
+        values.setdefault("currency_code", "EUR")
+    return api.create("bundles", values, _rels(sku_list=list_row, market=market_row))
+
+
+def payment_method(api, market_row: dict | None = None, **attrs) -> dict:
+    values = {"payment_source_type": "wire_transfers", "price_amount_cents": 0, **attrs}
+    return api.create("payment_methods", values, _rels(market=market_row))
+
+
+def order(api, market_row: dict | None = None, **attrs) -> dict:
+    return api.create("orders", attrs, _rels(market=market_row))
+
+
+def line_item(api, order_row: dict, sku_row: dict | None = None, quantity: int = 1,
+              **attrs) -> dict:  # fmt: skip
+    values = {"quantity": quantity, **attrs}
+    return api.create("line_items", values, _rels(order=order_row, sku=sku_row))
+
+
+def line_item_option(api, line_row: dict, option_row: dict, **attrs) -> dict:
+    values = {"quantity": 1, "options": {"text": "Happy birthday"}, **attrs}
+    return api.create("line_item_options", values, _rels(line_item=line_row, sku_option=option_row))

@@ -101,8 +101,11 @@ class Jobs:
     def start_worker(self, threads: int = 2) -> dramatiq.Worker:
         with self._lock:
             if self._worker is None:
+                # How long an idle consumer blocks between checks for stop: short in-process
+                # (a blocking queue get, so it costs no CPU; shutdown is then immediate).
+                timeout = 20 if self.in_process else 200
                 self._worker = dramatiq.Worker(self.broker, worker_threads=threads,
-                                               worker_timeout=200)  # fmt: skip
+                                               worker_timeout=timeout)  # fmt: skip
                 self._worker.start()
                 kind = "in-process" if self.in_process else "Redis"
                 log.info("%s worker started (%d threads)", kind, threads)

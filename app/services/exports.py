@@ -19,6 +19,7 @@ from resources import REGISTRY, importable_types
 from resources.base import Resource
 from resources.exports import resource as exports
 from resources.jobs import ACTIVE
+from workers.exports.shape import field_problem
 
 MAX_RECORDS = 10_000
 MAX_ACTIVE = 10
@@ -70,12 +71,13 @@ def validate_new(ctx: Context, values: dict[str, Any]) -> list[FieldError]:
             parse_include(resource, path)
         except ApiError as exc:
             errors.append(FieldError("includes", "invalid", exc.detail))
+        else:
+            if "," in path or not path.strip():
+                errors.append(FieldError("includes", "invalid", f"{path!r} is not one path"))
     for name in values.get("fields") or []:
-        head = name.split(".", 1)[0]
-        if head != "*" and head not in resource.attributes and head not in resource.relationships:
-            errors.append(
-                FieldError("fields", "invalid", f"{name} is not a field of {resource_type}")
-            )
+        problem = field_problem(resource, name)
+        if problem:
+            errors.append(FieldError("fields", "invalid", problem))
     if errors:
         return errors
     try:
@@ -120,7 +122,11 @@ def update(ctx: Context, draft: Draft) -> str:
     assert draft.existing is not None
     if draft.errors:
         raise ValidationFailed(draft.errors)
-    if draft.values.pop("_interrupt", None) and draft.existing["status"] in ACTIVE:
+    table = exports.table
+    # Re-read under a row lock: the worker may have completed the export since it was read.
+    stmt = ctx.scope.select(table).where(table.c.id == draft.existing["id"]).with_for_update()
+    current = dict(ctx.scope.execute(stmt).mappings().one())
+    if draft.values.pop("_interrupt", None) and current["status"] in ACTIVE:
         draft.values.update(status="interrupted", interrupted_at=utcnow(), lease=None)
     records.update(ctx.scope, exports, draft)
     return draft.existing["id"]

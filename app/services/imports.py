@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.db import utcnow
-from app.errors import FieldError, ValidationFailed
+from app.errors import FieldError, NotFound, ValidationFailed
 from app.jsonapi.context import Context
 from app.services import records
 from app.services.records import Draft
@@ -111,7 +111,10 @@ def update(ctx: Context, draft: Draft) -> str:
     table = imports.table
     # Re-read under a row lock: the worker may have completed the import since it was read.
     stmt = ctx.scope.select(table).where(table.c.id == draft.existing["id"]).with_for_update()
-    current = dict(ctx.scope.execute(stmt).mappings().one())
+    found = ctx.scope.execute(stmt).mappings().first()
+    if found is None:
+        raise NotFound()  # deleted since
+    current = dict(found)
     if draft.values.pop("_interrupt", None) and current["status"] in ACTIVE:
         draft.values.update(status="interrupted", interrupted_at=utcnow(), lease=None)
         if current["attachment_key"] is None and current["inputs"] is not None:

@@ -93,6 +93,17 @@ def attrs_of(records: list[dict], *names: str) -> list[tuple]:
     return sorted(tuple(r["attributes"][n] for n in names) for r in records)
 
 
+def tag_names(api, type_: str, record: dict) -> list[str]:
+    return sorted(
+        t["attributes"]["name"] for t in list_all(api, f"/api/{type_}/{record['id']}/tags")
+    )
+
+
+def rel_id(record: dict, name: str) -> str | None:
+    data = record["relationships"][name]["data"]
+    return data and data["id"]
+
+
 def rel_attrs_of(records: list[dict], rel: str, *names: str) -> list[tuple]:
     """Sorted (related id, *attributes) of each record, e.g. a price's price list and sku code."""
     return sorted(

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from tests.imports.helpers import Catalog, attrs_of, by, counts, fixture, list_all, run_import
+from tests.imports.helpers import (
+    Catalog,
+    attrs_of,
+    by,
+    counts,
+    fixture,
+    list_all,
+    rel_id,
+    run_import,
+    tag_names,
+)
 
 OK3 = ("completed", 3, 0, 0, 0)
 OK4 = ("completed", 4, 0, 0, 0)
-
-
-def tag_names(api, type_: str, record: dict) -> list[str]:
-    return sorted(
-        t["attributes"]["name"] for t in list_all(api, f"/api/{type_}/{record['id']}/tags")
-    )
-
-
-def rel_id(record: dict, name: str) -> str | None:
-    data = record["relationships"][name]["data"]
-    return data and data["id"]
 
 
 @pytest.mark.parametrize("name", ["valid.json", "valid.csv"])

@@ -28,6 +28,33 @@ def run_import(api, org: str, records: dict) -> dict:
     return wait_for_import(api, created(post(api, "imports", attributes)))
 
 
+def run_export(api, org: str, records: dict) -> dict:
+    """A completed export of a tag of its own (whatever exists yet: an export needs records)."""
+    created(post(api, "tags", {"name": f"exported-{org}"}))
+    attributes = {"resource_type": "tags", "filters": {"name_eq": f"exported-{org}"}}
+    return wait_for_import(api, created(post(api, "exports", attributes)))
+
+
+def stock_transfer(api, org: str, records: dict) -> dict:
+    """A transfer needs two locations: the world's one is the origin."""
+    destination = created(
+        post(api, "stock_locations", {"name": f"Store {org}", "code": f"store-{org}"},
+             {"address": records["addresses"]})
+    )  # fmt: skip
+    relationships = {
+        "sku": records["skus"],
+        "origin_stock_location": records["stock_locations"],
+        "destination_stock_location": destination,
+    }
+    return created(post(api, "stock_transfers", {"quantity": 2}, relationships))
+
+
+def line_item(api, org: str, records: dict) -> dict:
+    """A line sells a SKU or a bundle, not both: the world's SKU."""
+    relationships = {"order": records["orders"], "sku": records["skus"], "tags": [records["tags"]]}
+    return created(post(api, "line_items", {"quantity": 2}, relationships))
+
+
 # One record per type: its attributes (`{o}` is the organization's tag, so keys differ between
 # organizations), or a function (api, tag, records so far) -> record. Relationships are filled
 # from the registry: every to-one with the record of its target type, every to-many with [it].
@@ -41,12 +68,24 @@ RECIPES: dict[str, dict | Callable[[Any, str, dict], dict]] = {
         "phone": "+44 20 7946 0000",
         "reference": "addr-{o}",
     },
+    "bundles": {"code": "BUNDLE-{o}", "name": "Bundle {o}"},
+    "coupon_codes_promotion_rules": {},
+    "coupons": {"code": "COUPON-{o}-2024", "usage_limit": 5},
+    "customer_addresses": {},
     "customer_groups": {"name": "Group {o}", "code": "group-{o}"},
+    "customer_payment_sources": {"payment_source_token": "pm_{o}", "customer_token": "cus_{o}"},
+    "customer_subscriptions": {"reference": "sub-{o}"},
     "customers": {"email": "customer@{o}.example.com"},
+    "gift_cards": {"code": "GIFT-{o}-0001", "balance_cents": 5000},
+    "exports": run_export,
     "imports": run_import,
     "inventory_models": {"name": "Model {o}"},
+    "line_item_options": {"quantity": 1, "options": {"text": "{o}"}},
+    "line_items": line_item,
     "markets": {"name": "Market {o}", "code": "market-{o}"},
     "merchants": {"name": "Merchant {o}"},
+    "orders": {"number": "ORDER-{o}", "customer_email": "buyer@{o}.example.com"},
+    "payment_methods": {"payment_source_type": "wire_transfers", "price_amount_cents": 0},
     "price_lists": {"name": "List {o}", "code": "list-{o}", "currency_code": "EUR"},
     "price_tiers": {
         "tier_type": "PriceVolumeTier",
@@ -55,10 +94,21 @@ RECIPES: dict[str, dict | Callable[[Any, str, dict], dict]] = {
         "price_amount_cents": 900,
     },
     "prices": {"amount_cents": 1000},
+    "promotions": {
+        "name": "Promo {o}",
+        "kind": "percentage_discount",
+        "percentage": 10,
+        "starts_at": "2024-01-01T00:00:00Z",
+        "expires_at": "2030-01-01T00:00:00Z",
+    },
     "shipping_categories": {"name": "Category {o}", "code": "cat-{o}"},
+    "sku_list_items": {"position": 1, "quantity": 1},
+    "sku_lists": {"name": "List {o}"},
+    "sku_options": {"name": "Engraving {o}", "price_amount_cents": 500},
     "skus": {"code": "SKU-{o}", "name": "Shirt"},
     "stock_items": {"quantity": 5},
     "stock_locations": {"name": "Warehouse {o}", "code": "wh-{o}"},
+    "stock_transfers": stock_transfer,
     "tags": {"name": "tag-{o}"},
     "tax_calculators": {"name": "Calculator {o}"},
     "tax_categories": {"code": "TAX-{o}"},

@@ -1,8 +1,11 @@
 """Runs one export: claim it, read its records page by page from one snapshot, write the file.
 
-The file is built in memory (10,000 records at most) and stored once complete, so a worker
-dying half-way leaves nothing behind: the next one (same lease rules as imports) starts over.
-Progress is committed per page on a second connection; `_interrupt` is seen at the next page.
+Records are read in id order, a page at a time (keyset: `id > last`), inside one read
+transaction (REPEATABLE READ on PostgreSQL), so every page sees the same data and the file
+agrees with itself and with `records_count`. The file is built in memory (10,000 records at
+most) and stored once complete: a worker dying half-way leaves nothing behind, and the next one
+(same lease rules as imports) starts over. Progress and the heartbeat are committed per page on
+a second connection; `_interrupt` is seen at the next page. Any other error fails the export.
 """
 
 from __future__ import annotations
@@ -14,13 +17,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import OperationalError
 
 from app.db import transaction, utcnow
-from app.jsonapi.includes import IncludeLoader, include_tree
 from app.services.exports import conditions
 from app.tenancy import Scope
 from resources import REGISTRY
 from resources.exports import resource as exports
 from workers import leases
-from workers.exports.shape import Shaper, key_order
+from workers.exports.shape import encode, field_tree, include_paths, plan, shape
 from workers.exports.writers import to_csv, to_json
 from workers.storage import storage_for
 
@@ -29,7 +31,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bulkport.exports")
 TABLE = exports.table
-PAGE = 500
+PAGE = 1000
+GZIP_LEVEL = 6
+
+
+class Stopped(Exception):
+    """The export is no longer this worker's: interrupted, deleted or taken over."""
 
 
 def process(jobs: Jobs, export_id: str) -> None:
@@ -38,87 +45,88 @@ def process(jobs: Jobs, export_id: str) -> None:
         return
     row, lease = claimed
     try:
-        items = collect(jobs, row, lease)
-        if items is None:
-            return  # interrupted, deleted or taken over
-        body = to_csv(items) if row["format"] == "csv" else to_json(items)
+        body, count = build(jobs, row, lease)
         ext = "csv" if row["format"] == "csv" else "json"
         key = f"exports/{row['organization_id']}/{row['id']}.{ext}.gz"
-        storage_for(jobs.settings).put(key, gzip.compress(body.encode(), 6), "application/gzip")
-        with transaction(jobs.engine) as conn:
-            if leases.still_mine(leases.locked_row(conn, TABLE, export_id), lease):
-                conn.execute(
-                    TABLE.update()
-                    .where(TABLE.c.id == export_id)
-                    .values(
-                        status="completed",
-                        completed_at=utcnow(),
-                        attachment_key=key,
-                        processed_count=len(items),
-                        records_count=len(items),
-                        progress=100.0,
-                        lease=None,
-                    )  # fmt: skip
-                )
+        data = gzip.compress(body.encode(), GZIP_LEVEL, mtime=0)
+        storage_for(jobs.settings).put(key, data, "application/gzip")
+        finish(jobs, row, lease, status="completed", completed_at=utcnow(), attachment_key=key,
+               processed_count=count, records_count=count, progress=100.0)  # fmt: skip
+    except Stopped:
+        return
     except OperationalError:
-        raise  # the database is away: dramatiq retries
+        raise  # the database is away: dramatiq retries (the lease goes stale, then resumes)
     except Exception as exc:  # noqa: BLE001 - never leave an export stuck in progress
         log.exception("export %s failed", export_id)
-        with transaction(jobs.engine) as conn:
-            if leases.still_mine(leases.locked_row(conn, TABLE, export_id), lease):
-                conn.execute(
-                    TABLE.update()
-                    .where(TABLE.c.id == export_id)
-                    .values(
-                        status="failed", errors_log={type(exc).__name__: str(exc)}, lease=None
-                    )  # fmt: skip
-                )
+        finish(jobs, row, lease, status="failed", errors_log={type(exc).__name__: str(exc)})
 
 
-def collect(jobs: Jobs, row: dict[str, Any], lease: str) -> list[dict] | None:
+def finish(jobs: Jobs, row: dict[str, Any], lease: str, **changes: Any) -> None:
+    with transaction(jobs.engine) as conn:
+        if leases.still_mine(leases.locked_row(conn, TABLE, row["id"]), lease):
+            stmt = TABLE.update().where(TABLE.c.id == row["id"])
+            conn.execute(stmt.values(**changes, lease=None))
+
+
+def build(jobs: Jobs, row: dict[str, Any], lease: str) -> tuple[str, int]:
+    """The file's text and its number of records."""
     resource = REGISTRY[row["resource_type"]]
     table = resource.table
-    tree = include_tree([tuple(p.split(".")) for p in row["includes"] or []])
     dry = bool(row["dry_data"])
-    order = [table.c[c] for c in key_order(resource)] if dry else []
-    items: list[dict] = []
-    # One read transaction for the whole file: REPEATABLE READ on PostgreSQL gives every page
-    # the same snapshot, so the file agrees with itself and with its count.
+    tree = include_paths(row["includes"], row["fields"])
+    p = plan(resource, tree, field_tree(row["fields"]), dry)
+    items: list[dict[str, Any]] = []
+    keys: list[tuple] = []
     with jobs.engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
         conn = conn.execution_options(bulkport_write=False)
         with conn.begin():
             scope = Scope(conn, row["organization_id"])
-            shaper = Shaper(IncludeLoader(scope), dry, row["fields"])
-            stmt = scope.select(table).where(*conditions(scope, resource, row["filters"]))
-            offset = 0
+            stmt = p.select(scope).where(*conditions(scope, resource, row["filters"]))
+            stmt = stmt.order_by(table.c.id).limit(PAGE)
+            last = None
             while True:
-                page_stmt = stmt.order_by(*order, table.c.id).limit(PAGE).offset(offset)
-                page = [dict(r) for r in scope.execute(page_stmt).mappings()]
-                if not page:
+                page_stmt = stmt if last is None else stmt.where(table.c.id > last)
+                rows = scope.execute(page_stmt).all()
+                if not rows:
                     break
-                items.extend(shaper.rows(resource, page, tree))
-                offset += len(page)
-                if not report(jobs, row, lease, len(items)):
-                    return None
-    return items
+                items += shape(scope, p, rows)
+                if dry:
+                    keys += [p.sort_key(r) for r in rows]
+                last = rows[-1][0]
+                report(jobs, row, lease, len(items))
+    if row["format"] == "csv":
+        if dry:
+            items = [item for _k, _t, item in ordered(keys, items)]
+        return to_csv(items, p.header()), len(items)
+    if dry:
+        return to_json(text for _k, text, _i in ordered(keys, items)), len(items)
+    return to_json(map(encode, items)), len(items)
 
 
-def report(jobs: Jobs, row: dict[str, Any], lease: str, done: int) -> bool:
-    """Commits progress and the heartbeat; False once the export is no longer this worker's."""
+def ordered(keys: list[tuple], items: list[dict]) -> list[tuple[tuple, str, dict]]:
+    """Dry exports: by unique key as written, then by content (ids differ between
+    organizations, so they cannot order anything that is to come out the same)."""
+    entries = [(k, encode(i), i) for k, i in zip(keys, items, strict=True)]
+    entries.sort(key=lambda e: (e[0], e[1]))
+    return entries
+
+
+def report(jobs: Jobs, row: dict[str, Any], lease: str, done: int) -> None:
+    """Commits progress and the heartbeat; raises Stopped once the export is not ours."""
     with transaction(jobs.engine) as conn:
         current = leases.locked_row(conn, TABLE, row["id"])
         if not leases.still_mine(current, lease):
-            return False
-        total = max(current["records_count"] or done, 1)
+            raise Stopped
+        assert current is not None
+        total = max(current["records_count"] or done, done, 1)
         conn.execute(
             TABLE.update()
             .where(TABLE.c.id == row["id"])
             .values(
                 processed_count=done,
-                progress=round(min(100.0, 100 * done / total), 1),
+                progress=round(100 * done / total, 1),
                 heartbeat_at=utcnow(),
             )  # fmt: skip
         )
-    return True

@@ -11,17 +11,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.db import new_id, utcnow
 from app.errors import FieldError
 from app.services import records
 from app.services.records import Draft
 from app.services.validation import check_record, coerce_attributes
 from app.tenancy import Scope
-from resources.base import BelongsTo, HasMany, ManyToMany, Resource
-from workers.imports.parse import Item, json_item
+from resources.base import BelongsTo, HasMany, Resource
+from workers.imports.parse import Item, csv_children, json_item
+from workers.imports.tags import create_tags, resolve_tags
 
 PENDING_PARENT = "(parent)"
-NEW_TAG = "new tag:"  # a tag link to a name that ``write`` creates (ids have no colon)
 
 
 @dataclass(eq=False)
@@ -88,6 +87,8 @@ class ChunkApplier:
         work.draft.values.update(values)
         work.draft.errors.extend(errors)
         for name in unknown:
+            if exported_read_only(resource, name, attrs[name]):
+                continue  # what an export writes and no import sets: silently ignored
             if name in resource.relationships:  # e.g. `tags: "x"`, `price_tiers: {...}`
                 work.draft.errors.append(FieldError.of(name, "invalid", relationship=True))
             else:
@@ -105,8 +106,8 @@ class ChunkApplier:
         for name, raws in item.children.items():
             rel = resource.relationships[name]
             assert isinstance(rel, HasMany)
-            work.children[name] = [self.build(rel.target, _child(rel, raw, i, item.text))
-                                   for i, raw in enumerate(raws, start=1)]  # fmt: skip
+            work.children[name] = [self.build(rel.target, child)
+                                   for child in _children(rel, raws, item.text)]  # fmt: skip
         return work
 
     # -- resolving and matching ---------------------------------------------------------------
@@ -114,66 +115,12 @@ class ChunkApplier:
         live = [w for w in works if not w.draft.errors]
         records.resolve_references(self.scope, resource, [w.draft for w in live])
         self._derive(resource, live)
-        self._resolve_tags(resource, live)
+        resolve_tags(self.scope, resource, [w.draft for w in live])
         self._match(resource, [w for w in live if not w.draft.errors])
 
     def _derive(self, resource: Resource, works: list[Work]) -> None:
         if resource.derive:
             resource.derive(self.scope, [w.draft for w in works if not w.draft.errors])
-
-    def _resolve_tags(self, resource: Resource, works: list[Work]) -> None:
-        """Tags by id must exist; tags by name are found, or created by ``write`` if the item
-        is written at all (names are validated here)."""
-        rel = resource.relationships.get("tags")
-        wanted = [w for w in works if "tags" in w.draft.links]
-        if not isinstance(rel, ManyToMany) or not wanted:
-            return
-        tags = rel.target
-        refs = {r for w in wanted for r in w.draft.links["tags"]}  # type: ignore[misc]
-        ids = {v for kind, v in refs if kind == "id"}
-        names = {v for kind, v in refs if kind == "name"}
-        table = tags.table
-        stmt = self.scope.select(table, table.c.id, table.c.name)
-        found = self.scope.execute(stmt.where(table.c.id.in_(ids) | table.c.name.in_(names))).all()
-        by_id = {r.id for r in found}
-        by_name = {r.name: r.id for r in found}
-        name_attr = tags.attributes["name"]
-        for w in wanted:
-            resolved = []
-            for kind, value in w.draft.links["tags"]:  # type: ignore[misc]
-                if kind == "id":
-                    tag_id = value if value in by_id else None
-                else:
-                    tag_id = by_name.get(value)
-                    if tag_id is None and name_attr.check(value) is None:
-                        tag_id = NEW_TAG + value
-                if kind == "name" and tag_id is None:
-                    w.draft.errors.append(FieldError("tags", "invalid", f"{value!r} is invalid"))
-                elif tag_id is None:
-                    w.draft.errors.append(FieldError.of("tags", "required", relationship=True))
-                else:
-                    resolved.append(tag_id)
-            w.draft.links["tags"] = list(dict.fromkeys(resolved))
-            if rel.max_count and len(w.draft.links["tags"]) > rel.max_count:
-                w.draft.errors.append(FieldError.of("tags", "too_many", count=rel.max_count))
-
-    def _create_tags(self, resource: Resource, drafts: list[Draft]) -> None:
-        """Creates the new tags these drafts name (one insert) and links them by id."""
-        rel = resource.relationships.get("tags")
-        if not isinstance(rel, ManyToMany):
-            return
-        owners = [d for d in drafts if d.links.get("tags")]
-        names = sorted({t[len(NEW_TAG) :] for d in owners for t in d.links["tags"]
-                        if t.startswith(NEW_TAG)})  # fmt: skip
-        if not names:
-            return
-        now = utcnow()
-        rows = [{"id": new_id(), "name": n, "created_at": now, "updated_at": now, "metadata": {}}
-                for n in names]  # fmt: skip
-        self.scope.insert(rel.target.table, rows)
-        ids = {NEW_TAG + r["name"]: r["id"] for r in rows}
-        for d in owners:
-            d.links["tags"] = [ids.get(t, t) for t in d.links["tags"]]
 
     def _match(self, resource: Resource, works: list[Work]) -> None:
         """id first (unknown id is an error), then the unique key."""
@@ -243,7 +190,7 @@ class ChunkApplier:
         for d in creates:
             d.values.pop("id", None)
             d.values.update({c: None for c in columns if c not in d.values})
-        self._create_tags(resource, creates + updates)
+        create_tags(self.scope, resource, creates + updates)
         records.insert(self.scope, resource, creates)
         self.created[resource.type] = self.created.get(resource.type, 0) + len(creates)
         records.update_many(self.scope, resource, [d for d in updates if d.values or d.links])
@@ -309,7 +256,7 @@ class ChunkApplier:
 
     def prepare_wave(self, works: list[Work]) -> None:
         live = [w for w in works if not w.draft.errors]
-        self._resolve_tags(self.resource, live)
+        resolve_tags(self.scope, self.resource, [w.draft for w in live])
         self._match(self.resource, [w for w in live if not w.draft.errors])
         self.validate(self.resource, works)
         self.prepare_children(self.resource, works)
@@ -327,13 +274,18 @@ class ChunkApplier:
         return Outcome(key, work.item.rows, record_id(work), None, warnings)
 
 
-def _child(rel: HasMany, raw: dict[str, Any], position: int, text: bool) -> Item:
-    """A nested child as an item of its own type: JSON children may nest further
-    (orders[].line_items[].line_item_options[]); CSV children are one level of dotted cells."""
+def _children(rel: HasMany, raws: list[dict[str, Any]], text: bool) -> list[Item]:
+    """Nested children as items of their own type: JSON children may nest further
+    (orders[].line_items[].line_item_options[]); so may CSV ones, by dotted cells
+    (`line_items.line_item_options.name`, see ``csv_children``)."""
+    if text:
+        return csv_children(rel.target, raws)
+    return [_child(rel, raw, i) for i, raw in enumerate(raws, start=1)]
+
+
+def _child(rel: HasMany, raw: dict[str, Any], position: int) -> Item:
     if "_invalid" in raw:
         return Item(position, {}, error="must be a JSON object")
-    if text:
-        return Item(position, raw, text=True)
     return json_item(rel.target, raw, position)
 
 
@@ -349,6 +301,28 @@ def all_warnings(work: Work) -> list[str]:
 def record_id(work: Work) -> str:
     d = work.draft
     return d.existing["id"] if d.existing is not None else d.values["id"]
+
+
+def exported_read_only(resource: Resource, key: str, value: Any) -> bool:
+    """Keys an export writes that no import sets, so a re-imported export is silent: declared
+    read-only attributes (timestamps, computed values), `<rel>_id` of a to-many relationship,
+    and included relationships that are not nested children (a JSON object or array of
+    objects, or CSV `rel.attr` cells)."""
+    if key in resource.attributes:
+        return True
+    head, dot, _rest = key.partition(".")
+    rel = resource.relationships.get(head)
+    if dot and rel is not None:  # CSV cells of an include (grandchildren CSV cannot carry)
+        return not (rel.many and getattr(rel, "nested", False))
+    rel = resource.relationships.get(key[:-3] if key.endswith("_id") else "")
+    if rel is not None and rel.many:
+        return True
+    rel = resource.relationships.get(key)
+    if rel is None or (rel.many and getattr(rel, "nested", False)):
+        return False
+    if rel.many:
+        return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+    return isinstance(value, dict)
 
 
 def _relationship_key(resource: Resource, key: str) -> BelongsTo | None:

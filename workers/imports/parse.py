@@ -179,6 +179,38 @@ def parse_csv(
     return merge_consecutive(resource, items, parent_id), None
 
 
+def csv_children(resource: Resource, raws: list[dict[str, str]]) -> list[Item]:
+    """The CSV cells of an item's nested children (one dict per row) as child items.
+
+    A child's cells are read as a top-level row's are (`tags.name` lists, dotted cells of its
+    own nested children: `line_items.line_item_options.name` reaches a line item as
+    `line_item_options.name`). A child with several children of its own spans several rows
+    that repeat its own cells: consecutive rows with the same own cells are one child.
+    """
+    nested = nested_names(resource)
+    items: list[Item] = []
+    for position, raw in enumerate(raws, start=1):
+        item = Item(position, {}, text=True)
+        grand: dict[str, dict[str, str]] = {}
+        for name, cell in raw.items():
+            head, dot, rest = name.partition(".")
+            if name in TAG_KEYS and "tags" in resource.relationships:
+                item.tags = (item.tags or []) + [(name[5:], v) for v in _split_list(cell)]
+            elif dot and head in nested:
+                grand.setdefault(head, {})[rest] = cell
+            else:
+                item.data[name] = cell
+        item.children = {rel: [values] for rel, values in grand.items()}
+        prev = items[-1] if items else None
+        same = prev is not None and prev.data == item.data and item.tags in (None, prev.tags)
+        if same and item.children and prev.children:  # type: ignore[union-attr]
+            for rel, children in item.children.items():
+                prev.children.setdefault(rel, []).extend(children)  # type: ignore[union-attr]
+            continue
+        items.append(item)
+    return items
+
+
 def raw_key(resource: Resource, item: Item, parent_id: str | None = None) -> tuple | None:
     """The item's key as written in the file (code or id columns, or the import's parent)."""
     parts = []

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 36a0dcaa3a6a
+Revision ID: 1d95d74296c4
 Revises:
-Create Date: 2026-11-23 05:46:56.995457
+Create Date: 2026-11-23 06:04:48.564266
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB(astext_type=Text()))
 from sqlalchemy.dialects import postgresql
 
-revision: str = "36a0dcaa3a6a"
+revision: str = "1d95d74296c4"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -525,6 +525,72 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_taggings_tag_id"), ["tag_id"], unique=False)
 
     op.create_table(
+        "customer_addresses",
+        sa.Column("id", sa.String(length=10), nullable=False),
+        sa.Column("organization_id", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("customer_email", sa.String(length=255), nullable=True),
+        sa.Column("reference", sa.String(length=255), nullable=True),
+        sa.Column("reference_origin", sa.String(length=255), nullable=True),
+        sa.Column(
+            "metadata",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("customer_id", sa.String(length=10), nullable=True),
+        sa.Column("address_id", sa.String(length=10), nullable=True),
+        sa.Column("address_reference", sa.String(length=255), nullable=True),
+        sa.ForeignKeyConstraint(["address_id"], ["addresses.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint(
+            "organization_id", "customer_id", "address_id", name="uq_customer_addresses_key"
+        ),
+    )
+    with op.batch_alter_table("customer_addresses", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_customer_addresses_address_id"), ["address_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_customer_addresses_customer_id"), ["customer_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_customer_addresses_org_created", ["organization_id", "created_at"], unique=False
+        )
+
+    op.create_table(
+        "customer_subscriptions",
+        sa.Column("id", sa.String(length=10), nullable=False),
+        sa.Column("organization_id", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("customer_email", sa.String(length=255), nullable=True),
+        sa.Column("reference", sa.String(length=255), nullable=True),
+        sa.Column("reference_origin", sa.String(length=255), nullable=True),
+        sa.Column(
+            "metadata",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("customer_id", sa.String(length=10), nullable=True),
+        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint(
+            "organization_id", "customer_id", "reference", name="uq_customer_subscriptions_key"
+        ),
+    )
+    with op.batch_alter_table("customer_subscriptions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_customer_subscriptions_customer_id"), ["customer_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_customer_subscriptions_org_created", ["organization_id", "created_at"], unique=False
+        )
+
+    op.create_table(
         "markets",
         sa.Column("id", sa.String(length=10), nullable=False),
         sa.Column("organization_id", sa.String(length=10), nullable=False),
@@ -618,6 +684,38 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_prices_sku_id"), ["sku_id"], unique=False)
 
     op.create_table(
+        "sku_lists",
+        sa.Column("id", sa.String(length=10), nullable=False),
+        sa.Column("organization_id", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=True),
+        sa.Column("slug", sa.String(length=255), nullable=True),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("image_url", sa.String(length=255), nullable=True),
+        sa.Column("manual", sa.Boolean(), nullable=True),
+        sa.Column("sku_code_regex", sa.String(length=255), nullable=True),
+        sa.Column("customer_email", sa.String(length=255), nullable=True),
+        sa.Column("reference", sa.String(length=255), nullable=True),
+        sa.Column("reference_origin", sa.String(length=255), nullable=True),
+        sa.Column(
+            "metadata",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("customer_id", sa.String(length=10), nullable=True),
+        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("organization_id", "name", name="uq_sku_lists_key"),
+    )
+    with op.batch_alter_table("sku_lists", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sku_lists_customer_id"), ["customer_id"], unique=False)
+        batch_op.create_index(
+            "ix_sku_lists_org_created", ["organization_id", "created_at"], unique=False
+        )
+
+    op.create_table(
         "stock_items",
         sa.Column("id", sa.String(length=10), nullable=False),
         sa.Column("organization_id", sa.String(length=10), nullable=False),
@@ -651,6 +749,55 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_stock_items_stock_location_id"), ["stock_location_id"], unique=False
         )
+
+    op.create_table(
+        "stock_transfers",
+        sa.Column("id", sa.String(length=10), nullable=False),
+        sa.Column("organization_id", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("number", sa.String(length=255), nullable=True),
+        sa.Column("status", sa.String(length=255), nullable=True),
+        sa.Column("quantity", sa.Integer(), nullable=True),
+        sa.Column("reference", sa.String(length=255), nullable=True),
+        sa.Column("reference_origin", sa.String(length=255), nullable=True),
+        sa.Column(
+            "metadata",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("sku_id", sa.String(length=10), nullable=True),
+        sa.Column("sku_code", sa.String(length=255), nullable=True),
+        sa.Column("origin_stock_location_id", sa.String(length=10), nullable=True),
+        sa.Column("origin_stock_location_code", sa.String(length=255), nullable=True),
+        sa.Column("destination_stock_location_id", sa.String(length=10), nullable=True),
+        sa.Column("destination_stock_location_code", sa.String(length=255), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["destination_stock_location_id"], ["stock_locations.id"], ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["origin_stock_location_id"], ["stock_locations.id"], ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(["sku_id"], ["skus.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("organization_id", "number", name="uq_stock_transfers_key"),
+    )
+    with op.batch_alter_table("stock_transfers", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_stock_transfers_destination_stock_location_id"),
+            ["destination_stock_location_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_stock_transfers_org_created", ["organization_id", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_stock_transfers_origin_stock_location_id"),
+            ["origin_stock_location_id"],
+            unique=False,
+        )
+        batch_op.create_index(batch_op.f("ix_stock_transfers_sku_id"), ["sku_id"], unique=False)
 
     op.create_table(
         "tax_categories",
@@ -687,6 +834,116 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "bundles",
+        sa.Column("id", sa.String(length=10), nullable=False),
+        sa.Column("organization_id", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("code", sa.String(length=255), nullable=True),
+        sa.Column("name", sa.String(length=255), nullable=True),
+        sa.Column("currency_code", sa.String(length=255), nullable=True),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("image_url", sa.String(length=255), nullable=True),
+        sa.Column("price_amount_cents", sa.Integer(), nullable=True),
+        sa.Column("compare_at_amount_cents", sa.Integer(), nullable=True),
+        sa.Column("reference", sa.String(length=255), nullable=True),
+        sa.Column("reference_origin", sa.String(length=255), nullable=True),
+        sa.Column(
+            "metadata",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("market_id", sa.String(length=10), nullable=True),
+        sa.Column("market_code", sa.String(length=255), nullable=True),
+        sa.Column("sku_list_id", sa.String(length=10), nullable=True),
+        sa.Column("sku_list_name", sa.String(length=255), nullable=True),
+        sa.ForeignKeyConstraint(["market_id"], ["markets.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["sku_list_id"], ["sku_lists.id"], ondelete="RESTRICT"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("organization_id", "code", "market_id", name="uq_bundles_key"),
+    )
+    with op.batch_alter_table("bundles", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_bundles_market_id"), ["market_id"], unique=False)
+        batch_op.create_index(
+            "ix_bundles_org_created", ["organization_id", "created_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_bundles_sku_list_id"), ["sku_list_id"], unique=False)
+
+    op.create_table(
+        "gift_cards",
+        sa.Column("id", sa.String(length=10), nullable=False),
+        sa.Column("organization_id", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("code", sa.String(length=255), nullable=True),
+        sa.Column("status", sa.String(length=255), nullable=True),
+        sa.Column("currency_code", sa.String(length=255), nullable=True),
+        sa.Column("balance_cents", sa.Integer(), nullable=True),
+        sa.Column("balance_max_cents", sa.Integer(), nullable=True),
+        sa.Column("single_use", sa.Boolean(), nullable=True),
+        sa.Column("rechargeable", sa.Boolean(), nullable=True),
+        sa.Column("distribute_discount", sa.Boolean(), nullable=True),
+        sa.Column("image_url", sa.String(length=255), nullable=True),
+        sa.Column("recipient_email", sa.String(length=255), nullable=True),
+        sa.Column("expires_at", sa.DateTime(), nullable=True),
+        sa.Column("reference", sa.String(length=255), nullable=True),
+        sa.Column("reference_origin", sa.String(length=255), nullable=True),
+        sa.Column(
+            "metadata",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("market_id", sa.String(length=10), nullable=True),
+        sa.Column("market_code", sa.String(length=255), nullable=True),
+        sa.ForeignKeyConstraint(["market_id"], ["markets.id"], ondelete="RESTRICT"),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("organization_id", "code", name="uq_gift_cards_key"),
+    )
+    with op.batch_alter_table("gift_cards", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_gift_cards_market_id"), ["market_id"], unique=False)
+        batch_op.create_index(
+            "ix_gift_cards_org_created", ["organization_id", "created_at"], unique=False
+        )
+
+    op.create_table(
+        "payment_methods",
+        sa.Column("id", sa.String(length=10), nullable=False),
+        sa.Column("organization_id", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=True),
+        sa.Column("payment_source_type", sa.String(length=255), nullable=True),
+        sa.Column("currency_code", sa.String(length=255), nullable=True),
+        sa.Column("price_amount_cents", sa.Integer(), nullable=True),
+        sa.Column("moto", sa.Boolean(), nullable=True),
+        sa.Column("require_capture", sa.Boolean(), nullable=True),
+        sa.Column("auto_place", sa.Boolean(), nullable=True),
+        sa.Column("auto_capture", sa.Boolean(), nullable=True),
+        sa.Column("disabled", sa.Boolean(), nullable=True),
+        sa.Column("reference", sa.String(length=255), nullable=True),
+        sa.Column("reference_origin", sa.String(length=255), nullable=True),
+        sa.Column(
+            "metadata",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("market_id", sa.String(length=10), nullable=True),
+        sa.Column("market_code", sa.String(length=255), nullable=True),
+        sa.ForeignKeyConstraint(["market_id"], ["markets.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("payment_methods", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_payment_methods_market_id"), ["market_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_payment_methods_org_created", ["organization_id", "created_at"], unique=False
+        )
+
+    op.create_table(
         "price_tiers",
         sa.Column("id", sa.String(length=10), nullable=False),
         sa.Column("organization_id", sa.String(length=10), nullable=False),
@@ -715,28 +972,479 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_price_tiers_price_id"), ["price_id"], unique=False)
 
+    op.create_table(
+        "promotions",
+        sa.Column("id", sa.String(length=10), nullable=False),
+        sa.Column("organization_id", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=True),
+        sa.Column("kind", sa.String(length=255), nullable=True),
+        sa.Column("starts_at", sa.DateTime(), nullable=True),
+        sa.Column("expires_at", sa.DateTime(), nullable=True),
+        sa.Column("total_usage_limit", sa.Integer(), nullable=True),
+        sa.Column("total_usage_count", sa.Integer(), nullable=True),
+        sa.Column("exclusive", sa.Boolean(), nullable=True),
+        sa.Column("priority", sa.Integer(), nullable=True),
+        sa.Column("percentage", sa.Integer(), nullable=True),
+        sa.Column("fixed_amount_cents", sa.Integer(), nullable=True),
+        sa.Column("currency_code", sa.String(length=255), nullable=True),
+        sa.Column("reference", sa.String(length=255), nullable=True),
+        sa.Column("reference_origin", sa.String(length=255), nullable=True),
+        sa.Column(
+            "metadata",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("market_id", sa.String(length=10), nullable=True),
+        sa.Column("market_code", sa.String(length=255), nullable=True),
+        sa.ForeignKeyConstraint(["market_id"], ["markets.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("promotions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_promotions_market_id"), ["market_id"], unique=False)
+        batch_op.create_index(
+            "ix_promotions_org_created", ["organization_id", "created_at"], unique=False
+        )
+
+    op.create_table(
+        "sku_list_items",
+        sa.Column("id", sa.String(length=10), nullable=False),
+        sa.Column("organization_id", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=True),
+        sa.Column("quantity", sa.Integer(), nullable=True),
+        sa.Column("reference", sa.String(length=255), nullable=True),
+        sa.Column("reference_origin", sa.String(length=255), nullable=True),
+        sa.Column(
+            "metadata",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("sku_list_id", sa.String(length=10), nullable=True),
+        sa.Column("sku_id", sa.String(length=10), nullable=True),
+        sa.Column("sku_code", sa.String(length=255), nullable=True),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["sku_id"], ["skus.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["sku_list_id"], ["sku_lists.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint(
+            "organization_id", "sku_list_id", "sku_id", name="uq_sku_list_items_key"
+        ),
+    )
+    with op.batch_alter_table("sku_list_items", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_sku_list_items_org_created", ["organization_id", "created_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_sku_list_items_sku_id"), ["sku_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_sku_list_items_sku_list_id"), ["sku_list_id"], unique=False
+        )
+
+    op.create_table(
+        "sku_options",
+        sa.Column("id", sa.String(length=10), nullable=False),
+        sa.Column("organization_id", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=True),
+        sa.Column("currency_code", sa.String(length=255), nullable=True),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("price_amount_cents", sa.Integer(), nullable=True),
+        sa.Column("delay_hours", sa.Integer(), nullable=True),
+        sa.Column("sku_code_regex", sa.String(length=255), nullable=True),
+        sa.Column("reference", sa.String(length=255), nullable=True),
+        sa.Column("reference_origin", sa.String(length=255), nullable=True),
+        sa.Column(
+            "metadata",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("market_id", sa.String(length=10), nullable=True),
+        sa.Column("market_code", sa.String(length=255), nullable=True),
+        sa.ForeignKeyConstraint(["market_id"], ["markets.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("organization_id", "name", "market_id", name="uq_sku_options_key"),
+    )
+    with op.batch_alter_table("sku_options", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_sku_options_market_id"), ["market_id"], unique=False)
+        batch_op.create_index(
+            "ix_sku_options_org_created", ["organization_id", "created_at"], unique=False
+        )
+
+    op.create_table(
+        "coupon_codes_promotion_rules",
+        sa.Column("id", sa.String(length=10), nullable=False),
+        sa.Column("organization_id", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("reference", sa.String(length=255), nullable=True),
+        sa.Column("reference_origin", sa.String(length=255), nullable=True),
+        sa.Column(
+            "metadata",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("promotion_id", sa.String(length=10), nullable=True),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["promotion_id"], ["promotions.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint(
+            "organization_id", "promotion_id", name="uq_coupon_codes_promotion_rules_key"
+        ),
+    )
+    with op.batch_alter_table("coupon_codes_promotion_rules", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_coupon_codes_promotion_rules_org_created",
+            ["organization_id", "created_at"],
+            unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_coupon_codes_promotion_rules_promotion_id"),
+            ["promotion_id"],
+            unique=False,
+        )
+
+    op.create_table(
+        "customer_payment_sources",
+        sa.Column("id", sa.String(length=10), nullable=False),
+        sa.Column("organization_id", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("customer_email", sa.String(length=255), nullable=True),
+        sa.Column("payment_source_token", sa.String(length=255), nullable=True),
+        sa.Column("customer_token", sa.String(length=255), nullable=True),
+        sa.Column("reference", sa.String(length=255), nullable=True),
+        sa.Column("reference_origin", sa.String(length=255), nullable=True),
+        sa.Column(
+            "metadata",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("customer_id", sa.String(length=10), nullable=True),
+        sa.Column("payment_method_id", sa.String(length=10), nullable=True),
+        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["payment_method_id"], ["payment_methods.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint(
+            "organization_id",
+            "customer_id",
+            "payment_source_token",
+            name="uq_customer_payment_sources_key",
+        ),
+    )
+    with op.batch_alter_table("customer_payment_sources", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_customer_payment_sources_customer_id"), ["customer_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_customer_payment_sources_org_created",
+            ["organization_id", "created_at"],
+            unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_customer_payment_sources_payment_method_id"),
+            ["payment_method_id"],
+            unique=False,
+        )
+
+    op.create_table(
+        "orders",
+        sa.Column("id", sa.String(length=10), nullable=False),
+        sa.Column("organization_id", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("number", sa.String(length=255), nullable=True),
+        sa.Column("status", sa.String(length=255), nullable=True),
+        sa.Column("archived_at", sa.DateTime(), nullable=True),
+        sa.Column("customer_email", sa.String(length=255), nullable=True),
+        sa.Column("language_code", sa.String(length=255), nullable=True),
+        sa.Column("currency_code", sa.String(length=255), nullable=True),
+        sa.Column("affiliate_code", sa.String(length=255), nullable=True),
+        sa.Column("shipping_country_code_lock", sa.String(length=255), nullable=True),
+        sa.Column("coupon_code", sa.String(length=255), nullable=True),
+        sa.Column("gift_card_code", sa.String(length=255), nullable=True),
+        sa.Column("cart_url", sa.String(length=255), nullable=True),
+        sa.Column("return_url", sa.String(length=255), nullable=True),
+        sa.Column("terms_url", sa.String(length=255), nullable=True),
+        sa.Column("privacy_url", sa.String(length=255), nullable=True),
+        sa.Column("guest", sa.Boolean(), nullable=True),
+        sa.Column("autorefresh", sa.Boolean(), nullable=True),
+        sa.Column("place_async", sa.Boolean(), nullable=True),
+        sa.Column("freight_taxable", sa.Boolean(), nullable=True),
+        sa.Column("payment_method_taxable", sa.Boolean(), nullable=True),
+        sa.Column("adjustment_taxable", sa.Boolean(), nullable=True),
+        sa.Column("gift_card_taxable", sa.Boolean(), nullable=True),
+        sa.Column("expires_at", sa.DateTime(), nullable=True),
+        sa.Column(
+            "expiration_info",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("reference", sa.String(length=255), nullable=True),
+        sa.Column("reference_origin", sa.String(length=255), nullable=True),
+        sa.Column(
+            "metadata",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("market_id", sa.String(length=10), nullable=True),
+        sa.Column("market_code", sa.String(length=255), nullable=True),
+        sa.Column("customer_id", sa.String(length=10), nullable=True),
+        sa.Column("shipping_address_id", sa.String(length=10), nullable=True),
+        sa.Column("billing_address_id", sa.String(length=10), nullable=True),
+        sa.Column("payment_method_id", sa.String(length=10), nullable=True),
+        sa.ForeignKeyConstraint(["billing_address_id"], ["addresses.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["market_id"], ["markets.id"], ondelete="RESTRICT"),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["payment_method_id"], ["payment_methods.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["shipping_address_id"], ["addresses.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("organization_id", "number", name="uq_orders_key"),
+    )
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_orders_billing_address_id"), ["billing_address_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_orders_customer_id"), ["customer_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_orders_market_id"), ["market_id"], unique=False)
+        batch_op.create_index(
+            "ix_orders_org_created", ["organization_id", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_orders_payment_method_id"), ["payment_method_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_orders_shipping_address_id"), ["shipping_address_id"], unique=False
+        )
+
+    op.create_table(
+        "coupons",
+        sa.Column("id", sa.String(length=10), nullable=False),
+        sa.Column("organization_id", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("code", sa.String(length=255), nullable=True),
+        sa.Column("customer_single_use", sa.Boolean(), nullable=True),
+        sa.Column("usage_limit", sa.Integer(), nullable=True),
+        sa.Column("usage_count", sa.Integer(), nullable=True),
+        sa.Column("recipient_email", sa.String(length=255), nullable=True),
+        sa.Column("expires_at", sa.DateTime(), nullable=True),
+        sa.Column("reference", sa.String(length=255), nullable=True),
+        sa.Column("reference_origin", sa.String(length=255), nullable=True),
+        sa.Column(
+            "metadata",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("promotion_rule_id", sa.String(length=10), nullable=True),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["promotion_rule_id"], ["coupon_codes_promotion_rules.id"], ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("organization_id", "code", "promotion_rule_id", name="uq_coupons_key"),
+    )
+    with op.batch_alter_table("coupons", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_coupons_org_created", ["organization_id", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_coupons_promotion_rule_id"), ["promotion_rule_id"], unique=False
+        )
+
+    op.create_table(
+        "line_items",
+        sa.Column("id", sa.String(length=10), nullable=False),
+        sa.Column("organization_id", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=True),
+        sa.Column("item_code", sa.String(length=255), nullable=True),
+        sa.Column("unit_amount_cents", sa.Integer(), nullable=True),
+        sa.Column("compare_at_amount_cents", sa.Integer(), nullable=True),
+        sa.Column("name", sa.String(length=255), nullable=True),
+        sa.Column("image_url", sa.String(length=255), nullable=True),
+        sa.Column("item_type", sa.String(length=255), nullable=True),
+        sa.Column("frequency", sa.String(length=255), nullable=True),
+        sa.Column("reference", sa.String(length=255), nullable=True),
+        sa.Column("reference_origin", sa.String(length=255), nullable=True),
+        sa.Column(
+            "metadata",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("order_id", sa.String(length=10), nullable=True),
+        sa.Column("sku_id", sa.String(length=10), nullable=True),
+        sa.Column("sku_code", sa.String(length=255), nullable=True),
+        sa.Column("bundle_id", sa.String(length=10), nullable=True),
+        sa.Column("bundle_code", sa.String(length=255), nullable=True),
+        sa.ForeignKeyConstraint(["bundle_id"], ["bundles.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["order_id"], ["orders.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["sku_id"], ["skus.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("organization_id", "order_id", "item_code", name="uq_line_items_key"),
+    )
+    with op.batch_alter_table("line_items", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_line_items_bundle_id"), ["bundle_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_line_items_order_id"), ["order_id"], unique=False)
+        batch_op.create_index(
+            "ix_line_items_org_created", ["organization_id", "created_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_line_items_sku_id"), ["sku_id"], unique=False)
+
+    op.create_table(
+        "line_item_options",
+        sa.Column("id", sa.String(length=10), nullable=False),
+        sa.Column("organization_id", sa.String(length=10), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=True),
+        sa.Column(
+            "options",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("name", sa.String(length=255), nullable=True),
+        sa.Column("unit_amount_cents", sa.Integer(), nullable=True),
+        sa.Column("reference", sa.String(length=255), nullable=True),
+        sa.Column("reference_origin", sa.String(length=255), nullable=True),
+        sa.Column(
+            "metadata",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("line_item_id", sa.String(length=10), nullable=True),
+        sa.Column("sku_option_id", sa.String(length=10), nullable=True),
+        sa.ForeignKeyConstraint(["line_item_id"], ["line_items.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["sku_option_id"], ["sku_options.id"], ondelete="RESTRICT"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint(
+            "organization_id", "line_item_id", "sku_option_id", name="uq_line_item_options_key"
+        ),
+    )
+    with op.batch_alter_table("line_item_options", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_line_item_options_line_item_id"), ["line_item_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_line_item_options_org_created", ["organization_id", "created_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_line_item_options_sku_option_id"), ["sku_option_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("line_item_options", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_line_item_options_sku_option_id"))
+        batch_op.drop_index("ix_line_item_options_org_created")
+        batch_op.drop_index(batch_op.f("ix_line_item_options_line_item_id"))
+
+    op.drop_table("line_item_options")
+    with op.batch_alter_table("line_items", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_line_items_sku_id"))
+        batch_op.drop_index("ix_line_items_org_created")
+        batch_op.drop_index(batch_op.f("ix_line_items_order_id"))
+        batch_op.drop_index(batch_op.f("ix_line_items_bundle_id"))
+
+    op.drop_table("line_items")
+    with op.batch_alter_table("coupons", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_coupons_promotion_rule_id"))
+        batch_op.drop_index("ix_coupons_org_created")
+
+    op.drop_table("coupons")
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_orders_shipping_address_id"))
+        batch_op.drop_index(batch_op.f("ix_orders_payment_method_id"))
+        batch_op.drop_index("ix_orders_org_created")
+        batch_op.drop_index(batch_op.f("ix_orders_market_id"))
+        batch_op.drop_index(batch_op.f("ix_orders_customer_id"))
+        batch_op.drop_index(batch_op.f("ix_orders_billing_address_id"))
+
+    op.drop_table("orders")
+    with op.batch_alter_table("customer_payment_sources", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customer_payment_sources_payment_method_id"))
+        batch_op.drop_index("ix_customer_payment_sources_org_created")
+        batch_op.drop_index(batch_op.f("ix_customer_payment_sources_customer_id"))
+
+    op.drop_table("customer_payment_sources")
+    with op.batch_alter_table("coupon_codes_promotion_rules", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_coupon_codes_promotion_rules_promotion_id"))
+        batch_op.drop_index("ix_coupon_codes_promotion_rules_org_created")
+
+    op.drop_table("coupon_codes_promotion_rules")
+    with op.batch_alter_table("sku_options", schema=None) as batch_op:
+        batch_op.drop_index("ix_sku_options_org_created")
+        batch_op.drop_index(batch_op.f("ix_sku_options_market_id"))
+
+    op.drop_table("sku_options")
+    with op.batch_alter_table("sku_list_items", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sku_list_items_sku_list_id"))
+        batch_op.drop_index(batch_op.f("ix_sku_list_items_sku_id"))
+        batch_op.drop_index("ix_sku_list_items_org_created")
+
+    op.drop_table("sku_list_items")
+    with op.batch_alter_table("promotions", schema=None) as batch_op:
+        batch_op.drop_index("ix_promotions_org_created")
+        batch_op.drop_index(batch_op.f("ix_promotions_market_id"))
+
+    op.drop_table("promotions")
     with op.batch_alter_table("price_tiers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_price_tiers_price_id"))
         batch_op.drop_index("ix_price_tiers_org_created")
 
     op.drop_table("price_tiers")
+    with op.batch_alter_table("payment_methods", schema=None) as batch_op:
+        batch_op.drop_index("ix_payment_methods_org_created")
+        batch_op.drop_index(batch_op.f("ix_payment_methods_market_id"))
+
+    op.drop_table("payment_methods")
+    with op.batch_alter_table("gift_cards", schema=None) as batch_op:
+        batch_op.drop_index("ix_gift_cards_org_created")
+        batch_op.drop_index(batch_op.f("ix_gift_cards_market_id"))
+
+    op.drop_table("gift_cards")
+    with op.batch_alter_table("bundles", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_bundles_sku_list_id"))
+        batch_op.drop_index("ix_bundles_org_created")
+        batch_op.drop_index(batch_op.f("ix_bundles_market_id"))
+
+    op.drop_table("bundles")
     with op.batch_alter_table("tax_categories", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tax_categories_tax_calculator_id"))
         batch_op.drop_index(batch_op.f("ix_tax_categories_sku_id"))
         batch_op.drop_index("ix_tax_categories_org_created")
 
     op.drop_table("tax_categories")
+    with op.batch_alter_table("stock_transfers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_stock_transfers_sku_id"))
+        batch_op.drop_index(batch_op.f("ix_stock_transfers_origin_stock_location_id"))
+        batch_op.drop_index("ix_stock_transfers_org_created")
+        batch_op.drop_index(batch_op.f("ix_stock_transfers_destination_stock_location_id"))
+
+    op.drop_table("stock_transfers")
     with op.batch_alter_table("stock_items", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_stock_items_stock_location_id"))
         batch_op.drop_index(batch_op.f("ix_stock_items_sku_id"))
         batch_op.drop_index("ix_stock_items_org_created")
 
     op.drop_table("stock_items")
+    with op.batch_alter_table("sku_lists", schema=None) as batch_op:
+        batch_op.drop_index("ix_sku_lists_org_created")
+        batch_op.drop_index(batch_op.f("ix_sku_lists_customer_id"))
+
+    op.drop_table("sku_lists")
     with op.batch_alter_table("prices", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_prices_sku_id"))
         batch_op.drop_index(batch_op.f("ix_prices_price_list_id"))
@@ -752,6 +1460,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_markets_customer_group_id"))
 
     op.drop_table("markets")
+    with op.batch_alter_table("customer_subscriptions", schema=None) as batch_op:
+        batch_op.drop_index("ix_customer_subscriptions_org_created")
+        batch_op.drop_index(batch_op.f("ix_customer_subscriptions_customer_id"))
+
+    op.drop_table("customer_subscriptions")
+    with op.batch_alter_table("customer_addresses", schema=None) as batch_op:
+        batch_op.drop_index("ix_customer_addresses_org_created")
+        batch_op.drop_index(batch_op.f("ix_customer_addresses_customer_id"))
+        batch_op.drop_index(batch_op.f("ix_customer_addresses_address_id"))
+
+    op.drop_table("customer_addresses")
     with op.batch_alter_table("taggings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_taggings_tag_id"))
         batch_op.drop_index(batch_op.f("ix_taggings_organization_id"))

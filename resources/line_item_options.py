@@ -1,0 +1,31 @@
+"""Options chosen for a line item (an engraving text, a gift wrap), nested in `line_items`."""
+
+from resources.base import BelongsTo, Resource
+from resources.fields import Integer, Json, String
+from resources.tags import tags_relationship
+
+resource = Resource(
+    "line_item_options",
+    attributes=[
+        Integer("quantity", required=True, minimum=1),
+        Json("options", required=True),
+        String("name"),
+        Integer("unit_amount_cents", minimum=0),
+    ],
+    relationships=[
+        BelongsTo(
+            "line_item",
+            "line_items",
+            required=True,
+            on_delete="CASCADE",
+            inverse="line_item_options",
+            nested=True,
+        ),
+        # By id only: option names repeat across markets, so a name would not say which.
+        BelongsTo("sku_option", "sku_options", required=True, inverse="line_item_options"),
+        tags_relationship(),
+    ],
+    unique_key=("line_item", "sku_option"),
+    parent="line_item",
+    importable=True,
+)
