@@ -1,15 +1,15 @@
 """The `imports` job resource (Commerce Layer's Imports API). Processing: workers/imports."""
 
-from sqlalchemy import Column, DateTime, Integer, String
+from sqlalchemy import Column, Integer
 
 from resources.base import Resource
 from resources.fields import Boolean, Json
-from resources.fields import DateTime as DateTimeAttr
 from resources.fields import Integer as IntegerAttr
 from resources.fields import String as StringAttr
+from resources.jobs import ACTIVE, job_attributes, job_columns, read_only
 
 STATUSES = ("pending", "in_progress", "completed", "interrupted")
-ACTIVE = ("pending", "in_progress")
+__all__ = ["ACTIVE", "STATUSES", "resource"]
 
 
 class Inputs(Json):
@@ -17,18 +17,6 @@ class Inputs(Json):
 
     def coerce(self, value):
         return value
-
-
-def _read_only(*attrs):
-    for attr in attrs:
-        attr.writable = False
-    return list(attrs)
-
-
-def _attachment_url(row, renderer):
-    from workers.storage import attachment_url
-
-    return attachment_url(renderer, row.get("attachment_key"))
 
 
 resource = Resource(
@@ -40,11 +28,7 @@ resource = Resource(
         Inputs("inputs", create_only=True, hidden=True, filterable=False),
         Boolean("cleanup_records", default=False, create_only=True),
         Boolean("skip_errors", default=False, create_only=True),
-        *_read_only(
-            StringAttr("status", choices=STATUSES, default="pending"),
-            DateTimeAttr("started_at"),
-            DateTimeAttr("completed_at"),
-            DateTimeAttr("interrupted_at"),
+        *read_only(
             IntegerAttr("inputs_size"),
             IntegerAttr("processed_count", default=0),
             IntegerAttr("errors_count", default=0),
@@ -53,17 +37,13 @@ resource = Resource(
             Json("errors_log", default=dict),
             Json("warnings_log", default=dict),
         ),
-        StringAttr("attachment_url", writable=False, column=False, compute=_attachment_url),
-        Boolean("_interrupt", update_only=True, column=False),
+        *job_attributes(STATUSES),
     ],
     integration_only=True,
     extra_columns=[
         # Progress bookkeeping for crash-safe resumption; not part of the API.
         Column("cursor", Integer, nullable=False, default=0),  # items committed so far
-        Column("rows_done", Integer, nullable=False, default=0),
-        Column("heartbeat_at", DateTime),
-        Column("lease", String(32)),
-        Column("attachment_key", String(255)),
+        *job_columns(),
     ],
 )
 

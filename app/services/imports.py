@@ -96,7 +96,7 @@ def create(ctx: Context, draft: Draft) -> str:
             "organization): wait for one to complete"
         )
         raise ValidationFailed([FieldError("base", "too_many_active", message)])
-    values.update(status="pending", errors_log={}, warnings_log={}, cursor=0, rows_done=0)
+    values.update(status="pending", errors_log={}, warnings_log={}, cursor=0)
     values.update(dict.fromkeys(COUNTERS, 0))
     import_id = records.insert(ctx.scope, imports, [draft])[0]
     jobs = ctx.request.app.state.jobs

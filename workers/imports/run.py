@@ -13,12 +13,9 @@ import gzip
 import json
 import logging
 import math
-import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -30,6 +27,7 @@ from app.tenancy import Scope
 from resources import REGISTRY
 from resources.import_records import import_records
 from resources.imports import resource as imports
+from workers import leases
 from workers.imports.apply import ChunkApplier, Outcome, Work
 from workers.imports.cleanup import cleanup
 from workers.imports.parse import Item, parse_csv, parse_json
@@ -59,33 +57,13 @@ class Job:
 STATE = [c for c in TABLE.columns if c.name != "inputs"]  # inputs are read once per run
 
 
-def _locked_row(
-    conn: Connection, import_id: str, with_inputs: bool = False
-) -> dict[str, Any] | None:
-    # By id across organizations: the worker serves every tenant; all record access below goes
-    # through a Scope of the import's own organization.
-    columns = list(TABLE.columns) if with_inputs else STATE
-    stmt = select(*columns).where(TABLE.c.id == import_id).with_for_update()
-    row = conn.execute(stmt).mappings().first()
-    return dict(row) if row else None
+def _locked_row(conn: Connection, import_id: str) -> dict[str, Any] | None:
+    return leases.locked_row(conn, TABLE, import_id, STATE)
 
 
 def claim(jobs: Jobs, import_id: str) -> Job | None:
-    lease = uuid.uuid4().hex
-    stale = utcnow() - timedelta(seconds=jobs.settings.job_stale_seconds)
-    with transaction(jobs.engine) as conn:
-        row = _locked_row(conn, import_id, with_inputs=True)
-        if row is None or row["status"] not in ("pending", "in_progress"):
-            return None
-        if row["lease"] and row["heartbeat_at"] and row["heartbeat_at"] > stale:
-            return None  # another worker is running it
-        now = utcnow()
-        changes = {"status": "in_progress", "lease": lease, "heartbeat_at": now}
-        if row["started_at"] is None:
-            changes["started_at"] = now
-        conn.execute(TABLE.update().where(TABLE.c.id == import_id).values(**changes))
-        row.update(changes)
-    return Job(row, lease)
+    claimed = leases.claim(jobs.engine, TABLE, import_id, jobs.settings.job_stale_seconds)
+    return Job(*claimed) if claimed else None
 
 
 def parse_items(row: dict[str, Any]) -> tuple[list[Item], str | None]:
@@ -133,7 +111,7 @@ def run_chunk(jobs: Jobs, job: Job, chunk: list[Item], cursor: int) -> int | Non
     resource = REGISTRY[job.row["resource_type"]]
     with transaction(jobs.engine) as conn:
         row = _locked_row(conn, job.id)
-        if row is None or row["status"] != "in_progress" or row["lease"] != job.lease:
+        if not leases.still_mine(row, job.lease):
             return None  # interrupted, deleted or taken over: stop without writing
         scope = Scope(conn, row["organization_id"])
         applier = ChunkApplier(scope, resource, row["parent_resource_id"])
@@ -304,7 +282,7 @@ def fail(jobs: Jobs, job: Job, exc: Exception) -> None:
     """An unexpected error ends the import as interrupted, with the reason in errors_log."""
     with transaction(jobs.engine) as conn:
         row = _locked_row(conn, job.id)
-        if row is None or row["status"] != "in_progress" or row["lease"] != job.lease:
+        if not leases.still_mine(row, job.lease):
             return  # deleted, interrupted, or taken over by another worker
         errors_log = dict(row["errors_log"] or {})
         errors_log["base"] = {"base": [f"the import stopped on an internal error: {exc}"]}
