@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 1d95d74296c4
+Revision ID: bc3a38a20d9f
 Revises:
-Create Date: 2026-11-23 06:04:48.564266
+Create Date: 2026-11-23 06:10:31.418713
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB(astext_type=Text()))
 from sqlalchemy.dialects import postgresql
 
-revision: str = "1d95d74296c4"
+revision: str = "bc3a38a20d9f"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -194,10 +194,6 @@ def upgrade() -> None:
         ),
         sa.Column("cleanup_records", sa.Boolean(), nullable=True),
         sa.Column("skip_errors", sa.Boolean(), nullable=True),
-        sa.Column("status", sa.String(length=255), nullable=True),
-        sa.Column("started_at", sa.DateTime(), nullable=True),
-        sa.Column("completed_at", sa.DateTime(), nullable=True),
-        sa.Column("interrupted_at", sa.DateTime(), nullable=True),
         sa.Column("inputs_size", sa.Integer(), nullable=True),
         sa.Column("processed_count", sa.Integer(), nullable=True),
         sa.Column("errors_count", sa.Integer(), nullable=True),
@@ -213,6 +209,10 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
             nullable=True,
         ),
+        sa.Column("status", sa.String(length=255), nullable=True),
+        sa.Column("started_at", sa.DateTime(), nullable=True),
+        sa.Column("completed_at", sa.DateTime(), nullable=True),
+        sa.Column("interrupted_at", sa.DateTime(), nullable=True),
         sa.Column("reference", sa.String(length=255), nullable=True),
         sa.Column("reference_origin", sa.String(length=255), nullable=True),
         sa.Column(
@@ -221,7 +221,6 @@ def upgrade() -> None:
             nullable=True,
         ),
         sa.Column("cursor", sa.Integer(), nullable=False),
-        sa.Column("rows_done", sa.Integer(), nullable=False),
         sa.Column("heartbeat_at", sa.DateTime(), nullable=True),
         sa.Column("lease", sa.String(length=32), nullable=True),
         sa.Column("attachment_key", sa.String(length=255), nullable=True),
