@@ -17,7 +17,7 @@ CODE_ALPHABET = string.ascii_uppercase + string.digits
 
 
 def random_code() -> str:
-    """Four groups of four, e.g. `7KQ2-M9XA-...`: 20 random bits per group."""
+    """Four groups of four letters or digits, e.g. `7KQ2-M9XA-P04Z-C1TL` (about 82 random bits)."""
     return "-".join("".join(secrets.choice(CODE_ALPHABET) for _ in range(4)) for _group in range(4))
 
 

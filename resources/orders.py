@@ -20,14 +20,23 @@ STATUSES = ("draft", "pending", "placed", "approved", "cancelled")
 
 
 def number_new_orders(scope: Any, drafts: list[Any]) -> None:
-    """Numbers the orders about to be created without one, one counter update for them all."""
+    """Numbers the orders about to be created without one from the sequence, skipping numbers
+    already taken (an imported "1005"): a number-less item must never match an existing order."""
     new = [
         d
         for d in drafts
         if d.existing is None and "id" not in d.values and not d.values.get("number")
     ]
-    for draft, value in zip(new, next_values(scope, "orders", len(new)), strict=True):
-        draft.values["number"] = str(value)
+    table = resource.table
+    given = {d.values.get("number") for d in drafts}
+    numbers: list[str] = []
+    while len(numbers) < len(new):
+        fresh = [str(v) for v in next_values(scope, "orders", len(new) - len(numbers))]
+        stmt = scope.select(table, table.c.number).where(table.c.number.in_(fresh))
+        taken = given | set(scope.execute(stmt).scalars())
+        numbers += [n for n in fresh if n not in taken]
+    for draft, number in zip(new, numbers, strict=True):
+        draft.values["number"] = number
 
 
 def archive(values: dict[str, Any], existing: dict[str, Any] | None) -> list[FieldError]:

@@ -103,7 +103,7 @@ class Jobs:
             if self._worker is None:
                 # How long an idle consumer blocks between checks for stop: short in-process
                 # (a blocking queue get, so it costs no CPU; shutdown is then immediate).
-                timeout = 20 if self.in_process else 200
+                timeout = 20 if self.in_process else 50
                 self._worker = dramatiq.Worker(self.broker, worker_threads=threads,
                                                worker_timeout=timeout)  # fmt: skip
                 self._worker.start()

@@ -50,6 +50,7 @@ def resolve_references(scope: Scope, resource: Resource, drafts: list[Draft]) ->
             else:
                 for key, attr in rel.codes.items():
                     if d.values.get(key) is not None:
+                        d.values[key] = _normalized(rel, attr, d.values[key])
                         codes[attr].add(d.values[key])
                         break
         if not ids and not codes:
@@ -81,6 +82,14 @@ def resolve_references(scope: Scope, resource: Resource, drafts: list[Draft]) ->
             d.values[rel.column] = row.id
             for key, attr in rel.codes.items():
                 d.values[key] = getattr(row, attr)
+
+
+def _normalized(rel: BelongsTo, attr: str, value: Any) -> Any:
+    """A code as the target stores it: `customer_email` finds `Grace@Example.com` lower-cased."""
+    target = rel.target.attributes.get(attr)
+    if target is not None and target.lower and isinstance(value, str):
+        return value.strip().lower()
+    return value
 
 
 def resolve_links(scope: Scope, resource: Resource, drafts: list[Draft]) -> None:

@@ -31,11 +31,13 @@ def status_of(order: dict) -> tuple:
 def test_orders_json_nested_archive_and_numbers(api):
     shop = Shop(api).options()
     shop.bundle()
+    manual = factories.order(api, number="1000")  # the sequence's first number, taken
     inputs = shop.inputs("orders", "valid.json")
     attrs = run_import(api, "orders", inputs, parent_resource_id=shop.eu["id"])
     assert counts(attrs) == ("completed", 4, 0, 0, 0), attrs
     found = orders(api)
-    assert sorted(found) == ["1000", "ORD-1001", "ORD-1002", "ORD-1003"]  # the sequence's first
+    assert sorted(found) == ["1000", "1001", "ORD-1001", "ORD-1002", "ORD-1003"]
+    assert found["1000"] == manual  # a number-less item never matches an existing order
     first = found["ORD-1001"]
     assert first["attributes"]["customer_email"] == "ada@example.com"
     assert first["attributes"]["metadata"] == {"channel": "web"}
@@ -45,7 +47,7 @@ def test_orders_json_nested_archive_and_numbers(api):
     assert status_of(found["ORD-1002"]) == ("placed", True)  # `_archive`: the status is kept
     assert rel_id(found["ORD-1002"], "market") == shop.us["id"]  # its own market wins
     assert status_of(found["ORD-1003"]) == ("draft", False)  # no `_archive`: a draft
-    assert status_of(found["1000"]) == ("draft", True)  # `_archive: 1`, no status: draft
+    assert status_of(found["1001"]) == ("draft", True)  # `_archive: 1`, no status: draft
     mug = lines(api, first)["MUG-01"]
     assert (mug["attributes"]["quantity"], mug["attributes"]["item_type"]) == (2, "skus")
     assert rel_id(mug, "sku") == shop.skus["MUG-01"]["id"]
@@ -58,7 +60,7 @@ def test_orders_json_nested_archive_and_numbers(api):
         "bundles",
         None,
     )
-    assert lines(api, found["1000"])["TSHIRT-M"]["attributes"]["item_type"] == "skus"
+    assert lines(api, found["1001"])["TSHIRT-M"]["attributes"]["item_type"] == "skus"
     ids = {t: {r["id"] for r in list_all(api, f"/api/{t}")} for t in ("line_items",
            "line_item_options")}  # fmt: skip
 
@@ -66,7 +68,7 @@ def test_orders_json_nested_archive_and_numbers(api):
     assert counts(again) == ("completed", 4, 0, 0, 0), again
     now = orders(api)
     # Numbered orders are matched; the one without a number is a new order with the next one.
-    assert sorted(now) == ["1000", "1001", "ORD-1001", "ORD-1002", "ORD-1003"]
+    assert sorted(now) == ["1000", "1001", "1002", "ORD-1001", "ORD-1002", "ORD-1003"]
     assert now["ORD-1002"]["attributes"]["archived_at"] == found["ORD-1002"]["attributes"][
         "archived_at"]  # fmt: skip
     assert {r["id"] for r in list_all(api, "/api/line_item_options")} == ids["line_item_options"]

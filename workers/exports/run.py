@@ -10,6 +10,7 @@ a second connection; `_interrupt` is seen at the next page. Any other error fail
 
 from __future__ import annotations
 
+import gc
 import gzip
 import logging
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ from app.tenancy import Scope
 from resources import REGISTRY
 from resources.exports import resource as exports
 from workers import leases
-from workers.exports.shape import encode, field_tree, include_paths, plan, shape
+from workers.exports.shape import encode, fetch, field_tree, include_paths, plan, shape
 from workers.exports.writers import to_csv, to_json
 from workers.storage import storage_for
 
@@ -31,8 +32,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bulkport.exports")
 TABLE = exports.table
-PAGE = 1000
-GZIP_LEVEL = 6
+PAGE = 2500
+GZIP_LEVEL = 3  # half the time of 6 for a tenth more bytes
 
 
 class Stopped(Exception):
@@ -44,6 +45,7 @@ def process(jobs: Jobs, export_id: str) -> None:
     if claimed is None:
         return
     row, lease = claimed
+    gc.disable()  # tens of thousands of acyclic dicts: cyclic collections only cost time
     try:
         body, count = build(jobs, row, lease)
         ext = "csv" if row["format"] == "csv" else "json"
@@ -59,6 +61,8 @@ def process(jobs: Jobs, export_id: str) -> None:
     except Exception as exc:  # noqa: BLE001 - never leave an export stuck in progress
         log.exception("export %s failed", export_id)
         finish(jobs, row, lease, status="failed", errors_log={type(exc).__name__: str(exc)})
+    finally:
+        gc.enable()
 
 
 def finish(jobs: Jobs, row: dict[str, Any], lease: str, **changes: Any) -> None:
@@ -74,7 +78,8 @@ def build(jobs: Jobs, row: dict[str, Any], lease: str) -> tuple[str, int]:
     table = resource.table
     dry = bool(row["dry_data"])
     tree = include_paths(row["includes"], row["fields"])
-    p = plan(resource, tree, field_tree(row["fields"]), dry)
+    csv = row["format"] == "csv"
+    p = plan(resource, tree, field_tree(row["fields"]), dry, jobs.engine.dialect.name, csv)
     items: list[dict[str, Any]] = []
     keys: list[tuple] = []
     with jobs.engine.connect() as conn:
@@ -85,21 +90,21 @@ def build(jobs: Jobs, row: dict[str, Any], lease: str) -> tuple[str, int]:
             scope = Scope(conn, row["organization_id"])
             stmt = p.select(scope).where(*conditions(scope, resource, row["filters"]))
             stmt = stmt.order_by(table.c.id).limit(PAGE)
-            last = None
+            last, id_at = None, p.extra["id"]
             while True:
-                page_stmt = stmt if last is None else stmt.where(table.c.id > last)
-                rows = scope.execute(page_stmt).all()
+                page = stmt if last is None else stmt.where(table.c.id > last)
+                rows = fetch(scope, page)
                 if not rows:
                     break
-                items += shape(scope, p, rows)
+                items += shape(scope, p, page, rows)
                 if dry:
                     keys += [p.sort_key(r) for r in rows]
-                last = rows[-1][0]
+                last = rows[-1][id_at]
                 report(jobs, row, lease, len(items))
-    if row["format"] == "csv":
+    if csv:
         if dry:
             items = [item for _k, _t, item in ordered(keys, items)]
-        return to_csv(items, p.header()), len(items)
+        return to_csv(items, p), len(items)
     if dry:
         return to_json(text for _k, text, _i in ordered(keys, items)), len(items)
     return to_json(map(encode, items)), len(items)

@@ -1,8 +1,9 @@
 """Records as export items: the same keys the importer reads, so a file goes back in.
 
-An export is planned once (``plan``): per include level, which columns become which keys and
-how each value is rendered. Pages of rows (plain tuples, ``Plan.columns`` order) are then shaped
-with one query per include level and page, whatever the page size.
+An export is planned once (``plan``): per include level, which SQL expressions become which
+keys. Pages are then shaped with one query per include level and page, whatever the page size:
+an include selects the children of the page's rows through the page query itself (`price.sku_id
+IN (SELECT id FROM <page>)`), and timestamps and JSON are turned into text by the database.
 
 - Attributes by their import names (aliases such as price tiers' `type`); relationships as
   `<rel>_id` plus the code keys the importer accepts (`sku_code`); tags as sorted names.
@@ -22,17 +23,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, case, cast, func, select
+from sqlalchemy.sql import Select
 
 from app.tenancy import Scope
 from resources.base import BelongsTo, HasMany, ManyToMany, Relationship, Resource
-from resources.fields import Attr
+from resources.fields import Attr, Boolean, Json
 from resources.fields import DateTime as DateTimeAttr
 
 TIMESTAMPS = ("created_at", "updated_at")
 ALL = None  # every field of a level
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-encode = _ENCODER.encode
+encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+Render = Callable[[Any], Any]
 
 
 class Nested(dict):
@@ -43,23 +45,40 @@ def blank(value: Any) -> bool:
     return value is None or value == "" or value == {} or value == []
 
 
+def _json(text: Any) -> Any:
+    if text == "{}":
+        return {}
+    return json.loads(text) if isinstance(text, str) else text
+
+
 def _datetime(value: Any) -> Any:
-    if value.tzinfo is None:  # stored naive UTC: isoformat is 5x faster than strftime
-        return value.isoformat(timespec="milliseconds") + "Z"
     return DateTimeAttr("x").render(value)
 
 
-def renderer(attr: Attr) -> Callable[[Any], Any] | None:
-    """How a stored value is written out; None when it is written as stored."""
+def _json_cell(text: Any) -> Any:
+    return None if text == "{}" else text  # dry CSV: an empty object is a blank
+
+
+def column(attr: Attr, col: Any, dialect: str, csv: bool, dry: bool) -> tuple[Any, Render | None]:
+    """The SQL expression selecting an attribute, and what renders its value after. CSV cells
+    are text: the database writes booleans and JSON as the importer reads them."""
     kind = type(attr).render
-    if kind is Attr.render:
-        return None
-    if kind is DateTimeAttr.render:
-        return _datetime
-    return attr.render
+    if kind is DateTimeAttr.render:  # the API's format, written by the database
+        if dialect == "postgresql":
+            return func.to_char(col, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), None
+        if dialect == "sqlite":
+            return func.strftime("%Y-%m-%dT%H:%M:%fZ", col), None
+        return col, _datetime
+    if isinstance(attr, Json) and kind is Attr.render:
+        if csv:
+            return cast(col, Text), (_json_cell if dry else None)
+        return cast(col, Text), _json  # decoding "{}" in Python beats the driver's loader
+    if isinstance(attr, Boolean) and kind is Attr.render and csv:
+        return case((col.is_(True), "true"), (col.is_(False), "false")), None
+    return col, (None if kind is Attr.render else attr.render)
 
 
-def exported(resource: Resource, attr: Attr, dry: bool) -> bool:
+def exported(attr: Attr, dry: bool) -> bool:
     if not attr.column or attr.secret:
         return False
     if dry and (attr.name in TIMESTAMPS or not attr.writable):
@@ -67,7 +86,7 @@ def exported(resource: Resource, attr: Attr, dry: bool) -> bool:
     return True
 
 
-# -- fields ---------------------------------------------------------------------------------
+# -- fields and includes --------------------------------------------------------------------
 
 
 def field_tree(fields: list[str] | None) -> dict[tuple[str, ...], set[str] | None]:
@@ -80,11 +99,9 @@ def field_tree(fields: list[str] | None) -> dict[tuple[str, ...], set[str] | Non
         key = tuple(path)
         if last == "*":
             tree[key] = ALL
-        elif key not in tree or tree[key] is not ALL:
+        elif tree.get(key, set()) is not ALL:
             tree.setdefault(key, set()).add(last)  # type: ignore[union-attr]
-        for i in range(len(path)):
-            tree.setdefault(tuple(path[:i]), set())
-    return {k: v for k, v in tree.items() if v is ALL or v}
+    return tree
 
 
 def field_problem(resource: Resource, name: str) -> str | None:
@@ -127,42 +144,59 @@ def include_paths(includes: list[str] | None, fields: list[str] | None) -> dict[
 
 @dataclass
 class Plan:
-    """How rows of one resource at one include level become items."""
+    """How rows of one resource at one include level become items.
+
+    A row holds the value of ``names[i]`` at index i, then the columns in ``extra``.
+    """
 
     resource: Resource
     dry: bool
-    columns: list[str]  # selected, in this order ("id" first)
-    keys: list[tuple[str, int, Callable[[Any], Any] | None]]  # (key, column index, render)
-    tags: bool
+    names: list[str] = field(default_factory=list)
+    exprs: list[Any] = field(default_factory=list)
+    renders: list[tuple[str, Render]] = field(default_factory=list)
+    extra: dict[str, int] = field(default_factory=dict)  # column name -> row index
+    tags: bool = False
     children: dict[str, Plan] = field(default_factory=dict)
     rels: dict[str, Relationship] = field(default_factory=dict)
-    sort_columns: list[int] = field(default_factory=list)  # dry order: the key as written
+    sort_at: list[int] = field(default_factory=list)  # dry order: the key as written
 
-    def select(self, scope: Scope, table=None) -> Any:
-        table = self.resource.table if table is None else table
-        return scope.select(table, *(table.c[c] for c in self.columns))
+    def key(self, name: str, expr: Any, render: Render | None = None) -> None:
+        assert len(self.exprs) == len(self.names), "keys come before extra columns"
+        if expr is self.resource.table.c.get(name) and render is None:
+            self.extra[name] = len(self.exprs)  # a plain column: usable by ``at`` too
+        self.names.append(name)
+        self.exprs.append(expr)
+        if render is not None:
+            self.renders.append((name, render))
 
-    def index(self, column: str) -> int:
-        if column not in self.columns:
-            self.columns.append(column)
-        return self.columns.index(column)
+    def at(self, column: str) -> int:
+        """The row index of a table column, selected as an extra if it is not a key's."""
+        if column not in self.extra:
+            self.extra[column] = len(self.exprs)
+            self.exprs.append(self.resource.table.c[column])
+        return self.extra[column]
+
+    def select(self, scope: Scope) -> Select:
+        return scope.select(self.resource.table,
+                            *(e.label(f"c{i}") for i, e in enumerate(self.exprs)))  # fmt: skip
 
     def header(self) -> list[str]:
-        """Every key an item of this plan may have, dotted for includes, in output order."""
-        out = [key for key, _i, _r in self.keys]
-        if self.tags:
+        """Every CSV column of this plan's items, dotted for includes, in output order."""
+        out = list(self.names)
+        if self.tags or any(is_tags(rel) for rel in self.rels.values()):
             out.append("tags.name")
         for name, child in self.children.items():
-            rel = self.rels[name]
-            if isinstance(rel, ManyToMany) and rel.name == "tags":
-                out.append("tags.name")
-            else:
-                out += [f"{name}.{key}" for key in child.header()]
-        return list(dict.fromkeys(out))
+            if not is_tags(self.rels[name]):
+                out += [f"{name}.{column}" for column in child.header()]
+        return out
 
     def sort_key(self, row: Any) -> tuple:
         return tuple((row[i] is not None, row[i] if row[i] is not None else 0)
-                     for i in self.sort_columns)  # fmt: skip
+                     for i in self.sort_at)  # fmt: skip
+
+
+def is_tags(rel: Relationship) -> bool:
+    return isinstance(rel, ManyToMany) and rel.name == "tags"
 
 
 def plan(
@@ -170,35 +204,39 @@ def plan(
     tree: dict[str, dict],
     fields: dict[tuple[str, ...], set[str] | None],
     dry: bool,
+    dialect: str,
+    csv: bool = False,
     path: tuple[str, ...] = (),
 ) -> Plan:
     wanted = fields.get(path, ALL)
-    p = Plan(resource, dry, ["id"], [], tags=False)
+    table = resource.table
+    p = Plan(resource, dry)
 
     def named(*names: str) -> bool:
         return wanted is ALL or any(n in wanted for n in names)
 
     if not dry:
-        p.keys.append(("id", 0, None))
+        p.key("id", table.c.id)
     for name, attr in resource.attributes.items():
-        if exported(resource, attr, dry) and named(name, attr.alias or name):
-            p.keys.append((attr.alias or name, p.index(name), renderer(attr)))
+        if exported(attr, dry) and named(name, attr.alias or name):
+            p.key(attr.alias or name, *column(attr, table.c[name], dialect, csv, dry))
     if not dry:
         for rel in resource.belongs_to:
             if named(rel.column, rel.name):
-                p.keys.append((rel.column, p.index(rel.column), None))
-    tags = resource.relationships.get("tags")
-    p.tags = isinstance(tags, ManyToMany) and "tags" not in tree and named("tags")
+                p.key(rel.column, table.c[rel.column])
+    p.tags = is_tags(resource.relationships.get("tags")) and "tags" not in tree and named("tags")
+    p.at("id")
     for name, subtree in tree.items():
         rel = resource.relationships[name]
         p.rels[name] = rel
-        p.children[name] = plan(rel.target, subtree, fields, dry, (*path, name))
+        p.children[name] = child = plan(rel.target, subtree, fields, dry, dialect, csv,
+                                        (*path, name))
         if isinstance(rel, BelongsTo):
-            p.index(rel.column)
+            p.at(rel.column)
         elif isinstance(rel, HasMany):
-            p.children[name].index(rel.foreign_key.name)
+            child.at(rel.foreign_key.name)
     if dry:
-        p.sort_columns = [p.index(c) for c in sort_columns(resource)]
+        p.sort_at = [p.at(c) for c in sort_columns(resource)]
     return p
 
 
@@ -218,94 +256,110 @@ def sort_columns(resource: Resource) -> list[str]:
 # -- shaping --------------------------------------------------------------------------------
 
 
-def shape(scope: Scope, p: Plan, rows: list[Any]) -> list[dict[str, Any]]:
-    """Items for a page of rows (tuples in ``p.columns`` order)."""
+def fetch(scope: Scope, stmt: Select) -> list[Any]:
+    """The rows of a ``Plan.select``; on PostgreSQL as the driver's plain tuples (a third of
+    the time of SQLAlchemy rows: every value is text, a number or a boolean already)."""
+    result = scope.execute(stmt)
+    if scope.conn.dialect.name == "postgresql":
+        return result.cursor.fetchall()
+    return result.all()
+
+
+def shape(scope: Scope, p: Plan, page: Select, rows: list[Any]) -> list[dict[str, Any]]:
+    """Items for the rows that `page` (a ``Plan.select`` statement) returned."""
     if not rows:
         return []
-    dry = p.dry
-    nested = [
-        (name, *_related(scope, p, name, rows), p.columns.index(getattr(p.rels[name], "column", "id")))
-        for name in p.children
-    ]
-    tag_names = _tag_names(scope, p.resource, [r[0] for r in rows]) if p.tags else None
-    keys = p.keys
+    sub = page.subquery()
+    related = [(name, *_related(scope, p, name, sub)) for name in p.children]
+    tags = _tag_names(scope, p.resource, select(sub.c[f"c{p.extra['id']}"])) if p.tags else None
+    names, renders, dry, id_at = p.names, p.renders, p.dry, p.extra["id"]
     out = []
     for row in rows:
         if dry:
-            item = {}
-            for key, i, render in keys:
-                value = row[i]
-                if value is None or value == "" or value == {}:
-                    continue
-                item[key] = render(value) if render is not None else value
+            item = {k: v for k, v in zip(names, row) if v is not None and v != ""}
         else:
-            item = {
-                key: (render(row[i]) if render is not None and row[i] is not None else row[i])
-                for key, i, render in keys
-            }
-        if tag_names is not None:
-            names = tag_names.get(row[0])
-            if names or not dry:
-                item["tags"] = names or []
-        for name, by_owner, many, at in nested:
-            owner = row[at]  # the owner's id (to-many) or the related id (to-one)
+            item = dict(zip(names, row))
+        for key, render in renders:
+            value = item.get(key)
+            if value is not None:
+                value = render(value)
+                if dry and blank(value):
+                    del item[key]
+                else:
+                    item[key] = value
+        if tags is not None:
+            found = tags.get(row[id_at])
+            if found or not dry:
+                item["tags"] = found or []
+        for name, by_owner, many, at in related:
+            owner = row[at]  # the row's id (to-many) or the related record's (to-one)
             value = by_owner.get(owner) if owner is not None else None
-            if many:
-                value = value or []
+            if many and value is None:
+                value = []
             if not (dry and blank(value)):
                 item[name] = value
         out.append(item)
     return out
 
 
-def _related(scope: Scope, p: Plan, name: str, rows: list[Any]) -> tuple[dict[str, Any], bool]:
-    """owner id (to-many) or target id (to-one) -> shaped items; and whether it is to-many."""
+def _related(scope: Scope, p: Plan, name: str, sub: Any) -> tuple[dict[str, Any], bool, int]:
+    """(owner id or related id -> shaped value, to-many?, row index of that id) for a page."""
     rel, child = p.rels[name], p.children[name]
     target = rel.target.table
+    page_ids = select(sub.c[f"c{p.extra['id']}"])
     if isinstance(rel, BelongsTo):
-        fk = p.columns.index(rel.column)
-        ids = {r[fk] for r in rows if r[fk] is not None}
-        found = scope.execute(child.select(scope).where(target.c.id.in_(ids))).all() if ids else []
-        return {r[0]: Nested(i) for r, i in zip(found, shape(scope, child, found), strict=True)}, False
-    if isinstance(rel, ManyToMany) and rel.name == "tags":
-        return _tag_names(scope, p.resource, [r[0] for r in rows]), True
-    owners = [r[0] for r in rows]
+        at = p.extra[rel.column]
+        stmt = child.select(scope).where(target.c.id.in_(select(sub.c[f"c{at}"])))
+        found = fetch(scope, stmt)
+        items = shape(scope, child, stmt, found)
+        id_at = child.extra["id"]
+        return {r[id_at]: Nested(i) for r, i in zip(found, items, strict=True)}, False, at
+    if is_tags(rel):
+        return _tag_names(scope, p.resource, page_ids), True, p.extra["id"]
     if isinstance(rel, HasMany):
-        fk = rel.foreign_key
-        stmt = child.select(scope).where(fk.in_(owners))
-        found = scope.execute(stmt.order_by(target.c.created_at, target.c.id)).all()
-        owner_of = child.columns.index(fk.name)
-        pairs = [(r[owner_of], r) for r in found]
+        stmt = child.select(scope).where(rel.foreign_key.in_(page_ids))
+        owner_at = child.extra[rel.foreign_key.name]
     else:
         assert isinstance(rel, ManyToMany)
         jt = rel.join_table
-        stmt = scope.where(
-            select(jt.c.owner_id, *(target.c[c] for c in child.columns))
-            .join(target, target.c.id == jt.c[rel.target_column])
-            .where(jt.c.owner_type == p.resource.type, jt.c.owner_id.in_(owners))
-            .order_by(target.c.created_at, target.c.id),
-            jt,
-        )
-        pairs = [(r[0], tuple(r[1:])) for r in scope.execute(stmt).all()]
-    items = shape(scope, child, [r for _o, r in pairs])
+        owned = scope.where(select(jt.c[rel.target_column]).where(
+            jt.c.owner_type == p.resource.type, jt.c.owner_id.in_(page_ids)), jt)  # fmt: skip
+        stmt = child.select(scope).where(target.c.id.in_(owned))
+        owner_at = -1  # many-to-many rows are matched to owners below
+    stmt = stmt.order_by(target.c.created_at, target.c.id)
+    found = fetch(scope, stmt)
+    items = shape(scope, child, stmt, found)
     groups: dict[str, list] = {}
-    for (owner, row), item in zip(pairs, items, strict=True):
-        groups.setdefault(owner, []).append((child.sort_key(row), item) if p.dry else item)
+    if owner_at >= 0:
+        for row, item in zip(found, items, strict=True):
+            groups.setdefault(row[owner_at], []).append((row, item))
+    else:
+        by_id = {row[child.extra["id"]]: (row, item) for row, item in zip(found, items, strict=True)}
+        for owner, target_id in _links(scope, rel, p.resource, page_ids):
+            if target_id in by_id:
+                groups.setdefault(owner, []).append(by_id[target_id])
     if p.dry:  # ids differ between organizations: order by key, then by content
-        for owner, entries in groups.items():
-            entries.sort(key=lambda e: (e[0], encode(e[1])))
-            groups[owner] = [item for _k, item in entries]
-    return groups, True
+        for entries in groups.values():
+            entries.sort(key=lambda e: (child.sort_key(e[0]), encode(e[1])))
+    return {o: [item for _r, item in entries] for o, entries in groups.items()}, True, \
+        p.extra["id"]  # fmt: skip
 
 
-def _tag_names(scope: Scope, resource: Resource, ids: list[str]) -> dict[str, list[str]]:
+def _links(scope: Scope, rel: ManyToMany, owner: Resource, page_ids: Any) -> list[tuple]:
+    jt = rel.join_table
+    stmt = scope.where(select(jt.c.owner_id, jt.c[rel.target_column]).where(
+        jt.c.owner_type == owner.type, jt.c.owner_id.in_(page_ids)), jt)  # fmt: skip
+    return [tuple(r) for r in scope.execute(stmt)]
+
+
+def _tag_names(scope: Scope, resource: Resource, owner_ids: Any) -> dict[str, list[str]]:
     rel = resource.relationships["tags"]
     assert isinstance(rel, ManyToMany)
     jt, tags = rel.join_table, rel.target.table
     stmt = scope.where(
         select(jt.c.owner_id, tags.c.name)
         .join(tags, tags.c.id == jt.c[rel.target_column])
-        .where(jt.c.owner_type == resource.type, jt.c.owner_id.in_(ids)),
+        .where(jt.c.owner_type == resource.type, jt.c.owner_id.in_(owner_ids)),
         jt,
     )
     names: dict[str, list[str]] = {}
