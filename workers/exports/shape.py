@@ -330,6 +330,10 @@ def _related(scope: Scope, p: Plan, name: str, sub: Any) -> tuple[dict[str, Any]
     found = fetch(scope, stmt)
     items = shape(scope, child, stmt, found)
     groups: dict[str, list] = {}
+    if owner_at >= 0 and not p.dry:
+        for row, item in zip(found, items, strict=True):
+            groups.setdefault(row[owner_at], []).append(item)
+        return groups, True, p.extra["id"]
     if owner_at >= 0:
         for row, item in zip(found, items, strict=True):
             groups.setdefault(row[owner_at], []).append((row, item))
