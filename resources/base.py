@@ -200,6 +200,16 @@ class Resource:
         """input key -> (relationship, target attribute), e.g. sku_code -> (sku, code)."""
         return {key: (rel, attr) for rel in self.belongs_to for key, attr in rel.codes.items()}
 
+    @cached_property
+    def optional_key_parts(self) -> frozenset[int]:
+        """Positions in the unique key of relationships that may be empty (a bundle's market)."""
+        return frozenset(
+            i
+            for i, name in enumerate(self.unique_key)
+            if isinstance(self.relationships.get(name), BelongsTo)
+            and not self.relationships[name].required
+        )
+
     def key_columns(self) -> list[Column]:
         """The database columns behind the unique key (relationships by their id column)."""
         cols = []

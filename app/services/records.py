@@ -116,25 +116,44 @@ def resolve_links(scope: Scope, resource: Resource, drafts: list[Draft]) -> None
 
 
 def key_of(resource: Resource, record: dict[str, Any]) -> tuple | None:
-    """The record's unique-key values as stored, or None when any part is missing."""
+    """The record's unique-key values as stored, or None when it has no usable key.
+
+    An optional relationship in a compound key may be empty: a bundle without a market is
+    keyed by (code, None) and matched as such, not duplicated on every import.
+    """
     if not resource.unique_key:
         return None
     values = tuple(record.get(col.name) for col in resource.key_columns())
-    return None if any(v is None for v in values) else values
+    optional = resource.optional_key_parts
+    if all(v is None for v in values):
+        return None
+    if any(v is None and i not in optional for i, v in enumerate(values)):
+        return None
+    return values
 
 
 def find_by_keys(scope: Scope, resource: Resource, keys: set[tuple]) -> dict[tuple, dict]:
-    """Stored rows by unique key, one query for the whole set."""
+    """Stored rows by unique key: one query for the set (one more per pattern of empty
+    optional parts, rare)."""
     if not keys:
         return {}
     table = resource.table
     cols = resource.key_columns()
-    if len(cols) == 1:
-        cond = cols[0].in_([k[0] for k in keys])
-    else:
-        cond = tuple_(*cols).in_(list(keys))
-    rows = scope.execute(scope.select(table).where(cond)).mappings().all()
-    return {tuple(r[c.name] for c in cols): dict(r) for r in rows}
+    patterns: dict[tuple[bool, ...], list[tuple]] = defaultdict(list)
+    for key in keys:
+        patterns[tuple(v is None for v in key)].append(key)
+    found: dict[tuple, dict] = {}
+    for empty, group in patterns.items():
+        present = [c for c, e in zip(cols, empty, strict=True) if not e]
+        values = [tuple(v for v in k if v is not None) for k in group]
+        if len(present) == 1:
+            cond = present[0].in_([v[0] for v in values])
+        else:
+            cond = tuple_(*present).in_(values)
+        nulls = [c.is_(None) for c, e in zip(cols, empty, strict=True) if e]
+        rows = scope.execute(scope.select(table).where(cond, *nulls)).mappings().all()
+        found.update({tuple(r[c.name] for c in cols): dict(r) for r in rows})
+    return found
 
 
 def check_unique(scope: Scope, resource: Resource, drafts: list[Draft]) -> None:

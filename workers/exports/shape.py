@@ -276,9 +276,10 @@ def shape(scope: Scope, p: Plan, page: Select, rows: list[Any]) -> list[dict[str
     out = []
     for row in rows:
         if dry:
-            item = {k: v for k, v in zip(names, row) if v is not None and v != ""}
+            # rows are longer than names (extra columns follow): strict=False on purpose
+            item = {k: v for k, v in zip(names, row, strict=False) if v is not None and v != ""}
         else:
-            item = dict(zip(names, row))
+            item = dict(zip(names, row, strict=False))
         for key, render in renders:
             value = item.get(key)
             if value is not None:
@@ -338,7 +339,8 @@ def _related(scope: Scope, p: Plan, name: str, sub: Any) -> tuple[dict[str, Any]
         for row, item in zip(found, items, strict=True):
             groups.setdefault(row[owner_at], []).append((row, item))
     else:
-        by_id = {row[child.extra["id"]]: (row, item) for row, item in zip(found, items, strict=True)}
+        id_at = child.extra["id"]
+        by_id = {row[id_at]: (row, item) for row, item in zip(found, items, strict=True)}
         for owner, target_id in _links(scope, rel, p.resource, page_ids):
             if target_id in by_id:
                 groups.setdefault(owner, []).append(by_id[target_id])
