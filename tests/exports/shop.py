@@ -16,9 +16,9 @@ from resources import REGISTRY
 from resources.base import HasMany
 from tests.conftest import Org, _truncate_postgres, make_org, make_settings
 from tests.exports.recipes import RECIPES
+from tests.resources.helpers import created, post
 from tests.resources.world import RECIPES as WORLD
 from tests.resources.world import build_world, creation_order, writable_relationships
-from tests.resources.helpers import created, post
 
 JOB_TABLES = {"imports", "exports", "import_records"}  # bookkeeping, not records
 TAG = "w"  # the world's codes are the same in every organization of these tests

@@ -53,8 +53,20 @@ def test_unknown_resource_type_lists_the_allowed_ones(api):
 
 
 def test_missing_resource_type_and_bad_attributes(api):
-    response = api.post("/api/exports", json={"data": {"type": "exports", "attributes": {
-        "format": "xml", "includes": "prices", "filters": ["code_eq"], "dry_data": "maybe"}}})
+    response = api.post(
+        "/api/exports",
+        json={
+            "data": {
+                "type": "exports",
+                "attributes": {
+                    "format": "xml",
+                    "includes": "prices",
+                    "filters": ["code_eq"],
+                    "dry_data": "maybe",
+                },
+            }
+        },
+    )
     assert pointers(response) == {
         "/data/attributes/resource_type": "resource_type - can't be blank",
         "/data/attributes/format": "format - is not included in the list",
@@ -98,7 +110,8 @@ def test_the_limit_is_ten_thousand():
         ({"includes": ["prices.price_tiers.price.sku"]}, "includes",
          "includes - prices.price_tiers.price.sku is nested deeper than 3 levels"),
         ({"includes": ["prices,tags"]}, "includes", "includes - 'prices,tags' is not one path"),
-        ({"fields": ["code", "colour"]}, "fields", "fields - colour: colour is not a field of skus"),
+        ({"fields": ["code", "colour"]}, "fields",
+         "fields - colour: colour is not a field of skus"),
         ({"fields": ["prices.colour"]}, "fields",
          "fields - prices.colour: colour is not a field of prices"),
         ({"fields": ["nothing.code"]}, "fields",

@@ -70,8 +70,10 @@ def test_dry_data_drops_ids_timestamps_read_only_and_blanks(api, catalog):
     assert b2["prices"][0] == {
         "amount_cents": 1000, "price_list_code": "EUR", "sku_code": "B2",
         "price_tiers": [
-            {"type": "PriceVolumeTier", "name": "10 pack", "up_to": 10.0, "price_amount_cents": 900},
-            {"type": "PriceVolumeTier", "name": "20 pack", "up_to": 20.0, "price_amount_cents": 800},
+            {"type": "PriceVolumeTier", "name": "10 pack", "up_to": 10.0,
+             "price_amount_cents": 900},
+            {"type": "PriceVolumeTier", "name": "20 pack", "up_to": 20.0,
+             "price_amount_cents": 800},
         ],
     }  # fmt: skip
     assert b2["tags"] == ["new", "sale"]

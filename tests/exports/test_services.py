@@ -81,8 +81,18 @@ def test_export_claimed_by_a_dead_worker_is_taken_over(service_app, worker):
     api = make_org(service_app, "acme").api
     total = 2_500  # three pages
     first = worker()
-    r = api.post("/api/imports", json={"data": {"type": "imports", "attributes": {
-        "resource_type": "tags", "inputs": [{"name": f"t{i:04d}"} for i in range(total)]}}})
+    r = api.post(
+        "/api/imports",
+        json={
+            "data": {
+                "type": "imports",
+                "attributes": {
+                    "resource_type": "tags",
+                    "inputs": [{"name": f"t{i:04d}"} for i in range(total)],
+                },
+            }
+        },
+    )
     assert r.status_code == 201, r.text
     assert wait_done(api, r.json()["data"]["id"], [first], path="imports")["processed_count"] \
         == total  # fmt: skip

@@ -37,7 +37,7 @@ def test_nightly_stock_file_with_cleanup(api):
 
     # the next night: S1 counted again, S2 sold out and gone from the file, S4 arrived
     second = night(api, milan, [("S4", 5), ("S1", 15), ("S3", 30)])
-    assert (second["status"], second["processed_count"], second["errors_count"],
-            second["warnings_count"], second["destroyed_count"]) == ("completed", 3, 0, 0, 1)  # fmt: skip
+    outcome = ("status", "processed_count", "errors_count", "warnings_count", "destroyed_count")
+    assert tuple(second[k] for k in outcome) == ("completed", 3, 0, 0, 1)
     assert stock(api, "MILAN") == [("S1", 15), ("S3", 30), ("S4", 5)]
     assert stock(api, "LONDON") == [("S1", 7)]  # another location's stock is not touched

@@ -229,8 +229,9 @@ def plan(
     for name, subtree in tree.items():
         rel = resource.relationships[name]
         p.rels[name] = rel
-        p.children[name] = child = plan(rel.target, subtree, fields, dry, dialect, csv,
-                                        (*path, name))
+        p.children[name] = child = plan(
+            rel.target, subtree, fields, dry, dialect, csv, (*path, name)
+        )
         if isinstance(rel, BelongsTo):
             p.at(rel.column)
         elif isinstance(rel, HasMany):
