@@ -21,8 +21,15 @@ resource = Resource(
             inverse="line_item_options",
             nested=True,
         ),
-        # By id only: option names repeat across markets, so a name would not say which.
-        BelongsTo("sku_option", "sku_options", required=True, inverse="line_item_options"),
+        # By id, or by name where the name is unique in the organization (a name several
+        # markets' options share is an `ambiguous` error, never a guess).
+        BelongsTo(
+            "sku_option",
+            "sku_options",
+            required=True,
+            codes={"sku_option_name": "name"},
+            inverse="line_item_options",
+        ),
         tags_relationship(),
     ],
     unique_key=("line_item", "sku_option"),

@@ -35,6 +35,13 @@ class Draft:
         return {**(self.existing or {}), **self.values}
 
 
+class _Ambiguous:
+    id = None
+
+
+AMBIGUOUS = _Ambiguous()
+
+
 def resolve_references(scope: Scope, resource: Resource, drafts: list[Draft]) -> None:
     """Turns `<rel>_id` and code keys (`sku_code`) into checked ids, one query per relationship.
 
@@ -61,7 +68,12 @@ def resolve_references(scope: Scope, resource: Resource, drafts: list[Draft]) ->
         columns = [target.c.id, *(target.c[a] for a in code_attrs)]
         found = scope.execute(scope.where(select(*columns).where(or_(*conditions)), target)).all()
         by_id = {row.id: row for row in found}
-        by_code = {(a, getattr(row, a)): row for row in found for a in code_attrs}
+        by_code: dict[tuple, Any] = {}
+        for row in found:
+            for a in code_attrs:
+                key = (a, getattr(row, a))
+                # A code several records share (an option name in two markets) names none.
+                by_code[key] = AMBIGUOUS if key in by_code and by_code[key].id != row.id else row
         for d in drafts:
             row = None
             if d.values.get(rel.column) is not None:
@@ -78,6 +90,10 @@ def resolve_references(scope: Scope, resource: Resource, drafts: list[Draft]) ->
                 continue
             if row is None:
                 d.errors.append(FieldError.of(rel.name, "required", relationship=True))
+                continue
+            if row is AMBIGUOUS:
+                message = "matches several records by that code: give its id instead"
+                d.errors.append(FieldError(rel.name, "ambiguous", message, relationship=True))
                 continue
             d.values[rel.column] = row.id
             for key, attr in rel.codes.items():

@@ -74,11 +74,6 @@ def destination(api, world: dict) -> None:
                  {"address": world["addresses"]}))  # fmt: skip
 
 
-NO_OPTION_CODE = (
-    "line_item_options name their sku_option by id only, which dry data omits: the option "
-    "cannot be found in another organization (needs a code key, e.g. sku option name + market)"
-)
-
 RECIPES: dict[str, Recipe] = {
     "addresses": Recipe(extra=more_addresses),
     "bundles": Recipe(),
@@ -88,9 +83,9 @@ RECIPES: dict[str, Recipe] = {
     "customer_subscriptions": Recipe(),
     "customers": Recipe(extra=more_customers),
     "gift_cards": Recipe(),
-    "line_item_options": Recipe(gap=NO_OPTION_CODE),
-    "line_items": Recipe(includes=("line_item_options",), dry_includes=()),
-    "orders": Recipe(includes=("line_items.line_item_options",), dry_includes=("line_items",)),
+    "line_item_options": Recipe(),
+    "line_items": Recipe(includes=("line_item_options",)),
+    "orders": Recipe(includes=("line_items.line_item_options",)),
     "price_tiers": Recipe(),
     "prices": Recipe(includes=("price_tiers",), extra=more_tiers),
     "shipping_categories": Recipe(),

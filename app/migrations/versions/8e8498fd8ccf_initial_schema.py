@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: bc3a38a20d9f
+Revision ID: 8e8498fd8ccf
 Revises:
-Create Date: 2026-11-23 06:10:31.418713
+Create Date: 2026-11-23 06:31:53.406393
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB(astext_type=Text()))
 from sqlalchemy.dialects import postgresql
 
-revision: str = "bc3a38a20d9f"
+revision: str = "8e8498fd8ccf"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -1321,6 +1321,7 @@ def upgrade() -> None:
         ),
         sa.Column("line_item_id", sa.String(length=10), nullable=True),
         sa.Column("sku_option_id", sa.String(length=10), nullable=True),
+        sa.Column("sku_option_name", sa.String(length=255), nullable=True),
         sa.ForeignKeyConstraint(["line_item_id"], ["line_items.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["organization_id"], ["organizations.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["sku_option_id"], ["sku_options.id"], ondelete="RESTRICT"),
