@@ -6,23 +6,21 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.db import utcnow
 from app.errors import ApiError, FieldError, ValidationFailed
 from app.jsonapi.context import Context
 from app.jsonapi.filtering import FilterCompiler
 from app.jsonapi.query import parse_include
-from app.services import records
+from app.services import jobs, records
+from app.services.jobs import MAX_ACTIVE  # noqa: F401 - part of this module's interface
 from app.services.records import Draft
 from app.services.validation import apply_defaults, check_record
 from app.tenancy import Scope
 from resources import REGISTRY, importable_types
 from resources.base import Resource
 from resources.exports import resource as exports
-from resources.jobs import ACTIVE
 from workers.exports.shape import field_problem
 
 MAX_RECORDS = 10_000
-MAX_ACTIVE = 10
 
 
 def exportable_types() -> list[str]:
@@ -102,34 +100,15 @@ def create(ctx: Context, draft: Draft) -> str:
         errors = validate_new(ctx, values)
     if errors:
         raise ValidationFailed(errors)
-    ctx.scope.lock_organization()
-    table = exports.table
-    active = ctx.scope.count(table).where(table.c.status.in_(ACTIVE))
-    if ctx.scope.execute(active).scalar_one() >= MAX_ACTIVE:
-        message = (
-            f"has too many exports pending or in progress ({MAX_ACTIVE} at most per "
-            "organization): wait for one to complete"
-        )
-        raise ValidationFailed([FieldError("base", "too_many_active", message)])
     values.update(status="pending", processed_count=0, progress=0.0)
-    export_id = records.insert(ctx.scope, exports, [draft])[0]
-    jobs = ctx.request.app.state.jobs
-    ctx.after_commit.append(lambda: jobs.send("exports.run", export_id))
-    return export_id
+    return jobs.admit(ctx, exports, draft, "exports.run")
 
 
 def update(ctx: Context, draft: Draft) -> str:
-    assert draft.existing is not None
-    if draft.errors:
-        raise ValidationFailed(draft.errors)
-    table = exports.table
-    # Re-read under a row lock: the worker may have completed the export since it was read.
-    stmt = ctx.scope.select(table).where(table.c.id == draft.existing["id"]).with_for_update()
-    current = dict(ctx.scope.execute(stmt).mappings().one())
-    if draft.values.pop("_interrupt", None) and current["status"] in ACTIVE:
-        draft.values.update(status="interrupted", interrupted_at=utcnow(), lease=None)
+    current = jobs.locked_current(ctx, exports, draft)
+    jobs.interrupt(draft, current)
     records.update(ctx.scope, exports, draft)
-    return draft.existing["id"]
+    return current["id"]
 
 
 def save(ctx: Context, draft: Draft) -> str:

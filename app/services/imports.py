@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.db import utcnow
-from app.errors import FieldError, NotFound, ValidationFailed
+from app.errors import FieldError, ValidationFailed
 from app.jsonapi.context import Context
-from app.services import records
+from app.services import jobs, records
+from app.services.jobs import MAX_ACTIVE  # noqa: F401 - part of this module's interface
 from app.services.records import Draft
 from app.services.validation import apply_defaults, check_record
 from resources import REGISTRY, importable_types
-from resources.imports import ACTIVE
 from resources.imports import resource as imports
 from workers.imports.parse import csv_summary
 from workers.imports.run import archive
 
 MAX_INPUTS = 10_000
-MAX_ACTIVE = 10
 COUNTERS = ("processed_count", "errors_count", "warnings_count", "destroyed_count")
 
 
@@ -87,41 +85,19 @@ def create(ctx: Context, draft: Draft) -> str:
     errors = draft.errors + check_record(imports, values) + validate_new(ctx, values)
     if errors:
         raise ValidationFailed(errors)
-    ctx.scope.lock_organization()
-    table = imports.table
-    active = ctx.scope.count(table).where(table.c.status.in_(ACTIVE))
-    if ctx.scope.execute(active).scalar_one() >= MAX_ACTIVE:
-        message = (
-            f"has too many imports pending or in progress ({MAX_ACTIVE} at most per "
-            "organization): wait for one to complete"
-        )
-        raise ValidationFailed([FieldError("base", "too_many_active", message)])
     values.update(status="pending", errors_log={}, warnings_log={}, cursor=0)
     values.update(dict.fromkeys(COUNTERS, 0))
-    import_id = records.insert(ctx.scope, imports, [draft])[0]
-    jobs = ctx.request.app.state.jobs
-    ctx.after_commit.append(lambda: jobs.send("imports.run", import_id))
-    return import_id
+    return jobs.admit(ctx, imports, draft, "imports.run")
 
 
 def update(ctx: Context, draft: Draft) -> str:
-    assert draft.existing is not None
-    if draft.errors:
-        raise ValidationFailed(draft.errors)
-    table = imports.table
-    # Re-read under a row lock: the worker may have completed the import since it was read.
-    stmt = ctx.scope.select(table).where(table.c.id == draft.existing["id"]).with_for_update()
-    found = ctx.scope.execute(stmt).mappings().first()
-    if found is None:
-        raise NotFound()  # deleted since
-    current = dict(found)
-    if draft.values.pop("_interrupt", None) and current["status"] in ACTIVE:
-        draft.values.update(status="interrupted", interrupted_at=utcnow(), lease=None)
+    current = jobs.locked_current(ctx, imports, draft)
+    if jobs.interrupt(draft, current):
         if current["attachment_key"] is None and current["inputs"] is not None:
             # interrupted imports have their inputs archived too (a pending one never runs)
             draft.values.update(attachment_key=archive(ctx.settings, current), inputs=None)
     records.update(ctx.scope, imports, draft)
-    return draft.existing["id"]
+    return current["id"]
 
 
 def save(ctx: Context, draft: Draft) -> str:
