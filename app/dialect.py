@@ -12,6 +12,15 @@ from sqlalchemy.engine import Connection
 COPY_MIN_ROWS = 50
 
 
+def insert_ignoring_duplicates(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """One multi-row INSERT that skips rows whose primary key exists (ON CONFLICT DO NOTHING)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    conn.execute(insert(table).on_conflict_do_nothing(), rows)
+
+
 def bulk_insert(
     conn: Connection, table: Table, rows: list[dict[str, Any]], force_copy: bool = False
 ) -> None:

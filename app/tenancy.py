@@ -18,7 +18,7 @@ from sqlalchemy.sql import Select
 from sqlmodel import Field, SQLModel
 
 from app.db import ID_LENGTH, new_id, utcnow
-from app.dialect import COPY_MIN_ROWS, bulk_insert, stage
+from app.dialect import COPY_MIN_ROWS, bulk_insert, insert_ignoring_duplicates, stage
 
 
 class Organization(SQLModel, table=True):
@@ -49,10 +49,13 @@ class Scope:
     def count(self, table: Table) -> Select:
         return self.where(select(func.count()).select_from(table), table)
 
-    def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+    def insert(self, table: Table, rows: list[dict[str, Any]], skip_existing: bool = False) -> None:
         if rows:
             stamped = [{**r, "organization_id": self.organization_id} for r in rows]
-            bulk_insert(self.conn, table, stamped)
+            if skip_existing:
+                insert_ignoring_duplicates(self.conn, table, stamped)
+            else:
+                bulk_insert(self.conn, table, stamped)
 
     def update_rows(
         self, table: Table, rows: list[dict[str, Any]], columns: list[str], **also: Any

@@ -126,9 +126,11 @@ def run_chunk(jobs: Jobs, job: Job, chunk: list[Item], cursor: int) -> int | Non
             if stop:
                 break
         outcomes = [applier.outcome(w) for w in done]
-        # A failing item's existing record counts as touched: cleanup must not delete it.
-        failed = [w.draft.existing["id"] for w in done if w.failed and w.draft.existing]
-        record_touched(scope, job.id, [o.record_id for o in outcomes if o.record_id] + failed)
+        if row["cleanup_records"]:
+            # A failing item's existing record counts as touched: cleanup must not delete it.
+            failed = [w.draft.existing["id"] for w in done if w.failed and w.draft.existing]
+            touched = [o.record_id for o in outcomes if o.record_id] + failed
+            record_touched(scope, job.id, touched)
         changes = tally(row, outcomes)
         changes.update(cursor=cursor + len(done), heartbeat_at=utcnow())
         if stop:  # interrupted with its attachment in one commit, as finish() completes
@@ -141,17 +143,9 @@ def run_chunk(jobs: Jobs, job: Job, chunk: list[Item], cursor: int) -> int | Non
 
 
 def record_touched(scope: Scope, import_id: str, record_ids: list[str]) -> None:
-    """Remembers the records this import wrote (for cleanup), once each across chunks."""
-    wanted = set(record_ids)
-    if not wanted:
-        return
-    table = import_records
-    stmt = scope.select(table, table.c.record_id).where(
-        table.c.import_id == import_id, table.c.record_id.in_(wanted)
-    )
-    known = set(scope.execute(stmt).scalars())
-    rows = [{"import_id": import_id, "record_id": r} for r in sorted(wanted - known)]
-    scope.insert(table, rows)
+    """Remembers the records a `cleanup_records` import wrote, once each across chunks."""
+    rows = [{"import_id": import_id, "record_id": r} for r in sorted(set(record_ids))]
+    scope.insert(import_records, rows, skip_existing=True)
 
 
 def refresh_statistics(conn: Connection, job: Job, applier: ChunkApplier) -> None:
