@@ -329,7 +329,7 @@ class WorkerProcess:
         self.proc.kill()
         self.proc.wait(timeout=10)
 
-    def stop(self, timeout: float = 40) -> int | None:
+    def stop(self, timeout: float = 60) -> int | None:
         """SIGTERM, then SIGKILL to the worker's process group if it does not exit in time."""
         if self.proc.poll() is None:
             self.proc.terminate()

@@ -6,16 +6,19 @@ left behind by a crashed worker, then works until SIGTERM/SIGINT.
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import multiprocessing
 import signal
 import threading
+import time
 
 from app.db import make_engine
 from app.settings import Settings
 
 log = logging.getLogger("bulkport.worker")
 LOG_FORMAT = "%(asctime)s %(process)d %(name)s %(message)s"
+STOP_GRACE = 40  # seconds a process gets to stop (its running jobs get 30 of them)
 
 
 def sweep_interval(settings: Settings) -> float:
@@ -27,31 +30,44 @@ def run_worker(settings: Settings, threads: int) -> None:
     from workers.jobs import Jobs
 
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, force=True)
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints every thread's stack
     engine = make_engine(settings.database_url)
     jobs = Jobs(settings, engine)
     stop = threading.Event()
+    # The handler only flips a flag: a handler that took a lock (Event.set) could interrupt
+    # itself on a second signal while holding it and deadlock the process's shutdown.
+    requested = []
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, lambda *_: requested.append(True))
     # What dramatiq's own CLI does once per process: starts the time-limit watchdog.
     jobs.broker.emit_after("process_boot")
     jobs.start_worker(threads)
     try:
         resent = jobs.recover()
         log.info("worker ready (%d threads, %d jobs re-sent)", threads, resent)
-        # A worker killed mid-job leaves it in progress with a heartbeat that stops moving; its
-        # message only comes back once dramatiq notices the dead worker. Sweeping the table
-        # hands such jobs to a live worker within 1.5 x BULKPORT_JOB_STALE_SECONDS, and sends
-        # pending jobs whose message never reached Redis or was lost.
-        while not stop.wait(sweep_interval(settings)):
-            try:
-                if resent := jobs.recover(all_pending=False):
-                    log.info("re-sent %d jobs left behind", resent)
-            except Exception:  # noqa: BLE001 - e.g. the database restarting: try again later
-                log.exception("recovery sweep failed")
+        # The sweep runs on its own thread so that the main thread only waits for a signal: a
+        # sweep blocked on the database or Redis can never delay a shutdown.
+        threading.Thread(target=sweep, args=(jobs, stop), name="sweep", daemon=True).start()
+        while not requested:
+            time.sleep(0.2)  # interrupted by the signal itself; the loop then sees the flag
     finally:
+        stop.set()
         log.info("worker stopping")
         jobs.stop(timeout_ms=30_000)  # lets running jobs finish for up to 30 s
         engine.dispose()
+
+
+def sweep(jobs, stop: threading.Event) -> None:
+    """A worker killed mid-job leaves it in progress with a heartbeat that stops moving; its
+    message only comes back once dramatiq notices the dead worker. Sweeping the table hands
+    such jobs to a live worker within 1.5 x BULKPORT_JOB_STALE_SECONDS, and sends pending jobs
+    whose message never reached Redis or was lost."""
+    while not stop.wait(sweep_interval(jobs.settings)):
+        try:
+            if resent := jobs.recover(all_pending=False):
+                log.info("re-sent %d jobs left behind", resent)
+        except Exception:  # noqa: BLE001 - e.g. the database restarting: try again later
+            log.exception("recovery sweep failed")
 
 
 def run(settings: Settings, processes: int, threads: int) -> int:
@@ -65,7 +81,7 @@ def run(settings: Settings, processes: int, threads: int) -> int:
         return 0
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     ctx = multiprocessing.get_context("spawn")
-    stopping = threading.Event()
+    stopping: list[bool] = []
 
     def spawn() -> multiprocessing.process.BaseProcess:
         child = ctx.Process(target=run_worker, args=(settings, threads), name="bulkport-worker")
@@ -73,24 +89,29 @@ def run(settings: Settings, processes: int, threads: int) -> int:
         return child
 
     def forward(_signum, _frame):
-        stopping.set()
-        for child in children:
-            if child.is_alive():
-                child.terminate()
+        stopping.append(True)  # a flag, not a lock (see run_worker)
 
     children = [spawn() for _ in range(processes)]
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
     # A process that dies (OOM kill, crash) is replaced: its jobs are recovered by the others.
-    while not stopping.wait(1.0):
+    while not stopping:
+        time.sleep(0.5)
         for i, child in enumerate(children):
+            if stopping:
+                break
             if not child.is_alive():
                 log.warning("worker process %s exited (%s): starting another", child.pid,
                             child.exitcode)  # fmt: skip
                 children[i] = spawn()
-    for child in children:  # one may have been started while the signal was handled
+    for child in children:  # each once: a second SIGTERM would only interrupt its shutdown
         if child.is_alive():
             child.terminate()
     for child in children:
-        child.join()
+        child.join(timeout=STOP_GRACE)
+        if child.is_alive():  # stuck past its own 30 s grace: don't hang the whole shutdown
+            log.warning("worker process %s did not stop in %d s: killing it", child.pid,
+                        STOP_GRACE)  # fmt: skip
+            child.kill()
+            child.join()
     return 0
