@@ -158,10 +158,10 @@ def test_line_items_errors_and_cleanup_within_the_parent(api):
     attrs = run_import(api, "line_items", inputs, parent_resource_id=order["id"],
                        cleanup_records=True, skip_errors=True)  # fmt: skip
     assert counts(attrs) == ("completed", 1, 2, 0, 1), attrs
-    # The key's item code is derived, not an input: items are named by position.
+    # Named by key (order / derived item code); one whose bundle is unknown has no item code.
     assert attrs["errors_log"] == {
         "2": {"bundle": ["must exist"]},
-        "3": {"quantity": ["must be greater than or equal to 1"]},
+        f"{order['id']}/MUG-01": {"quantity": ["must be greater than or equal to 1"]},
     }
     assert {c: line["attributes"]["quantity"] for c, line in lines(api, order).items()} == {
         "TSHIRT-M": 4

@@ -335,7 +335,8 @@ def _relationship_key(resource: Resource, key: str) -> BelongsTo | None:
 
 def item_key(resource: Resource, work: Work) -> str:
     """How errors_log and warnings_log name an item: its unique-key values as given in the
-    inputs (codes where the item used them), else its id, else its 1-based position."""
+    inputs (codes where the item used them; a derived part such as a line item's item code
+    as derived), else its id, else its 1-based position."""
     data, values = work.item.data, work.draft.values
     parts = []
     for name in resource.unique_key:
@@ -344,7 +345,10 @@ def item_key(resource: Resource, work: Work) -> str:
             given = next((data[k] for k in rel.codes if data.get(k) not in (None, "")), None)
             value = given or data.get(rel.column) or values.get(rel.column)
         else:
-            value = data.get(name)
+            # A read-only part is derived from the inputs (a line item's item code), so it
+            # names the item; a generated one (an order number nobody gave) would not.
+            derived = name in resource.attributes and not resource.attributes[name].writable
+            value = data.get(name) or (values.get(name) if derived else None)
         if value in (None, ""):
             parts = []
             break
