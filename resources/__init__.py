@@ -4,82 +4,51 @@ Importing this package declares every table on ``app.db.metadata`` and wires the
 each ``BelongsTo(inverse=...)``; routes, the importer and the exporter read ``REGISTRY``.
 """
 
+import importlib
+
 from app.services import sequences  # noqa: F401 - declares the counters table
-from resources import (
-    addresses,
-    bundles,
-    coupon_codes_promotion_rules,
-    coupons,
-    customer_addresses,
-    customer_groups,
-    customer_payment_sources,
-    customer_subscriptions,
-    customers,
-    exports,
-    gift_cards,
-    import_records,
-    imports,
-    inventory_models,
-    line_item_options,
-    line_items,
-    markets,
-    merchants,
-    orders,
-    payment_methods,
-    price_lists,
-    price_tiers,
-    prices,
-    promotions,
-    shipping_categories,
-    sku_list_items,
-    sku_lists,
-    sku_options,
-    skus,
-    stock_items,
-    stock_locations,
-    stock_transfers,
-    tags,
-    tax_calculators,
-    tax_categories,
-)
 from resources.base import BelongsTo, HasMany, Resource
 
-MODULES = [
-    addresses,
-    bundles,
-    coupon_codes_promotion_rules,
-    coupons,
-    customer_addresses,
-    customer_groups,
-    customer_payment_sources,
-    customer_subscriptions,
-    customers,
-    exports,
-    gift_cards,
-    imports,
-    inventory_models,
-    line_item_options,
-    line_items,
-    markets,
-    merchants,
-    orders,
-    payment_methods,
-    price_lists,
-    price_tiers,
-    prices,
-    promotions,
-    shipping_categories,
-    sku_list_items,
-    sku_lists,
-    sku_options,
-    skus,
-    stock_items,
-    stock_locations,
-    stock_transfers,
-    tags,
-    tax_calculators,
-    tax_categories,
-]
+# Every resource module, by name: adding a type is adding its module here.
+NAMES = (
+    "addresses",
+    "bundles",
+    "coupon_codes_promotion_rules",
+    "coupons",
+    "customer_addresses",
+    "customer_groups",
+    "customer_payment_sources",
+    "customer_subscriptions",
+    "customers",
+    "exports",
+    "gift_cards",
+    "imports",
+    "inventory_models",
+    "line_item_options",
+    "line_items",
+    "markets",
+    "merchants",
+    "orders",
+    "payment_methods",
+    "price_lists",
+    "price_tiers",
+    "prices",
+    "promotions",
+    "shipping_categories",
+    "sku_list_items",
+    "sku_lists",
+    "sku_options",
+    "skus",
+    "stock_items",
+    "stock_locations",
+    "stock_transfers",
+    "tags",
+    "tax_calculators",
+    "tax_categories",
+)
+MODULES = [importlib.import_module(f"resources.{name}") for name in NAMES]
+# A table only, no resource: the records an import touched, for cleanup_records.
+importlib.import_module("resources.import_records")
 
 REGISTRY: dict[str, Resource] = {m.resource.type: m.resource for m in MODULES}
 
@@ -98,6 +67,5 @@ def importable_types() -> list[str]:
 
 
 _wire_inverses()
-import_records  # noqa: B018 - the table is declared by importing the module
 
 __all__ = ["REGISTRY", "BelongsTo", "importable_types"]

@@ -1,5 +1,6 @@
 from resources.base import BelongsTo, Resource
 from resources.fields import Integer, Json
+from resources.skus import sku_relationship
 
 resource = Resource(
     "prices",
@@ -17,14 +18,7 @@ resource = Resource(
             codes={"price_list_code": "code"},
             inverse="prices",
         ),
-        BelongsTo(
-            "sku",
-            "skus",
-            required=True,
-            on_delete="CASCADE",
-            codes={"sku_code": "code"},
-            inverse="prices",
-        ),
+        sku_relationship(inverse="prices"),
     ],
     unique_key=("price_list", "sku"),
     parent="price_list",

@@ -2,6 +2,7 @@
 
 from resources.base import BelongsTo, Resource
 from resources.fields import Integer
+from resources.skus import sku_relationship
 
 resource = Resource(
     "sku_list_items",
@@ -15,14 +16,7 @@ resource = Resource(
             inverse="sku_list_items",
             nested=True,
         ),
-        BelongsTo(
-            "sku",
-            "skus",
-            required=True,
-            on_delete="CASCADE",
-            codes={"sku_code": "code"},
-            inverse="sku_list_items",
-        ),
+        sku_relationship(inverse="sku_list_items"),
     ],
     unique_key=("sku_list", "sku"),
     parent="sku_list",

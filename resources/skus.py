@@ -31,3 +31,16 @@ resource = Resource(
     unique_key=("code",),
     importable=True,
 )
+
+
+def sku_relationship(inverse: str) -> BelongsTo:
+    """The required SKU of a record that belongs to it (prices, stock items...): by id or by
+    `sku_code`, deleted with the SKU."""
+    return BelongsTo(
+        "sku",
+        "skus",
+        required=True,
+        on_delete="CASCADE",
+        codes={"sku_code": "code"},
+        inverse=inverse,
+    )

@@ -1,5 +1,6 @@
 from resources.base import BelongsTo, Resource
 from resources.fields import Integer
+from resources.skus import sku_relationship
 
 resource = Resource(
     "stock_items",
@@ -13,14 +14,7 @@ resource = Resource(
             codes={"stock_location_code": "code"},
             inverse="stock_items",
         ),
-        BelongsTo(
-            "sku",
-            "skus",
-            required=True,
-            on_delete="CASCADE",
-            codes={"sku_code": "code"},
-            inverse="stock_items",
-        ),
+        sku_relationship(inverse="stock_items"),
     ],
     unique_key=("stock_location", "sku"),
     parent="stock_location",

@@ -5,6 +5,7 @@ from app.errors import FieldError
 from app.services.sequences import next_values
 from resources.base import BelongsTo, Resource
 from resources.fields import Integer, String
+from resources.skus import sku_relationship
 
 STATUSES = ("draft", "upcoming", "picking", "in_transit", "completed", "cancelled")
 
@@ -41,14 +42,7 @@ resource = Resource(
         Integer("quantity", required=True, minimum=1),
     ],
     relationships=[
-        BelongsTo(
-            "sku",
-            "skus",
-            required=True,
-            on_delete="CASCADE",
-            codes={"sku_code": "code"},
-            inverse="stock_transfers",
-        ),
+        sku_relationship(inverse="stock_transfers"),
         _location("origin_stock_location", on_delete="CASCADE", inverse="stock_transfers"),
         _location("destination_stock_location", on_delete="CASCADE"),
     ],

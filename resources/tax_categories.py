@@ -1,18 +1,12 @@
 from resources.base import BelongsTo, Resource
 from resources.fields import String
+from resources.skus import sku_relationship
 
 resource = Resource(
     "tax_categories",
     attributes=[String("code", required=True)],
     relationships=[
-        BelongsTo(
-            "sku",
-            "skus",
-            required=True,
-            on_delete="CASCADE",
-            codes={"sku_code": "code"},
-            inverse="tax_categories",
-        ),
+        sku_relationship(inverse="tax_categories"),
         BelongsTo(
             "tax_calculator",
             "tax_calculators",
