@@ -133,3 +133,11 @@ def assert_rendered(data: dict, expected: dict) -> None:
 def no_duplicate_errors(response) -> bool:
     seen = [e["source"]["pointer"] for e in errors(response)]
     return len(seen) == len(set(seen))
+
+
+def listed(api, type_: str, attribute: str, **filters: str) -> list:
+    """`attribute` of the records a filtered list returns, sorted by that attribute."""
+    query = {f"filter[q][{k}]": v for k, v in filters.items()}
+    response = api.get(f"/api/{type_}", params={**query, "sort": attribute})
+    assert response.status_code == 200, response.text
+    return [r["attributes"][attribute] for r in response.json()["data"]]

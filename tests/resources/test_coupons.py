@@ -11,6 +11,7 @@ from tests.resources.helpers import (
     created,
     errors,
     gone,
+    listed,
     patch,
     pointers,
     post,
@@ -96,11 +97,8 @@ def test_filters_and_includes(api, rule):
     factories.coupon(api, rule, "WELCOME20", usage_limit=10)
     factories.coupon(api, factories.coupon_rule(api), "SPRING2024")
 
-    def codes(**params) -> list[str]:
-        query = {f"filter[q][{k}]": v for k, v in params.items()}
-        response = api.get("/api/coupons", params={**query, "sort": "code"})
-        assert response.status_code == 200, response.text
-        return [c["attributes"]["code"] for c in response.json()["data"]]
+    def codes(**filters: str) -> list[str]:
+        return listed(api, "coupons", "code", **filters)
 
     assert codes(code_start="WELCOME") == ["WELCOME10", "WELCOME20"]
     assert codes(customer_single_use_true="1") == ["WELCOME10"]

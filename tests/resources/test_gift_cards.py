@@ -11,6 +11,7 @@ from tests.resources.helpers import (
     created,
     errors,
     gone,
+    listed,
     patch,
     pointers,
     post,
@@ -102,11 +103,8 @@ def test_filters_includes_and_delete(api):
     in_market = factories.gift_card(api, "GC-EU-0001", market, balance_cents=2500)
     factories.gift_card(api, "GC-USD-0001", currency_code="USD", balance_cents=10000)
 
-    def codes(**params) -> list[str]:
-        query = {f"filter[q][{k}]": v for k, v in params.items()}
-        response = api.get("/api/gift_cards", params={**query, "sort": "code"})
-        assert response.status_code == 200, response.text
-        return [c["attributes"]["code"] for c in response.json()["data"]]
+    def codes(**filters: str) -> list[str]:
+        return listed(api, "gift_cards", "code", **filters)
 
     assert codes(currency_code_eq="USD") == ["GC-USD-0001"]
     assert codes(balance_cents_lt="5000") == ["GC-EU-0001"]
@@ -114,8 +112,8 @@ def test_filters_includes_and_delete(api):
     assert codes(status_eq="draft") == ["GC-EU-0001", "GC-USD-0001"]
     doc = api.get(f"/api/gift_cards/{in_market['id']}", params={"include": "market"}).json()
     assert [(r["type"], r["id"]) for r in doc["included"]] == [("markets", market["id"])]
-    listed = api.get(f"/api/markets/{market['id']}/gift_cards").json()["data"]
-    assert [c["id"] for c in listed] == [in_market["id"]]
+    cards = api.get(f"/api/markets/{market['id']}/gift_cards").json()["data"]
+    assert [c["id"] for c in cards] == [in_market["id"]]
     response = api.delete(f"/api/markets/{market['id']}")  # a market with gift cards stays
     assert response.status_code == 422, response.text
     assert api.delete(f"/api/gift_cards/{in_market['id']}").status_code == 204

@@ -8,6 +8,7 @@ from tests.resources.helpers import (
     created,
     errors,
     gone,
+    listed,
     patch,
     pointers,
     post,
@@ -95,11 +96,8 @@ def test_filters_and_includes(api):
     )
     rule = factories.coupon_rule(api, summer)
 
-    def names(**params) -> list[str]:
-        query = {f"filter[q][{k}]": v for k, v in params.items()}
-        response = api.get("/api/promotions", params={**query, "sort": "name"})
-        assert response.status_code == 200, response.text
-        return [p["attributes"]["name"] for p in response.json()["data"]]
+    def names(**filters: str) -> list[str]:
+        return listed(api, "promotions", "name", **filters)
 
     assert names(kind_eq="free_shipping") == ["Winter"]
     assert names(starts_at_lt="2024-07-01T00:00:00Z") == ["Summer"]

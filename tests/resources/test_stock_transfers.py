@@ -11,6 +11,7 @@ from tests.resources.helpers import (
     created,
     errors,
     gone,
+    listed,
     patch,
     pointers,
     post,
@@ -128,11 +129,8 @@ def test_filters_includes_and_cascade(api, places):
     factories.stock_transfer(api, *places, number="A-1", status="picking")
     factories.stock_transfer(api, mug, destination, origin, number="A-2", quantity=5)
 
-    def numbers(**params) -> list[str]:
-        query = {f"filter[q][{k}]": v for k, v in params.items()}
-        response = api.get("/api/stock_transfers", params={**query, "sort": "number"})
-        assert response.status_code == 200, response.text
-        return [t["attributes"]["number"] for t in response.json()["data"]]
+    def numbers(**filters: str) -> list[str]:
+        return listed(api, "stock_transfers", "number", **filters)
 
     assert numbers(status_eq="picking") == ["A-1"]
     assert numbers(sku_code_eq="MUG-01") == ["A-2"]
