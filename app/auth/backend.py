@@ -8,7 +8,6 @@ organization, locks its tokens out at once instead of when they expire hours lat
 from __future__ import annotations
 
 from sqlalchemy.engine import Connection, Engine
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from app.auth import tokens
@@ -72,8 +71,7 @@ def verify_request(request: Request) -> Principal:
 def authenticate(request: Request) -> Principal:
     """The caller of a request, also stored as ``request.state.principal``.
 
-    Blocking (one indexed query): call it from sync code or a thread, or use
-    ``authenticate_async`` from a coroutine.
+    Blocking (one indexed query): call it from sync code or a thread.
     """
     state = request.app.state
     try:
@@ -83,10 +81,6 @@ def authenticate(request: Request) -> Principal:
         raise
     request.state.principal = principal
     return principal
-
-
-async def authenticate_async(request: Request) -> Principal:
-    return await run_in_threadpool(authenticate, request)
 
 
 def require_writer(principal: Principal) -> None:

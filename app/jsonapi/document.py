@@ -63,7 +63,3 @@ class Renderer:
             out["relationships"] = relationships
         out["meta"] = {"mode": self.mode}
         return out
-
-
-def identifier(resource: Resource, row: dict[str, Any]) -> dict[str, str]:
-    return {"type": resource.type, "id": row["id"]}

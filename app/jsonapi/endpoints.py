@@ -27,7 +27,7 @@ from app.errors import Forbidden, NotFound, ParameterNotAllowed, ValidationFaile
 from app.jsonapi import query as q
 from app.jsonapi.body import linkage_ids, read_draft
 from app.jsonapi.context import Context
-from app.jsonapi.document import Renderer, identifier
+from app.jsonapi.document import Renderer
 from app.jsonapi.filtering import FilterCompiler
 from app.jsonapi.includes import IncludeLoader, include_tree
 from app.jsonapi.media import JsonApiResponse, base_url, check_accept, read_document
@@ -347,4 +347,4 @@ def resource_routes() -> list[Route]:
     return routes
 
 
-__all__ = ["resource_routes", "identifier"]
+__all__ = ["resource_routes"]

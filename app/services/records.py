@@ -362,10 +362,3 @@ def save_one(scope: Scope, resource: Resource, draft: Draft) -> str:
             raise ValidationFailed(draft.errors) from None
         raise
     return record_id
-
-
-def is_relationship_column(resource: Resource, name: str) -> BelongsTo | None:
-    for rel in resource.belongs_to:
-        if rel.column == name:
-            return rel
-    return None

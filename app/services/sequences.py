@@ -45,9 +45,4 @@ def next_values(scope: Scope, name: str, count: int) -> list[int]:
     raise RuntimeError(f"could not reserve {count} values of sequence {name!r}")
 
 
-def current(scope: Scope, name: str) -> int | None:
-    stmt = scope.select(sequences, sequences.c.value).where(sequences.c.name == name)
-    return scope.execute(stmt).scalar()
-
-
-__all__ = ["current", "next_values", "sequences"]
+__all__ = ["next_values", "sequences"]

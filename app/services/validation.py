@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.errors import FieldError
-from resources.base import BelongsTo, Resource
+from resources.base import Resource
 from resources.fields import Invalid
 
 READ_ONLY = ("id", "created_at", "updated_at")
@@ -61,14 +61,3 @@ def check_record(resource: Resource, record: dict[str, Any]) -> list[FieldError]
     for validator in resource.validators:
         errors.extend(validator(record))
     return errors
-
-
-def relationship_for_input(resource: Resource, key: str) -> tuple[BelongsTo, str | None] | None:
-    """`price_list_id` -> (price_list, None); `sku_code` -> (sku, "code"); else None."""
-    if key in resource.code_columns:
-        return resource.code_columns[key]
-    if key.endswith("_id"):
-        rel = resource.relationships.get(key[:-3])
-        if isinstance(rel, BelongsTo):
-            return rel, None
-    return None
