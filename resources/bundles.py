@@ -4,6 +4,7 @@ from resources.base import BelongsTo, Resource
 from resources.currencies import CURRENCY_CODES
 from resources.fields import Integer, String, Text
 from resources.market_currency import currency_unless_market
+from resources.markets import market_relationship
 from resources.tags import tags_relationship
 
 resource = Resource(
@@ -18,13 +19,7 @@ resource = Resource(
         Integer("compare_at_amount_cents", minimum=0),
     ],
     relationships=[
-        BelongsTo(
-            "market",
-            "markets",
-            on_delete="CASCADE",
-            codes={"market_code": "code"},
-            inverse="bundles",
-        ),
+        market_relationship(inverse="bundles"),
         # SKU list names are unique in an organization, so a name identifies one as well.
         BelongsTo(
             "sku_list",

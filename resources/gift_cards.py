@@ -5,11 +5,12 @@ import secrets
 import string
 
 from app.errors import FieldError
-from resources.base import BelongsTo, Resource
+from resources.base import Resource
 from resources.currencies import CURRENCY_CODES
 from resources.customers import EMAIL
 from resources.fields import Boolean, DateTime, Integer, String
 from resources.market_currency import currency_unless_market
+from resources.markets import market_relationship
 from resources.tags import tags_relationship
 
 STATUSES = ("draft", "inactive", "active", "redeemed")
@@ -68,13 +69,7 @@ resource = Resource(
         DateTime("expires_at"),
     ],
     relationships=[
-        BelongsTo(
-            "market",
-            "markets",
-            on_delete="RESTRICT",
-            codes={"market_code": "code"},
-            inverse="gift_cards",
-        ),
+        market_relationship(inverse="gift_cards", on_delete="RESTRICT"),
         tags_relationship(),
     ],
     unique_key=("code",),

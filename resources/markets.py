@@ -26,3 +26,11 @@ resource = Resource(
     ],
     unique_key=("code",),
 )
+
+
+def market_relationship(inverse: str, on_delete: str = "CASCADE") -> BelongsTo:
+    """The optional market of a record (by id or `market_code`); without one, such records
+    carry their own currency."""
+    return BelongsTo(
+        "market", "markets", on_delete=on_delete, codes={"market_code": "code"}, inverse=inverse
+    )

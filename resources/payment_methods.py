@@ -1,8 +1,9 @@
 """Payment methods: what a market accepts (a supporting type, not importable)."""
 
-from resources.base import BelongsTo, Resource
+from resources.base import Resource
 from resources.currencies import CURRENCY_CODES
 from resources.fields import Boolean, Integer, String
+from resources.markets import market_relationship
 
 PAYMENT_SOURCE_TYPES = (
     "adyen_payments",
@@ -31,12 +32,6 @@ resource = Resource(
         Boolean("disabled", default=False),
     ],
     relationships=[
-        BelongsTo(
-            "market",
-            "markets",
-            on_delete="CASCADE",
-            codes={"market_code": "code"},
-            inverse="payment_methods",
-        ),
+        market_relationship(inverse="payment_methods"),
     ],
 )

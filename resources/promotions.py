@@ -1,9 +1,10 @@
 """Promotions: one type for Commerce Layer's concrete promotions, told apart by `kind`."""
 
 from app.errors import FieldError
-from resources.base import BelongsTo, Resource
+from resources.base import Resource
 from resources.currencies import CURRENCY_CODES
 from resources.fields import Boolean, DateTime, Integer, String
+from resources.markets import market_relationship
 from resources.tags import tags_relationship
 
 # Commerce Layer's concrete promotion types, without the `_promotions` suffix. The attribute
@@ -51,13 +52,7 @@ resource = Resource(
         String("currency_code", choices=CURRENCY_CODES),
     ],
     relationships=[
-        BelongsTo(
-            "market",
-            "markets",
-            on_delete="SET NULL",
-            codes={"market_code": "code"},
-            inverse="promotions",
-        ),
+        market_relationship(inverse="promotions", on_delete="SET NULL"),
         tags_relationship(),
     ],
     validators=[period_and_amounts],

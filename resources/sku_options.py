@@ -1,9 +1,10 @@
 """SKU options: extras a line item can carry (engraving, gift wrap), per market."""
 
-from resources.base import BelongsTo, Resource
+from resources.base import Resource
 from resources.currencies import CURRENCY_CODES
 from resources.fields import Integer, String, Text
 from resources.market_currency import currency_unless_market
+from resources.markets import market_relationship
 from resources.tags import tags_relationship
 
 resource = Resource(
@@ -17,13 +18,7 @@ resource = Resource(
         String("sku_code_regex"),
     ],
     relationships=[
-        BelongsTo(
-            "market",
-            "markets",
-            on_delete="CASCADE",
-            codes={"market_code": "code"},
-            inverse="sku_options",
-        ),
+        market_relationship(inverse="sku_options"),
         tags_relationship(),
     ],
     unique_key=("name", "market"),

@@ -16,9 +16,7 @@ from resources import REGISTRY
 from resources.base import HasMany
 from tests.conftest import Org, _truncate_postgres, make_org, make_settings
 from tests.exports.recipes import RECIPES
-from tests.resources.helpers import created, post
-from tests.resources.world import RECIPES as WORLD
-from tests.resources.world import build_world, creation_order, writable_relationships
+from tests.resources.world import build_world, writable_relationships
 
 JOB_TABLES = {"imports", "exports", "import_records"}  # bookkeeping, not records
 TAG = "w"  # the world's codes are the same in every organization of these tests
@@ -80,21 +78,7 @@ def nested_types(resource_type: str, includes: tuple[str, ...]) -> set[str]:
 
 def build_subset(api, types: set[str]) -> dict[str, dict]:
     """World records of `types` only, created as build_world creates them."""
-    records: dict[str, dict] = {}
-    for type_ in creation_order():
-        if type_ not in types:
-            continue
-        recipe = WORLD[type_]
-        if callable(recipe):
-            records[type_] = recipe(api, TAG, records)
-            continue
-        attributes = {k: v.format(o=TAG) if isinstance(v, str) else v for k, v in recipe.items()}
-        relationships = {
-            rel.name: [records[rel.target_type]] if rel.many else records[rel.target_type]
-            for rel in writable_relationships(type_)
-        }
-        records[type_] = created(post(api, type_, attributes, relationships))
-    return records
+    return build_world(api, TAG, types)
 
 
 def world_for(api, resource_type: str, includes: tuple[str, ...]) -> dict[str, dict]:

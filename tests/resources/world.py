@@ -128,10 +128,12 @@ def creation_order() -> list[str]:
     return list(TopologicalSorter(graph).static_order())
 
 
-def build_world(api, org: str) -> dict[str, dict]:
-    """One record of every registered type in `api`'s organization."""
+def build_world(api, org: str, types: set[str] | None = None) -> dict[str, dict]:
+    """One record of every registered type (or of `types` only) in `api`'s organization."""
     records: dict[str, dict] = {}
     for type_ in creation_order():
+        if types is not None and type_ not in types:
+            continue
         recipe = RECIPES[type_]
         if callable(recipe):
             records[type_] = recipe(api, org, records)
