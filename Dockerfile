@@ -14,7 +14,10 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY app ./app
 COPY resources ./resources
-COPY workers ./workers
+COPY bulk ./bulk
+COPY core ./core
+COPY query ./query
+COPY records ./records
 RUN pip install . && rm -rf /src/build /src/*.egg-info
 
 RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home bulkport \

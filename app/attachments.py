@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from app.errors import Forbidden, NotFound
-from workers.storage import FileStorage, storage_for
+from core.errors import Forbidden, NotFound
+from core.storage import FileStorage, storage_for
 
 
 async def download(request: Request) -> Response:

@@ -12,17 +12,20 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+import uvicorn
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from app.auth.principal import KINDS
-from app.db import make_engine
-from app.errors import ApiError
+from app.main import create_app
 from app.migrate import upgrade
-from app.services.organizations import create_application, create_organization
-from app.settings import Settings, get_settings
-from app.tenancy import Organization
+from app.provisioning import create_application, create_organization
+from bulk import worker
+from core.db import make_engine
+from core.errors import ApiError
+from core.settings import Settings, get_settings
+from core.tenancy import Organization
 
 
 def _err(message: str) -> None:
@@ -81,10 +84,6 @@ def _has_organization(engine: Engine) -> bool:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
-    from app.main import create_app
-
     upgrade(settings)
     if not _with_engine(settings, _has_organization):
         _err("No organization yet: run `bulkport orgs create my-org --json` for client credentials")
@@ -99,13 +98,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
-    from workers.process import run
-
     if not settings.redis_url:
         _err("the worker needs BULKPORT_REDIS_URL; without it `bulkport serve` runs jobs itself")
         return 1
     upgrade(settings)
-    return run(settings, args.processes, args.threads)
+    return worker.start(settings, args.processes, args.threads)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,4 @@
-"""The Starlette application: routes from the resource registry, auth, jobs, error handling."""
+"""The composition root: the Starlette application, wired from the registry and the services."""
 
 from __future__ import annotations
 
@@ -9,33 +9,45 @@ from starlette.middleware import Middleware
 
 from app import attachments
 from app.auth import routes as auth_routes
-from app.db import make_engine
 from app.jsonapi.endpoints import resource_routes
 from app.jsonapi.media import BodyLimitMiddleware, install_error_handlers
-from app.settings import Settings, get_settings
-from workers.jobs import Jobs
+from bulk.actors import EXPORTS, IMPORTS
+from bulk.dispatch import Dispatcher
+from bulk.exports.service import ExportService
+from bulk.imports.service import ImportService
+from core.db import make_engine
+from core.settings import Settings, get_settings
+from resources import REGISTRY
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     engine = make_engine(settings.database_url)
-    jobs = Jobs(settings, engine)
+    dispatcher = Dispatcher(settings, engine)
+    savers = {
+        IMPORTS.resource.type: ImportService(settings, dispatcher.sender(IMPORTS)).save,
+        EXPORTS.resource.type: ExportService(dispatcher.sender(EXPORTS)).save,
+    }
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
-        if jobs.in_process:
-            jobs.start_worker()
-            jobs.recover()  # jobs a previous run of this server left unfinished
+        if dispatcher.in_process:
+            dispatcher.start_worker()
+            dispatcher.recover()  # jobs a previous run of this server left unfinished
         yield
-        jobs.stop()
+        dispatcher.stop()
 
     app = Starlette(
-        routes=[*auth_routes.routes(), *attachments.routes(), *resource_routes()],
+        routes=[
+            *auth_routes.routes(),
+            *attachments.routes(),
+            *resource_routes(REGISTRY, savers),
+        ],
         middleware=[Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)],
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.jobs = jobs
+    app.state.dispatcher = dispatcher
     install_error_handlers(app)
     return app

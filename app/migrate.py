@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import make_url
 
-from app.settings import Settings
+from core.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

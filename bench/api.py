@@ -45,11 +45,11 @@ from sqlalchemy.engine import Engine, make_url
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: `app` and `resources` importable
 
-from app.db import make_engine, utcnow  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
-from app.services.organizations import create_organization  # noqa: E402
-from app.settings import Settings  # noqa: E402
-from app.tenancy import Scope  # noqa: E402
+from app.provisioning import create_organization  # noqa: E402
+from core.db import make_engine, utcnow  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from core.tenancy import Scope  # noqa: E402
 from resources import REGISTRY  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://root@127.0.0.1:5432/bench"

@@ -33,10 +33,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from imports import MEDIA, Stack, make, peak_rss_mb, reset_database, token  # noqa: E402
 
-from app.db import make_engine  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
-from app.services.organizations import create_organization  # noqa: E402
-from app.settings import Settings  # noqa: E402
+from app.provisioning import create_organization  # noqa: E402
+from core.db import make_engine  # noqa: E402
+from core.settings import Settings  # noqa: E402
 
 DB_URL = os.environ.get(
     "BULKPORT_BENCH_DATABASE_URL", "postgresql+psycopg://root@127.0.0.1:5432/bench_exports"

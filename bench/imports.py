@@ -31,10 +31,10 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.db import new_id  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
-from app.services.organizations import create_organization  # noqa: E402
-from app.settings import Settings  # noqa: E402
+from app.provisioning import create_organization  # noqa: E402
+from core.db import new_id  # noqa: E402
+from core.settings import Settings  # noqa: E402
 
 DB_URL = os.environ.get(
     "BULKPORT_BENCH_DATABASE_URL", "postgresql+psycopg://root@127.0.0.1:5432/bench_imports"
@@ -194,7 +194,7 @@ def main() -> None:
     }
     settings = Settings.from_env(env)
     upgrade(settings)
-    from app.db import make_engine
+    from core.db import make_engine
 
     engine = make_engine(DB_URL)
     stack = Stack(env)

@@ -1,12 +1,14 @@
 """The registry: every resource type Bulkport serves, listed explicitly.
 
-Importing this package declares every table on ``app.db.metadata`` and wires the to-many side of
-each ``BelongsTo(inverse=...)``; routes, the importer and the exporter read ``REGISTRY``.
+Importing this package declares every table on ``core.db.metadata`` and wires the declarations
+together: each relationship gets its target, each ``BelongsTo(inverse=...)`` its to-many side, and
+each type the list of relationships pointing to it. Routes, the importer and the exporter read
+``REGISTRY``.
 """
 
 import importlib
 
-from app.services import sequences  # noqa: F401 - declares the counters table
+from core import sequences  # noqa: F401 - declares the counters table
 from resources.base import BelongsTo, HasMany, Resource
 
 # Every resource module, by name: adding a type is adding its module here.
@@ -53,19 +55,23 @@ importlib.import_module("resources.import_records")
 REGISTRY: dict[str, Resource] = {m.resource.type: m.resource for m in MODULES}
 
 
-def _wire_inverses() -> None:
+def _wire() -> None:
+    for resource in REGISTRY.values():
+        for rel in resource.relationships.values():
+            rel.target = REGISTRY[rel.target_type]
     for resource in REGISTRY.values():
         for rel in resource.belongs_to:
+            rel.target.referenced_by.append((resource, rel))
             if rel.inverse and rel.inverse not in rel.target.relationships:
-                rel.target.add_relationship(
-                    HasMany(rel.inverse, resource.type, inverse=rel.name, nested=rel.nested)
-                )
+                inverse = HasMany(rel.inverse, resource.type, inverse=rel.name, nested=rel.nested)
+                inverse.target = resource
+                rel.target.add_relationship(inverse)
 
 
 def importable_types() -> list[str]:
     return sorted(t for t, r in REGISTRY.items() if r.importable)
 
 
-_wire_inverses()
+_wire()
 
 __all__ = ["REGISTRY", "BelongsTo", "importable_types"]

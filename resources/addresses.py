@@ -1,4 +1,4 @@
-from app.errors import FieldError
+from core.errors import FieldError
 from resources.base import Resource
 from resources.fields import Boolean, Float, String, Text
 from resources.tags import tags_relationship

@@ -12,17 +12,16 @@ from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, UniqueConstraint
+import sqlalchemy as sa
 
-from app.db import ID_LENGTH, id_column, metadata, org_column, timestamp_columns
-from app.errors import FieldError
-from resources.fields import Attr, DateTime, Json, TagNames
-from resources.fields import String as StringAttr
+from core.db import ID_LENGTH, id_column, metadata, org_column, timestamp_columns
+from core.errors import FieldError
+from resources.fields import Attr, DateTime, Json, NameList, String
 
 # Every resource has these; all writable but the timestamps.
 COMMON_ATTRIBUTES = (
-    StringAttr("reference"),
-    StringAttr("reference_origin"),
+    String("reference"),
+    String("reference_origin"),
     Json("metadata", default=dict),
 )
 TIMESTAMPS = (DateTime("created_at", writable=False), DateTime("updated_at", writable=False))
@@ -30,17 +29,14 @@ TIMESTAMPS = (DateTime("created_at", writable=False), DateTime("updated_at", wri
 
 class Relationship:
     many = False
+    writable = True
 
     def __init__(self, name: str, target: str) -> None:
         self.name = name
         self.target_type = target
         self.owner: Resource | None = None
-
-    @property
-    def target(self) -> Resource:
-        from resources import REGISTRY
-
-        return REGISTRY[self.target_type]
+        # The target's declaration, set when the registry wires every declaration together.
+        self.target: Resource = None  # type: ignore[assignment]
 
 
 class BelongsTo(Relationship):
@@ -88,12 +84,18 @@ class HasMany(Relationship):
         self.writable = False
 
     @property
-    def foreign_key(self) -> Column:
+    def foreign_key(self) -> sa.Column:
         return self.target.table.c[f"{self.inverse}_id"]
 
 
 class ManyToMany(Relationship):
-    """A to-many relationship through a join table keyed by (owner type, owner id, target id)."""
+    """A to-many relationship through a join table keyed by (owner type, owner id, target id).
+
+    ``named_by`` names the target attribute that identifies a linked record in files (tags by
+    `name`): imports accept `<rel>.id` and `<rel>.<named_by>` cells or a JSON list of names,
+    create the targets such a name does not find yet, and exports write the sorted names.
+    ``add_trigger`` / ``remove_trigger`` are write-only attributes taking such names.
+    """
 
     many = True
 
@@ -105,16 +107,46 @@ class ManyToMany(Relationship):
         through: str,
         target_column: str,
         max_count: int | None = None,
+        named_by: str | None = None,
+        add_trigger: str | None = None,
+        remove_trigger: str | None = None,
     ) -> None:
         super().__init__(name, target)
         self.through = through
         self.target_column = target_column
         self.max_count = max_count
-        self.writable = True
+        self.named_by = named_by
+        self.add_trigger = add_trigger
+        self.remove_trigger = remove_trigger
 
     @property
-    def join_table(self) -> Table:
+    def join_table(self) -> sa.Table:
         return metadata.tables[self.through]
+
+    @property
+    def triggers(self) -> tuple[str, ...]:
+        return tuple(t for t in (self.add_trigger, self.remove_trigger) if t)
+
+    @property
+    def linked_id(self) -> sa.Column:
+        return self.join_table.c[self.target_column]
+
+    @property
+    def of_owner_type(self) -> Any:
+        """The join-table rows of this relationship: the table serves every owner type."""
+        assert self.owner is not None
+        return self.join_table.c.owner_type == self.owner.type
+
+    def owned_by(self, owner_ids: Any) -> Any:
+        """The join-table condition selecting the links of these owners (ids or a subquery)."""
+        return self.of_owner_type & self.join_table.c.owner_id.in_(owner_ids)
+
+    def link_rows(self, owner_id: str, target_ids: Iterable[str]) -> list[dict[str, str]]:
+        assert self.owner is not None
+        return [
+            {"owner_type": self.owner.type, "owner_id": owner_id, self.target_column: t}
+            for t in dict.fromkeys(target_ids)
+        ]
 
 
 class Resource:
@@ -133,7 +165,7 @@ class Resource:
         derive: Callable[[Any, list[Any]], None] | None = None,
         prepare: Callable[[dict[str, Any], dict[str, Any] | None], Iterable[FieldError]]
         | None = None,
-        extra_columns: Iterable[Column] = (),
+        extra_columns: Iterable[sa.Column] = (),
     ) -> None:
         self.type = type_
         self.own_attributes = list(attributes)
@@ -145,10 +177,10 @@ class Resource:
             self.add_relationship(rel)
         for key in self.code_columns:
             if key not in self.attributes:
-                self.attributes[key] = StringAttr(key)
-        if "tags" in self.relationships:
-            for trigger in ("_add_tags", "_remove_tags"):
-                self.attributes[trigger] = TagNames(trigger)
+                self.attributes[key] = String(key)
+        for rel in self.named_links:
+            for trigger in rel.triggers:
+                self.attributes[trigger] = NameList(trigger)
         self.unique_key = unique_key
         self.parent = parent
         self.validators = list(validators)
@@ -161,8 +193,8 @@ class Resource:
         # existing) applies triggers such as `_archive` once create or update is known.
         self.derive = derive
         self.prepare = prepare
-        # An optional `save(ctx, draft) -> id` replacing the generic write (job resources).
-        self.save: Callable[..., str] | None = None
+        # (resource, relationship) of every BelongsTo pointing here; filled by the registry.
+        self.referenced_by: list[tuple[Resource, BelongsTo]] = []
         self.table = self._build_table(list(extra_columns))
 
     @cached_property
@@ -172,17 +204,13 @@ class Resource:
         out.update({n: a for n, a in self.attributes.items() if a.writable})
         return out
 
-    @cached_property
+    @property
     def inbound_codes(self) -> list[tuple[Resource, BelongsTo, str, str]]:
         """(resource, relationship, code key, my attribute) for every stored code pointing here,
         e.g. (prices, sku, "sku_code", "code") on skus."""
-        from resources import REGISTRY
-
         return [
             (owner, rel, key, attr)
-            for owner in REGISTRY.values()
-            for rel in owner.belongs_to
-            if rel.target_type == self.type
+            for owner, rel in self.referenced_by
             for key, attr in rel.codes.items()
         ]
 
@@ -194,6 +222,15 @@ class Resource:
     @property
     def belongs_to(self) -> list[BelongsTo]:
         return [r for r in self.relationships.values() if isinstance(r, BelongsTo)]
+
+    @property
+    def many_to_many(self) -> list[ManyToMany]:
+        return [r for r in self.relationships.values() if isinstance(r, ManyToMany)]
+
+    @property
+    def named_links(self) -> list[ManyToMany]:
+        """Many-to-many relationships whose targets files name (tags by name)."""
+        return [r for r in self.many_to_many if r.named_by]
 
     @property
     def code_columns(self) -> dict[str, tuple[BelongsTo, str]]:
@@ -210,7 +247,7 @@ class Resource:
             and not self.relationships[name].required
         )
 
-    def key_columns(self) -> list[Column]:
+    def key_columns(self) -> list[sa.Column]:
         """The database columns behind the unique key (relationships by their id column)."""
         cols = []
         for name in self.unique_key:
@@ -218,16 +255,16 @@ class Resource:
             cols.append(self.table.c[rel.column if rel else name])
         return cols
 
-    def _build_table(self, extra: list[Column]) -> Table:
+    def _build_table(self, extra: list[sa.Column]) -> sa.Table:
         columns: list[Any] = [id_column(), org_column(index=False), *timestamp_columns()]
         for attr in [*self.own_attributes, *COMMON_ATTRIBUTES]:
             if attr.column:
-                columns.append(Column(attr.name, attr.column_type, index=attr.index))
+                columns.append(sa.Column(attr.name, attr.column_type, index=attr.index))
         for rel in self.belongs_to:
-            fk = ForeignKey(f"{rel.target_type}.id", ondelete=rel.on_delete)
-            columns.append(Column(rel.column, String(ID_LENGTH), fk, index=True))
+            fk = sa.ForeignKey(f"{rel.target_type}.id", ondelete=rel.on_delete)
+            columns.append(sa.Column(rel.column, sa.String(ID_LENGTH), fk, index=True))
             own = {a.name for a in self.own_attributes}
-            columns += [Column(key, String(255)) for key in rel.codes if key not in own]
+            columns += [sa.Column(key, sa.String(255)) for key in rel.codes if key not in own]
         columns.extend(extra)
         constraints = []
         if self.unique_key:
@@ -236,10 +273,10 @@ class Resource:
                 for n in self.unique_key
             ]
             constraints.append(
-                UniqueConstraint("organization_id", *names, name=f"uq_{self.type}_key")
+                sa.UniqueConstraint("organization_id", *names, name=f"uq_{self.type}_key")
             )
-        table = Table(self.type, metadata, *columns, *constraints)
-        Index(f"ix_{self.type}_org_created", table.c.organization_id, table.c.created_at)
+        table = sa.Table(self.type, metadata, *columns, *constraints)
+        sa.Index(f"ix_{self.type}_org_created", table.c.organization_id, table.c.created_at)
         return table
 
     def __repr__(self) -> str:

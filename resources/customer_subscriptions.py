@@ -1,7 +1,7 @@
 """A customer's subscription, known by its `reference` (Commerce Layer imports match on
 customer + reference, so here the reference is required)."""
 
-from app.errors import FieldError
+from core.errors import FieldError
 from resources.base import Resource
 from resources.customer_links import customer, customer_email
 

@@ -7,7 +7,6 @@ value is coerced the same way whichever door it came in by.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import math
 import os
@@ -15,15 +14,11 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Boolean as SaBoolean
-from sqlalchemy import DateTime as SaDateTime
-from sqlalchemy import Float as SaFloat
-from sqlalchemy import Integer as SaInteger
-from sqlalchemy import String as SaString
-from sqlalchemy import Text as SaText
+import sqlalchemy as sa
 
-from app.db import JsonType
-from app.errors import FieldError
+from core.db import JsonType
+from core.dialect import has_nul
+from core.errors import FieldError
 
 
 class Invalid(Exception):
@@ -37,7 +32,7 @@ class Invalid(Exception):
 
 class Attr:
     kind = "string"
-    column_type: Any = SaString(255)
+    column_type: Any = sa.String(255)
 
     def __init__(
         self,
@@ -129,12 +124,12 @@ class String(Attr):
 
 
 class Text(Attr):
-    column_type = SaText()
+    column_type = sa.Text()
 
 
 class Integer(Attr):
     kind = "integer"
-    column_type = SaInteger()
+    column_type = sa.Integer()
     MAX = 2**31 - 1  # a 4-byte INTEGER column on both databases
 
     def coerce(self, value: Any) -> Any:
@@ -171,7 +166,7 @@ class Integer(Attr):
 
 class Float(Attr):
     kind = "float"
-    column_type = SaFloat()
+    column_type = sa.Float()
 
     def coerce(self, value: Any) -> Any:
         if value is None:
@@ -192,7 +187,7 @@ class Float(Attr):
 
 class Boolean(Attr):
     kind = "boolean"
-    column_type = SaBoolean()
+    column_type = sa.Boolean()
     TRUE = {"true", "1", "t", "yes", "y", "on"}
     FALSE = {"false", "0", "f", "no", "n", "off"}
 
@@ -212,7 +207,7 @@ class Boolean(Attr):
 
 class DateTime(Attr):
     kind = "datetime"
-    column_type = SaDateTime()
+    column_type = sa.DateTime()
 
     def coerce(self, value: Any) -> Any:
         if value is None:
@@ -251,7 +246,7 @@ class Json(Attr):
     def coerce(self, value: Any) -> Any:
         if value is None:
             return None
-        if not isinstance(value, dict) or "\\u0000" in json.dumps(value):
+        if not isinstance(value, dict) or has_nul(value):
             raise Invalid("invalid")  # jsonb cannot hold NUL characters
         return value
 
@@ -291,16 +286,8 @@ class Password(Attr):
         return f"pbkdf2_sha256${self.ITERATIONS}${salt.hex()}${digest.hex()}"
 
 
-def password_matches(stored: str | None, candidate: str) -> bool:
-    if not stored:
-        return False
-    _scheme, iterations, salt, digest = stored.split("$")
-    check = hashlib.pbkdf2_hmac("sha256", candidate.encode(), bytes.fromhex(salt), int(iterations))
-    return hmac.compare_digest(check.hex(), digest)
-
-
-class TagNames(Attr):
-    """`_add_tags` / `_remove_tags`: tag names, as a list or one comma-separated string."""
+class NameList(Attr):
+    """A trigger taking names (`_add_tags`), as a list or one comma-separated string."""
 
     def __init__(self, name: str) -> None:
         super().__init__(name, column=False, filterable=False, sortable=False)

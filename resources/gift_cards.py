@@ -4,13 +4,15 @@ the market's price list, and a card without a market must name its currency."""
 import secrets
 import string
 
-from app.errors import FieldError
+from core.errors import FieldError
 from resources.base import Resource
 from resources.currencies import CURRENCY_CODES
 from resources.customers import EMAIL
 from resources.fields import Boolean, DateTime, Integer, String
 from resources.market_currency import currency_unless_market
 from resources.markets import market_relationship
+from resources.markets import resource as market_declaration
+from resources.price_lists import resource as price_list_declaration
 from resources.tags import tags_relationship
 
 STATUSES = ("draft", "inactive", "active", "redeemed")
@@ -24,12 +26,10 @@ def random_code() -> str:
 
 def market_currencies(scope, drafts) -> None:
     """derive: cards put in a market without a `currency_code` take its price list's."""
-    from resources import REGISTRY
-
     wanted = [d for d in drafts if d.values.get("market_id") and not d.values.get("currency_code")]
     if not wanted:
         return
-    markets, lists = REGISTRY["markets"].table, REGISTRY["price_lists"].table
+    markets, lists = market_declaration.table, price_list_declaration.table
     ids = {d.values["market_id"] for d in wanted}
     stmt = scope.select(markets, markets.c.id, lists.c.currency_code).join(
         lists, lists.c.id == markets.c.price_list_id

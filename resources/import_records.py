@@ -1,20 +1,20 @@
 """Which records an import touched, committed with each chunk: `cleanup_records` deletes the
 others once the run completes, even if the run was resumed by another worker."""
 
-from sqlalchemy import Column, ForeignKey, PrimaryKeyConstraint, String, Table
+import sqlalchemy as sa
 
-from app.db import ID_LENGTH, metadata, org_column
+from core.db import ID_LENGTH, metadata, org_column
 
-import_records = Table(
+import_records = sa.Table(
     "import_records",
     metadata,
     org_column(),
-    Column(
+    sa.Column(
         "import_id",
-        String(ID_LENGTH),
-        ForeignKey("imports.id", ondelete="CASCADE"),
+        sa.String(ID_LENGTH),
+        sa.ForeignKey("imports.id", ondelete="CASCADE"),
         nullable=False,
     ),
-    Column("record_id", String(ID_LENGTH), nullable=False),
-    PrimaryKeyConstraint("import_id", "record_id"),
+    sa.Column("record_id", sa.String(ID_LENGTH), nullable=False),
+    sa.PrimaryKeyConstraint("import_id", "record_id"),
 )

@@ -1,12 +1,10 @@
-"""The `imports` job resource (Commerce Layer's Imports API). Processing: workers/imports."""
+"""The `imports` job resource (Commerce Layer's Imports API). Processing: bulk/imports."""
 
-from sqlalchemy import Column, Integer
+import sqlalchemy as sa
 
 from resources.base import Resource
-from resources.fields import Boolean, Json
-from resources.fields import Integer as IntegerAttr
-from resources.fields import String as StringAttr
-from resources.jobs import ACTIVE, job_attributes, job_columns, read_only
+from resources.fields import Boolean, Integer, Json, String
+from resources.job_attributes import ACTIVE, job_attributes, job_columns, read_only
 
 STATUSES = ("pending", "in_progress", "completed", "interrupted")
 __all__ = ["ACTIVE", "STATUSES", "resource"]
@@ -22,18 +20,18 @@ class Inputs(Json):
 resource = Resource(
     "imports",
     attributes=[
-        StringAttr("resource_type", required=True, create_only=True),
-        StringAttr("format", choices=("json", "csv"), default="json", create_only=True),
-        StringAttr("parent_resource_id", create_only=True),
+        String("resource_type", required=True, create_only=True),
+        String("format", choices=("json", "csv"), default="json", create_only=True),
+        String("parent_resource_id", create_only=True),
         Inputs("inputs", create_only=True, hidden=True, filterable=False),
         Boolean("cleanup_records", default=False, create_only=True),
         Boolean("skip_errors", default=False, create_only=True),
         *read_only(
-            IntegerAttr("inputs_size"),
-            IntegerAttr("processed_count", default=0),
-            IntegerAttr("errors_count", default=0),
-            IntegerAttr("warnings_count", default=0),
-            IntegerAttr("destroyed_count", default=0),
+            Integer("inputs_size"),
+            Integer("processed_count", default=0),
+            Integer("errors_count", default=0),
+            Integer("warnings_count", default=0),
+            Integer("destroyed_count", default=0),
             Json("errors_log", default=dict),
             Json("warnings_log", default=dict),
         ),
@@ -42,16 +40,7 @@ resource = Resource(
     integration_only=True,
     extra_columns=[
         # Progress bookkeeping for crash-safe resumption; not part of the API.
-        Column("cursor", Integer, nullable=False, default=0),  # items committed so far
+        sa.Column("cursor", sa.Integer, nullable=False, default=0),  # items committed so far
         *job_columns(),
     ],
 )
-
-
-def _save(ctx, draft):
-    from app.services.imports import save
-
-    return save(ctx, draft)
-
-
-resource.save = _save

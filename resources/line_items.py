@@ -7,7 +7,7 @@ unique key, so a re-import updates a line whether it sells a SKU or a bundle.
 
 from typing import Any
 
-from app.errors import FieldError
+from core.errors import FieldError
 from resources.base import BelongsTo, Resource
 from resources.fields import Integer, String
 from resources.tags import tags_relationship

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from app.errors import FieldError
+from core.errors import FieldError
 
 
 def currency_unless_market(record: dict[str, Any]) -> list[FieldError]:

@@ -7,9 +7,9 @@ a `draft` whatever `status` says, unless `_archive: true` imports a finished ord
 
 from typing import Any
 
-from app.db import utcnow
-from app.errors import FieldError
-from app.services.sequences import next_values
+from core.db import utcnow
+from core.errors import FieldError
+from core.sequences import next_values
 from resources.base import BelongsTo, Resource
 from resources.currencies import CURRENCY_CODES
 from resources.customers import EMAIL

@@ -1,6 +1,6 @@
 """Promotions: one type for Commerce Layer's concrete promotions, told apart by `kind`."""
 
-from app.errors import FieldError
+from core.errors import FieldError
 from resources.base import Resource
 from resources.currencies import CURRENCY_CODES
 from resources.fields import Boolean, DateTime, Integer, String

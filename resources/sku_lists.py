@@ -3,7 +3,7 @@
 import re
 from typing import Any
 
-from app.errors import FieldError
+from core.errors import FieldError
 from resources.base import BelongsTo, Resource
 from resources.fields import Boolean, String, Text
 

@@ -1,8 +1,8 @@
 """Stock moving between two locations. The origin is the import parent; a transfer without a
 `number` gets the next of the organization's "stock_transfers" sequence."""
 
-from app.errors import FieldError
-from app.services.sequences import next_values
+from core.errors import FieldError
+from core.sequences import next_values
 from resources.base import BelongsTo, Resource
 from resources.fields import Integer, String
 from resources.skus import sku_relationship

@@ -22,8 +22,8 @@ from starlette.testclient import TestClient
 
 from app.main import create_app
 from app.migrate import upgrade
-from app.services.organizations import create_application, create_organization
-from app.settings import Settings
+from app.provisioning import create_application, create_organization
+from core.settings import Settings
 from tests import jsonapi_schema
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -96,7 +96,7 @@ def _truncate_postgres(url: str) -> None:
     import psycopg
 
     import resources  # noqa: F401 - every table declared
-    from app.db import metadata
+    from core.db import metadata
 
     keep = {"alembic_version", "server_keys"}
     tables = [t.name for t in reversed(metadata.sorted_tables) if t.name not in keep]
@@ -119,7 +119,7 @@ def settings(request, tmp_path, jwt_pem) -> Settings:
 def app(settings):
     application = create_app(settings)
     yield application
-    application.state.jobs.stop()
+    application.state.dispatcher.stop()
     application.state.engine.dispose()
 
 

@@ -32,7 +32,7 @@ from urllib.parse import parse_qsl, quote
 
 import pytest
 
-from app.settings import Settings
+from core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 BUCKET = "bulkport-test"
@@ -275,7 +275,7 @@ def service_app(service_settings):
 
     application = create_app(service_settings)
     yield application
-    application.state.jobs.stop()
+    application.state.dispatcher.stop()
     application.state.engine.dispose()
 
 

@@ -19,12 +19,12 @@ from app.auth import keys
 from app.auth.backend import require_writer
 from app.auth.models import applications, server_keys
 from app.auth.principal import INTEGRATION, SALES_CHANNEL, Principal
-from app.db import make_engine
-from app.errors import NotFound, Unauthorized, ValidationFailed
 from app.main import create_app
 from app.migrate import upgrade
-from app.services.organizations import create_application, create_organization
-from app.settings import Settings
+from app.provisioning import create_application, create_organization
+from core.db import make_engine
+from core.errors import NotFound, Unauthorized, ValidationFailed
+from core.settings import Settings
 from tests.conftest import make_org
 
 MEDIA = "application/vnd.api+json"

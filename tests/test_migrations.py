@@ -5,7 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import resources  # noqa: F401 - every table declared
-from app.db import metadata
+from core.db import metadata
 
 
 def test_migrated_schema_matches_the_declarations(app):

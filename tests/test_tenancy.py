@@ -14,6 +14,7 @@ from pathlib import Path
 from starlette.routing import Route
 
 from resources import REGISTRY
+from tests.layout import ROOT, sources
 from tests.resources.helpers import assert_must_exist, linkage, patch, post
 from tests.resources.world import (
     RECIPES,
@@ -23,8 +24,6 @@ from tests.resources.world import (
     wait_for_import,
     writable_relationships,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def request_body(route: Route, type_: str, record_id: str, method: str) -> dict | None:
@@ -138,7 +137,7 @@ FILTERS = re.compile(
     r"|\borganization_id\s*=\s*[:%?$]"
 )
 SCHEMA = re.compile(r"\b(Index|UniqueConstraint|PrimaryKeyConstraint|ForeignKey|Column)\(")
-CHOKEPOINT = ROOT / "app" / "tenancy.py"
+CHOKEPOINT = ROOT / "core" / "tenancy.py"
 
 
 def organization_filters(path: Path) -> list[str]:
@@ -152,9 +151,7 @@ def organization_filters(path: Path) -> list[str]:
 
 def test_only_the_tenancy_module_filters_on_organization_id():
     assert organization_filters(CHOKEPOINT), "the pattern no longer finds the Scope's own filter"
-    sources = [
-        p for folder in ("app", "resources", "workers") for p in (ROOT / folder).rglob("*.py")
-    ]
-    assert len(sources) > 20
-    offenders = [hit for p in sources if p != CHOKEPOINT for hit in organization_filters(p)]
-    assert offenders == [], "filter through app.tenancy.Scope instead:\n" + "\n".join(offenders)
+    modules = sources()
+    assert len(modules) > 20
+    offenders = [hit for p in modules if p != CHOKEPOINT for hit in organization_filters(p)]
+    assert offenders == [], "filter through core.tenancy.Scope instead:\n" + "\n".join(offenders)

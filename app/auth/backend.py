@@ -13,10 +13,10 @@ from starlette.requests import Request
 from app.auth import tokens
 from app.auth.models import applications
 from app.auth.principal import Principal
-from app.db import transaction
-from app.errors import InvalidToken, Unauthorized
-from app.settings import Settings
-from app.tenancy import Scope
+from core.db import transaction
+from core.errors import InvalidToken, Unauthorized
+from core.settings import Settings
+from core.tenancy import Scope
 
 NO_TOKEN = (
     "This endpoint needs an access token: get one from POST /oauth/token (client_credentials) "

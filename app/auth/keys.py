@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import server_keys
-from app.settings import Settings
+from core.settings import Settings
 
 ALGORITHM = "RS512"
 KEY_BITS = 2048

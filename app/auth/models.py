@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Column, DateTime, Text
 from sqlmodel import Field, SQLModel
 
-from app.db import ID_LENGTH, new_id, utcnow
+from core.db import ID_LENGTH, new_id, utcnow
 
 
 class Application(SQLModel, table=True):

@@ -25,11 +25,11 @@ from app.auth.backend import authenticate
 from app.auth.credentials import secret_matches
 from app.auth.models import applications
 from app.auth.principal import INTEGRATION, Principal
-from app.db import transaction
-from app.errors import NotFound
 from app.jsonapi.media import JsonApiResponse, base_url, check_accept
-from app.settings import Settings
-from app.tenancy import Organization, Scope
+from core.db import transaction
+from core.errors import NotFound
+from core.settings import Settings
+from core.tenancy import Organization, Scope
 from resources.fields import format_datetime
 
 organizations = Organization.__table__

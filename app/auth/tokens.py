@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 
 from app.auth.keys import ALGORITHM, signing_key
 from app.auth.principal import INTEGRATION, KINDS, SALES_CHANNEL, Principal
-from app.errors import InvalidToken
-from app.settings import Settings
+from core.errors import InvalidToken
+from core.settings import Settings
 
 SCOPE = "market:all"
 _random = secrets.SystemRandom()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.errors import BadRequest, Conflict, Forbidden
-from app.services.records import Draft
-from app.services.validation import coerce_attributes
+from core.errors import BadRequest, Conflict, Forbidden
+from records.draft import Draft
+from records.validation import coerce_attributes
 from resources.base import BelongsTo, ManyToMany, Resource
 
 

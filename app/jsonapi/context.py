@@ -1,27 +1,23 @@
-"""The per-request context: who calls, their scoped connection, and after-commit actions."""
+"""The per-request context: who calls, how the answer is rendered, and the unit of work."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from starlette.requests import Request
 
 from app.auth.principal import Principal
 from app.jsonapi.document import Renderer
-from app.settings import Settings
-from app.tenancy import Scope
+from core.settings import Settings
+from core.unit import Unit
 
 
-@dataclass
-class Context:
+@dataclass(kw_only=True)
+class Context(Unit):
     request: Request
     principal: Principal
-    scope: Scope
     renderer: Renderer
     settings: Settings
-    after_commit: list[Callable[[], Any]] = field(default_factory=list)
 
     @property
     def dialect(self) -> str:

@@ -11,31 +11,33 @@ Each handler runs its database work in one transaction on a worker thread; actio
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from app.auth.backend import check_application, require_writer, verify_request
-from app.db import transaction
-from app.errors import Forbidden, NotFound, ParameterNotAllowed, ValidationFailed
-from app.jsonapi import query as q
+from app.jsonapi import parameters as q
 from app.jsonapi.body import linkage_ids, read_draft
 from app.jsonapi.context import Context
 from app.jsonapi.document import Renderer
-from app.jsonapi.filtering import FilterCompiler
-from app.jsonapi.includes import IncludeLoader, include_tree
 from app.jsonapi.media import JsonApiResponse, base_url, check_accept, read_document
 from app.jsonapi.pagination import PageNumberPaginator
-from app.services import records
-from app.services.records import Draft
-from app.tenancy import Scope
+from core.db import transaction
+from core.errors import Forbidden, NotFound, ParameterNotAllowed
+from core.tenancy import Scope
+from core.unit import Unit
+from query.filtering import FilterCompiler
+from query.includes import IncludeLoader, include_tree
+from records.draft import Draft
+from records.save import destroy, save_one
 from resources.base import BelongsTo, HasMany, ManyToMany, Resource
+
+Saver = Callable[[Unit, Draft], str]  # writes a draft; the record's id
 
 READS = ("GET", "HEAD")  # Starlette answers HEAD on every GET route
 
@@ -62,8 +64,11 @@ async def run(
         renderer = Renderer(base_url(request), principal.mode, settings=settings)
         with transaction(request.app.state.engine, write=write) as conn:
             check_application(conn, principal)
-            ctx = Context(request, principal, Scope(conn, principal.organization_id), renderer,
-                          settings)  # fmt: skip
+            scope = Scope(conn, principal.organization_id)
+            ctx = Context(
+                scope=scope, request=request, principal=principal, renderer=renderer,
+                settings=settings,
+            )  # fmt: skip
             response = handler(ctx, doc)
         for action in ctx.after_commit:
             action()
@@ -141,36 +146,17 @@ def _show(
     return JsonApiResponse(doc, status_code=status, headers=headers)
 
 
-def save(ctx: Context, resource: Resource, draft: Draft) -> str:
-    hook = getattr(resource, "save", None)
-    if hook is not None:
-        return hook(ctx, draft)
-    return records.save_one(ctx.scope, resource, draft)
+def generic_saver(resource: Resource) -> Saver:
+    """How a record of a type without a service of its own is written."""
+    return lambda unit, draft: save_one(unit.scope, resource, draft)
 
 
-def destroy(ctx: Context, resource: Resource, record_id: str) -> None:
-    get_row(ctx.scope, resource, record_id)
-    table = resource.table
-    nested = ctx.scope.conn.begin_nested()
-    try:
-        for rel in resource.relationships.values():
-            if isinstance(rel, ManyToMany):
-                jt = rel.join_table
-                owner = (jt.c.owner_type == resource.type) & (jt.c.owner_id == record_id)
-                ctx.scope.execute(ctx.scope.delete(jt).where(owner))
-        ctx.scope.execute(ctx.scope.delete(table).where(table.c.id == record_id))
-        nested.commit()
-    except IntegrityError:
-        nested.rollback()
-        raise ValidationFailed.one("base", "restrict_dependent_destroy") from None
-
-
-def _writable(resource: Resource, ctx: Context) -> None:
+def _writable(resource: Resource) -> None:
     if resource.read_only:
         raise Forbidden(f"{resource.type} cannot be changed through the API")
 
 
-def collection_endpoint(resource: Resource):
+def collection_endpoint(resource: Resource, save: Saver):
     async def endpoint(request: Request) -> Response:
         if request.method in READS:
 
@@ -182,8 +168,8 @@ def collection_endpoint(resource: Resource):
 
         def create(ctx: Context, doc: Any) -> Response:
             spec = _spec(ctx, resource, collection=False)
-            _writable(resource, ctx)
-            record_id = save(ctx, resource, read_draft(resource, doc))
+            _writable(resource)
+            record_id = save(ctx, read_draft(resource, doc))
             return _show(ctx, resource, record_id, spec, status=201)
 
         return await run(request, create, resource=resource, write=True, body=True)
@@ -191,7 +177,7 @@ def collection_endpoint(resource: Resource):
     return endpoint
 
 
-def item_endpoint(resource: Resource):
+def item_endpoint(resource: Resource, save: Saver):
     async def endpoint(request: Request) -> Response:
         record_id = request.path_params["id"]
         if request.method in READS:
@@ -204,17 +190,18 @@ def item_endpoint(resource: Resource):
 
             def delete(ctx: Context, _doc: Any) -> Response:
                 _spec(ctx, resource, collection=False)
-                _writable(resource, ctx)
-                destroy(ctx, resource, record_id)
+                _writable(resource)
+                get_row(ctx.scope, resource, record_id)
+                destroy(ctx.scope, resource, record_id)
                 return Response(status_code=204)
 
             return await run(request, delete, resource=resource, write=True)
 
         def patch(ctx: Context, doc: Any) -> Response:
             spec = _spec(ctx, resource, collection=False)
-            _writable(resource, ctx)
+            _writable(resource)
             existing = get_row(ctx.scope, resource, record_id)
-            save(ctx, resource, read_draft(resource, doc, existing))
+            save(ctx, read_draft(resource, doc, existing))
             return _show(ctx, resource, record_id, spec)
 
         return await run(request, patch, resource=resource, write=True, body=True)
@@ -244,9 +231,8 @@ def related_endpoint(resource: Resource, rel_name: str):
                 where = rel.foreign_key == record_id
             else:
                 assert isinstance(rel, ManyToMany)
-                jt = rel.join_table
-                owned = ctx.scope.select(jt, jt.c[rel.target_column]).where(
-                    jt.c.owner_type == resource.type, jt.c.owner_id == record_id
+                owned = ctx.scope.select(rel.join_table, rel.linked_id).where(
+                    rel.owned_by([record_id])
                 )
                 where = target.table.c.id.in_(owned)
             return JsonApiResponse(list_document(ctx, target, spec, path, where))
@@ -256,7 +242,7 @@ def related_endpoint(resource: Resource, rel_name: str):
     return endpoint
 
 
-def relationship_endpoint(resource: Resource, rel_name: str):
+def relationship_endpoint(resource: Resource, rel_name: str, save: Saver):
     rel = resource.relationships[rel_name]
 
     async def endpoint(request: Request) -> Response:
@@ -264,7 +250,7 @@ def relationship_endpoint(resource: Resource, rel_name: str):
 
         def linkage(ctx: Context, row: dict) -> Response:
             loader = IncludeLoader(ctx.scope)
-            loader.related_rows(rel, [row])
+            loader.fetch(rel, [row])
             data = loader.linkage[(resource.type, record_id)][rel_name]
             links = {
                 "self": ctx.renderer.url(resource.type, record_id, "relationships", rel_name),
@@ -282,7 +268,7 @@ def relationship_endpoint(resource: Resource, rel_name: str):
 
         def change(ctx: Context, doc: Any) -> Response:
             _no_parameters(ctx)
-            _writable(resource, ctx)
+            _writable(resource)
             row = get_row(ctx.scope, resource, record_id)
             if not rel.writable or isinstance(rel, HasMany):
                 raise Forbidden(f"{rel_name} cannot be changed through this relationship")
@@ -301,7 +287,7 @@ def relationship_endpoint(resource: Resource, rel_name: str):
                 elif request.method == "DELETE":
                     ids = [i for i in current if i not in set(ids)]  # type: ignore[arg-type]
                 draft.links[rel_name] = ids  # type: ignore[assignment]
-            save(ctx, resource, draft)
+            save(ctx, draft)
             if rel.many:
                 return Response(status_code=204)
             return linkage(ctx, get_row(ctx.scope, resource, record_id))
@@ -319,25 +305,26 @@ def _no_parameters(ctx: Context) -> None:
 
 def _current(ctx: Context, rel: Any, row: dict) -> list[dict]:
     loader = IncludeLoader(ctx.scope)
-    loader.related_rows(rel, [row])
+    loader.fetch(rel, [row])
     return loader.linkage[(rel.owner.type, row["id"])][rel.name]
 
 
-def resource_routes() -> list[Route]:
-    from resources import REGISTRY
-
+def resource_routes(registry: Mapping[str, Resource], savers: Mapping[str, Saver]) -> list[Route]:
+    """Routes for every registered type; ``savers`` writes the types that have a service of
+    their own (jobs), by type."""
     routes = []
-    for resource in REGISTRY.values():
+    for resource in registry.values():
+        save = savers.get(resource.type) or generic_saver(resource)
         base = f"/api/{resource.type}"
-        routes.append(Route(base, collection_endpoint(resource), methods=["GET", "POST"]))
+        routes.append(Route(base, collection_endpoint(resource, save), methods=["GET", "POST"]))
         routes.append(
-            Route(base + "/{id}", item_endpoint(resource), methods=["GET", "PATCH", "DELETE"])
+            Route(base + "/{id}", item_endpoint(resource, save), methods=["GET", "PATCH", "DELETE"])
         )
         for name in resource.relationships:
             routes.append(
                 Route(
                     f"{base}/{{id}}/relationships/{name}",
-                    relationship_endpoint(resource, name),
+                    relationship_endpoint(resource, name, save),
                     methods=["GET", "PATCH", "POST", "DELETE"],
                 )
             )

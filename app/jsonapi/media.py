@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import (
+from core.errors import (
     MEDIA_TYPE,
     ApiError,
     BadRequest,

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from app.jsonapi.document import Renderer
-from app.jsonapi.query import QuerySpec
+from app.jsonapi.parameters import QuerySpec
 
 
 class PageNumberPaginator:

@@ -11,9 +11,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
 import app.auth.models  # noqa: F401  (registers applications, server_keys)
-import app.tenancy  # noqa: F401  (registers organizations)
+import core.tenancy  # noqa: F401  (registers organizations)
 import resources  # noqa: F401  (the registry: importing it declares every resource table)
-from app.db import metadata
+from core.db import metadata
 
 config = context.config
 if config.config_file_name is not None:

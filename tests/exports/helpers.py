@@ -10,6 +10,8 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
+from bulk.exports import run as pipeline
+
 DONE = ("completed", "interrupted", "failed")
 
 
@@ -81,3 +83,8 @@ def only_error(response) -> dict:
     (error,) = errors(response)
     assert (error["code"], error["status"]) == ("VALIDATION_ERROR", "422")
     return error
+
+
+def deliver(app, export_id: str) -> None:
+    """What a worker does with the export's message, here and now."""
+    pipeline.run_export(app.state.engine, app.state.settings, export_id)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 import resources
 from app.main import create_app
-from app.tenancy import Scope
+from core.tenancy import Scope
 from resources import REGISTRY
 from resources.base import HasMany
 from tests.conftest import Org, _truncate_postgres, make_org, make_settings
@@ -47,7 +47,7 @@ def open_shop(request, tmp_path_factory, jwt_pem) -> Shop:
 
 
 def close_shop(shop: Shop) -> None:
-    shop.app.state.jobs.stop()
+    shop.app.state.dispatcher.stop()
     shop.app.state.engine.dispose()
 
 

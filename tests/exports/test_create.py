@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from starlette.testclient import TestClient
 
-from app.services import exports as service
+from bulk import admission
+from bulk.exports import service
 from resources import importable_types
 from tests import factories
 from tests.conftest import ApiClient, sql
@@ -97,7 +98,7 @@ def test_more_than_ten_thousand_is_less_than_or_equal_to(api, monkeypatch):
 
 
 def test_the_limit_is_ten_thousand():
-    assert service.MAX_RECORDS == 10_000 and service.MAX_ACTIVE == 10
+    assert service.MAX_RECORDS == 10_000 and admission.MAX_ACTIVE == 10
 
 
 @pytest.mark.parametrize(

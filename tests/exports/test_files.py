@@ -12,9 +12,8 @@ import pytest
 
 from tests import factories
 from tests.conftest import sql
-from tests.exports.helpers import csv_rows, items, post_export, run_export, text
+from tests.exports.helpers import csv_rows, deliver, items, post_export, run_export, text
 from tests.imports.helpers import hold_jobs, run_import
-from workers.exports import run
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
@@ -135,7 +134,7 @@ def test_records_count_is_the_file_s_even_when_records_change(app, api, catalog,
     sent = hold_jobs(app, monkeypatch)
     export_id = post_export(api, "skus").json()["data"]["id"]
     factories.sku(api, code="C3", category=catalog["category"])
-    run.process(app.state.jobs, sent[0][1])
+    deliver(app, sent[0][1])
     attrs = api.get(f"/api/exports/{export_id}").json()["data"]["attributes"]
     assert (attrs["status"], attrs["records_count"], attrs["processed_count"]) == (
         "completed", 3, 3)  # fmt: skip

@@ -8,12 +8,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from bulk.exports import run
+from core import storage
 from tests import factories
 from tests.conftest import sql
-from tests.exports.helpers import download, items, post_export, read, run_export, wait
+from tests.exports.helpers import deliver, download, items, post_export, read, run_export, wait
 from tests.imports.helpers import hold_jobs
-from workers import storage
-from workers.exports import run
 
 
 def patch(api, export_id: str, **attributes):
@@ -40,13 +40,13 @@ def test_progress_is_committed_page_by_page(app, api, tags, monkeypatch):
     seen = []
     real = run.report
 
-    def report(jobs, row, lease, done):
-        real(jobs, row, lease, done)
+    def report(engine, row, lease, done):
+        real(engine, row, lease, done)
         seen.append(tuple(sql(app, "SELECT status, processed_count, progress FROM exports")[0]))
 
     monkeypatch.setattr(run, "report", report)
     export_id = post_export(api, "tags").json()["data"]["id"]
-    run.process(app.state.jobs, export_id)
+    deliver(app, export_id)
     assert seen == [("in_progress", 2, 40.0), ("in_progress", 4, 80.0),
                     ("in_progress", 5, 100.0)]  # fmt: skip
     attrs = read(api, export_id)
@@ -57,7 +57,7 @@ def test_progress_is_committed_page_by_page(app, api, tags, monkeypatch):
     in_id_order = [r[0] for r in sql(app, "SELECT id FROM tags ORDER BY id")]  # collation's
     assert [i["id"] for i in exported] == in_id_order
     assert sorted(i["name"] for i in exported) == tags
-    run.process(app.state.jobs, export_id)  # a message delivered twice does nothing more
+    deliver(app, export_id)  # a message delivered twice does nothing more
     assert read(api, export_id)["completed_at"] == attrs["completed_at"]
 
 
@@ -67,14 +67,14 @@ def test_interrupt_while_in_progress_stops_at_the_next_page(app, api, tags, monk
     export_id = post_export(api, "tags").json()["data"]["id"]
     real = run.report
 
-    def report(jobs, row, lease, done):
+    def report(engine, row, lease, done):
         if done == 4:  # the CLI's `exports:interrupt` between two pages
             response = patch(api, export_id, _interrupt=True)
             assert response.status_code == 200, response.text
-        real(jobs, row, lease, done)
+        real(engine, row, lease, done)
 
     monkeypatch.setattr(run, "report", report)
-    run.process(app.state.jobs, export_id)
+    deliver(app, export_id)
     attrs = read(api, export_id)
     assert (attrs["status"], attrs["processed_count"], attrs["attachment_url"]) == (
         "interrupted", 2, None)  # fmt: skip
@@ -90,7 +90,7 @@ def test_interrupt_a_pending_export_and_a_completed_one(app, api, tags, monkeypa
     export_id = post_export(api, "tags").json()["data"]["id"]
     attrs = patch(api, export_id, _interrupt=True).json()["data"]["attributes"]
     assert attrs["status"] == "interrupted" and "_interrupt" not in attrs
-    run.process(app.state.jobs, export_id)  # its message, delivered late, does nothing
+    deliver(app, export_id)  # its message, delivered late, does nothing
     assert read(api, export_id)["started_at"] is None
 
 

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from app.db import utcnow
+from core.db import utcnow
 from tests import factories
 from tests.conftest import make_org, sql
 from tests.exports.helpers import post_export, read
@@ -58,7 +58,9 @@ def test_export_through_redis_worker_to_s3(service_app, service_settings, worker
     assert (attrs["status"], attrs["records_count"], attrs["processed_count"]) == (
         "completed", 2, 2)  # fmt: skip
     # the worker subprocess did the work: this process never started a dramatiq worker
-    assert not service_app.state.jobs.in_process and service_app.state.jobs._worker is None
+    assert (
+        not service_app.state.dispatcher.in_process and service_app.state.dispatcher._worker is None
+    )
 
     url = attrs["attachment_url"]
     parts = urlsplit(url)

@@ -9,7 +9,8 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from app.services.organizations import create_application
+from app.provisioning import create_application
+from bulk.imports.run import run_import as run_pipeline
 from tests import factories
 from tests.conftest import ApiClient
 
@@ -115,7 +116,9 @@ def rel_attrs_of(records: list[dict], rel: str, *names: str) -> list[tuple]:
 def hold_jobs(app, monkeypatch) -> list[tuple[str, str]]:
     """Keeps created imports pending: messages are recorded instead of sent."""
     sent: list[tuple[str, str]] = []
-    monkeypatch.setattr(app.state.jobs, "send", lambda actor, job_id: sent.append((actor, job_id)))
+    monkeypatch.setattr(
+        app.state.dispatcher, "send", lambda actor, job_id: sent.append((actor, job_id))
+    )
     return sent
 
 
@@ -148,3 +151,8 @@ class Catalog:
 
     def price(self, sku_code: str = "TSHIRT-S", plist: dict | None = None) -> dict:
         return factories.price(self.api, self.skus[sku_code], plist or self.eur)
+
+
+def deliver(app, import_id: str) -> None:
+    """What a worker does with the import's message, here and now."""
+    run_pipeline(app.state.engine, app.state.settings, import_id)

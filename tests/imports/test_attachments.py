@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from core import storage
 from tests.imports.helpers import fixture, hold_jobs, post_import, run_import
-from workers import storage
 
 
 def fetch(api, url: str):

@@ -16,7 +16,7 @@ def app(settings, request):
     """Overrides conftest's app: the same tests with chunks of 1, 3 and 500 items."""
     application = create_app(dataclasses.replace(settings, import_chunk_size=request.param))
     yield application
-    application.state.jobs.stop()
+    application.state.dispatcher.stop()
     application.state.engine.dispose()
 
 

@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from app.db import utcnow
 from app.main import create_app
+from bulk.imports import run
+from core.db import utcnow
 from tests import factories
 from tests.conftest import sql
-from tests.imports.helpers import counts, hold_jobs, list_all, post_import
-from workers.imports import run
+from tests.imports.helpers import counts, deliver, hold_jobs, list_all, post_import
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def app(settings):
     """Overrides conftest's app: chunks of 3 items."""
     application = create_app(dataclasses.replace(settings, import_chunk_size=3))
     yield application
-    application.state.jobs.stop()
+    application.state.dispatcher.stop()
     application.state.engine.dispose()
 
 
@@ -63,13 +63,13 @@ def crash_after(monkeypatch, chunks: int, action=None):
     real = run.run_chunk
     calls = []
 
-    def flaky(jobs, job, chunk, cursor):
+    def flaky(engine, settings, job, chunk, cursor):
         if len(calls) == chunks:
             if action is None:
                 raise Crash()
             action(job)
         calls.append(cursor)
-        return real(jobs, job, chunk, cursor)
+        return real(engine, settings, job, chunk, cursor)
 
     monkeypatch.setattr(run, "run_chunk", flaky)
     return calls
@@ -77,11 +77,11 @@ def crash_after(monkeypatch, chunks: int, action=None):
 
 def test_processing_a_finished_import_again_changes_nothing(app, api, held):
     import_id = create(api, [{"name": "a"}, {"name": "b"}])
-    run.process(app.state.jobs, import_id)
+    deliver(app, import_id)
     before = state(api, import_id)
     assert counts(before) == ("completed", 2, 0, 0, 0)
-    run.process(app.state.jobs, import_id)
-    run.process(app.state.jobs, import_id)
+    deliver(app, import_id)
+    deliver(app, import_id)
     assert state(api, import_id) | {"attachment_url": None} == before | {"attachment_url": None}
     assert tag_names(api) == ["a", "b"]
 
@@ -91,7 +91,7 @@ def test_a_crashed_run_resumes_after_its_last_chunk(app, api, held, monkeypatch)
     import_id = create(api, SEVEN, skip_errors=True, cleanup_records=True)
     calls = crash_after(monkeypatch, chunks=1)
     with pytest.raises(Crash):
-        run.process(app.state.jobs, import_id)
+        deliver(app, import_id)
     assert calls == [0]
     middle = state(api, import_id)
     assert counts(middle) == ("in_progress", 3, 0, 0, 0)
@@ -100,13 +100,13 @@ def test_a_crashed_run_resumes_after_its_last_chunk(app, api, held, monkeypatch)
     # its lease is fresh: another delivery of the message leaves it alone
     monkeypatch.undo()
     hold_jobs(app, monkeypatch)
-    run.process(app.state.jobs, import_id)
+    deliver(app, import_id)
     assert internals(app, import_id) == ("in_progress", 3, lease)
     # once the heartbeat is stale, the next delivery takes over and continues at the cursor
     stale = utcnow() - timedelta(seconds=app.state.settings.job_stale_seconds + 1)
     sql(app, "UPDATE imports SET heartbeat_at = :t WHERE id = :id", t=stale, id=import_id)
     calls = crash_after(monkeypatch, chunks=99)
-    run.process(app.state.jobs, import_id)
+    deliver(app, import_id)
     assert calls == [3, 6]
     done = state(api, import_id)
     # 6 created, 1 error counted once, and the first chunk's tags are not cleaned up
@@ -125,11 +125,11 @@ def test_a_database_error_releases_the_lease_for_the_retry(app, api, held, monke
 
     crash_after(monkeypatch, chunks=2, action=lost)
     with pytest.raises(OperationalError):
-        run.process(app.state.jobs, import_id)  # dramatiq retries the message after this
+        deliver(app, import_id)  # dramatiq retries the message after this
     assert internals(app, import_id) == ("in_progress", 6, None)
     monkeypatch.undo()
     hold_jobs(app, monkeypatch)
-    run.process(app.state.jobs, import_id)  # the retry, well within the stale time
+    deliver(app, import_id)  # the retry, well within the stale time
     assert counts(state(api, import_id)) == ("completed", 6, 1, 0, 0)
     assert tag_names(api) == ["t1", "t2", "t3", "t4", "t6", "t7"]
 
@@ -138,7 +138,7 @@ def test_a_fresh_lease_of_another_worker_is_respected(app, api, held):
     import_id = create(api, SEVEN)
     sql(app, "UPDATE imports SET status = 'in_progress', lease = 'other', heartbeat_at = :t "
         "WHERE id = :id", t=utcnow(), id=import_id)  # fmt: skip
-    run.process(app.state.jobs, import_id)
+    deliver(app, import_id)
     assert internals(app, import_id) == ("in_progress", 0, "other")
     assert counts(state(api, import_id)) == ("in_progress", 0, 0, 0, 0)
     assert tag_names(api) == []
@@ -152,7 +152,7 @@ def test_interrupt_is_seen_at_the_next_chunk(app, api, held, monkeypatch):
         assert api.patch(f"/api/imports/{job.id}", json=patch).status_code == 200
 
     calls = crash_after(monkeypatch, chunks=1, action=interrupt)
-    run.process(app.state.jobs, import_id)
+    deliver(app, import_id)
     assert calls == [0, 3]  # the second chunk found the import interrupted and wrote nothing
     attrs = state(api, import_id)
     assert counts(attrs) == ("interrupted", 3, 0, 0, 0)
@@ -164,15 +164,17 @@ def test_deleted_while_running(app, api, held, monkeypatch):
     import_id = create(api, SEVEN, skip_errors=True)
     crash_after(monkeypatch, chunks=1,
                 action=lambda job: api.delete(f"/api/imports/{job.id}"))  # fmt: skip
-    run.process(app.state.jobs, import_id)
+    deliver(app, import_id)
     assert api.get(f"/api/imports/{import_id}").status_code == 404
     assert tag_names(api) == ["t1", "t2", "t3"]
 
 
 def test_interrupted_by_errors_with_its_attachment_in_one_commit(app, api, held, monkeypatch):
     import_id = create(api, SEVEN)  # 7 items allow no error: the 5th interrupts
-    monkeypatch.setattr(run, "finish", lambda jobs, job: None)  # as if it crashed right after
-    run.process(app.state.jobs, import_id)
+    monkeypatch.setattr(
+        run, "finish", lambda engine, settings, job: None
+    )  # as if it crashed right after
+    deliver(app, import_id)
     attrs = state(api, import_id)
     assert counts(attrs) == ("interrupted", 4, 1, 0, 0)
     assert attrs["attachment_url"] and attrs["interrupted_at"]
@@ -182,11 +184,11 @@ def test_interrupted_by_errors_with_its_attachment_in_one_commit(app, api, held,
 def test_an_unexpected_error_interrupts_with_a_reason(app, api, held, monkeypatch):
     import_id = create(api, SEVEN)
 
-    def broken(self, resource, works):
+    def broken(*_args):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(run.ChunkApplier, "write", broken)
-    run.process(app.state.jobs, import_id)
+    monkeypatch.setattr(run, "apply", broken)
+    deliver(app, import_id)
     attrs = state(api, import_id)
     assert attrs["status"] == "interrupted" and attrs["attachment_url"]
     assert attrs["errors_log"] == {

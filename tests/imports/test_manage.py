@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
-from tests.imports.helpers import errors, hold_jobs, post_import, run_import, sales_channel
-from workers.imports.run import process
+from tests.imports.helpers import deliver, errors, hold_jobs, post_import, run_import, sales_channel
 
 
 def ids(response) -> list[str]:
@@ -86,7 +85,7 @@ def test_interrupt_a_pending_import(app, api, monkeypatch):
     attrs = response.json()["data"]["attributes"]
     assert attrs["status"] == "interrupted" and attrs["interrupted_at"]
     assert "_interrupt" not in attrs
-    process(app.state.jobs, import_id)  # a message delivered late does nothing
+    deliver(app, import_id)  # a message delivered late does nothing
     attrs = api.get(f"/api/imports/{import_id}").json()["data"]["attributes"]
     assert (attrs["status"], attrs["processed_count"], attrs["started_at"]) == (
         "interrupted",
@@ -156,7 +155,7 @@ def test_inputs_shown_only_on_request_while_pending(app, api, monkeypatch):
     assert asked.json()["data"]["attributes"] == {"inputs": csv_text, "status": "pending"}
     listed = api.get("/api/imports", params={"fields[imports]": "inputs"}).json()["data"]
     assert [d["attributes"] for d in listed] == [{"inputs": csv_text}]
-    process(app.state.jobs, import_id)
+    deliver(app, import_id)
     after = api.get(f"/api/imports/{import_id}", params={"fields[imports]": "inputs,status"})
     assert after.json()["data"]["attributes"] == {"inputs": None, "status": "completed"}
 

@@ -20,10 +20,11 @@ import pytest
 import redis
 from starlette.testclient import TestClient
 
+from bulk.broker import QUEUE
+from bulk.dispatch import Dispatcher
 from tests import factories
 from tests.conftest import ApiClient, make_org, sql
 from tests.services import BUCKET
-from workers.jobs import QUEUE, Jobs
 
 pytestmark = pytest.mark.services
 
@@ -105,7 +106,9 @@ def test_import_through_redis_worker_with_s3_attachment(
     assert sorted(t["attributes"]["name"] for t in body["included"]) == ["10 pack", "20 pack"]
 
     # The worker subprocess did the work: this process never started a dramatiq worker.
-    assert not service_app.state.jobs.in_process and service_app.state.jobs._worker is None
+    assert (
+        not service_app.state.dispatcher.in_process and service_app.state.dispatcher._worker is None
+    )
 
     prefix = service_settings.storage_url.removeprefix(f"s3://{BUCKET}/")
     for import_id, ext, expected in (
@@ -169,7 +172,7 @@ def test_twenty_concurrent_creates_admit_exactly_ten(service_app, service_settin
 
     # A worker's periodic sweep leaves them alone: each has its message in the queue.
     settings = dataclasses.replace(service_settings, job_stale_seconds=0)
-    sweeper = Jobs(settings, service_app.state.engine)
+    sweeper = Dispatcher(settings, service_app.state.engine)
     try:
         assert sweeper.recover(all_pending=False) == 0
         assert queued(service_settings) == 10
@@ -301,5 +304,5 @@ def test_import_created_while_redis_is_down_is_sent_by_a_worker_sweep(service_se
         assert attrs["processed_count"] == 1, attrs
         assert "re-sent 1 jobs left behind" in w.log(), w.log()
     finally:
-        cut_off.state.jobs.stop()
+        cut_off.state.dispatcher.stop()
         cut_off.state.engine.dispose()

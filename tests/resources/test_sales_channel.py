@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from app.services.organizations import create_application
+from app.provisioning import create_application
 from resources import REGISTRY
 from tests.conftest import ApiClient, make_org
 from tests.resources.helpers import document, errors

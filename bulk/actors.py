@@ -1,0 +1,52 @@
+"""The one table of background job types: actor name, job resource and pipeline.
+
+Actors are thin: they hand the job id to the pipeline. Retries cover transient failures such as
+a database restart; the pipeline's leases make a retried or redelivered message harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial, update_wrapper
+
+import dramatiq
+from sqlalchemy.engine import Engine
+
+from bulk.broker import QUEUE
+from bulk.exports.run import run_export
+from bulk.imports.run import run_import
+from core.settings import Settings
+from resources.base import Resource
+from resources.exports import resource as exports
+from resources.imports import resource as imports
+
+ONE_HOUR_MS = 60 * 60 * 1000
+
+
+@dataclass(frozen=True)
+class JobType:
+    actor: str
+    resource: Resource
+    run: Callable[[Engine, Settings, str], None]  # (engine, settings, job id)
+
+
+IMPORTS = JobType("imports.run", imports, run_import)
+EXPORTS = JobType("exports.run", exports, run_export)
+JOB_TYPES = (IMPORTS, EXPORTS)
+
+
+def declare(
+    broker: dramatiq.Broker, engine: Engine, settings: Settings
+) -> dict[str, dramatiq.Actor]:
+    return {
+        job.actor: dramatiq.Actor(
+            update_wrapper(partial(job.run, engine, settings), job.run),
+            broker=broker,
+            actor_name=job.actor,
+            queue_name=QUEUE,
+            priority=0,
+            options={"max_retries": 10, "time_limit": ONE_HOUR_MS, "min_backoff": 1000},
+        )
+        for job in JOB_TYPES
+    }

@@ -1,0 +1,60 @@
+"""What creating and interrupting imports and exports share: a free slot, the message after
+commit, the job's current row under its lock, and `_interrupt`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from core.db import utcnow
+from core.errors import FieldError, NotFound, ValidationFailed
+from core.unit import Unit
+from records.draft import Draft
+from records.write import insert
+from resources.base import Resource
+from resources.job_attributes import ACTIVE
+
+Send = Callable[[str], bool]  # queues the job with this id; False if the queue is unreachable
+
+MAX_ACTIVE = 10  # pending or in progress, per organization and job type, as Commerce Layer
+
+
+def admit(unit: Unit, resource: Resource, draft: Draft, send: Send) -> str:
+    """Inserts a new job if the organization has a free slot; its message leaves after commit.
+
+    The organization's row lock makes the count and the insert one step, so concurrent
+    requests cannot both take the tenth slot.
+    """
+    unit.scope.lock_organization()
+    table = resource.table
+    active = unit.scope.count(table).where(table.c.status.in_(ACTIVE))
+    if unit.scope.execute(active).scalar_one() >= MAX_ACTIVE:
+        message = (
+            f"has too many {resource.type} pending or in progress ({MAX_ACTIVE} at most per "
+            "organization): wait for one to complete"
+        )
+        raise ValidationFailed([FieldError("base", "too_many_active", message)])
+    job_id = insert(unit.scope, resource, [draft])[0]
+    unit.after_commit.append(lambda: send(job_id))
+    return job_id
+
+
+def locked_current(unit: Unit, resource: Resource, draft: Draft) -> dict[str, Any]:
+    """The job as stored now, under its row lock: its worker may have finished it meanwhile."""
+    assert draft.existing is not None
+    if draft.errors:
+        raise ValidationFailed(draft.errors)
+    table = resource.table
+    stmt = unit.scope.select(table).where(table.c.id == draft.existing["id"]).with_for_update()
+    found = unit.scope.execute(stmt).mappings().first()
+    if found is None:
+        raise NotFound()  # deleted since
+    return dict(found)
+
+
+def interrupt(draft: Draft, current: dict[str, Any]) -> bool:
+    """Applies `_interrupt: true` to a pending or running job; whether it did."""
+    if draft.values.pop("_interrupt", None) and current["status"] in ACTIVE:
+        draft.values.update(status="interrupted", interrupted_at=utcnow(), lease=None)
+        return True
+    return False

@@ -1,0 +1,234 @@
+"""How an export turns records into items, planned once per export (``plan``): per include
+level, which SQL expressions become which keys.
+
+- Attributes by their import names (aliases such as price tiers' `type`); relationships as
+  `<rel>_id` plus the code keys the importer accepts (`sku_code`); named links (tags) as the
+  sorted names.
+- ``dry_data`` drops ids and `<rel>_id`s, timestamps, every attribute an import cannot write
+  (it would be ignored) and blanks, and orders records and children by their unique key as
+  written (then by content), so the same data gives the same bytes in any organization.
+- ``fields``: plain names select attributes of the exported type, dotted names those of an
+  include (`prices.amount_cents`, `prices.*`) and imply it. A level none of the names mention
+  keeps all of its fields.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Text, case, cast, func
+from sqlalchemy.sql import Select
+
+from core.tenancy import Scope
+from query.includes import include_tree
+from records.keys import sort_columns
+from resources.base import BelongsTo, HasMany, ManyToMany, Relationship, Resource
+from resources.fields import Attr, Boolean, DateTime, Json
+
+TIMESTAMPS = ("created_at", "updated_at")
+ALL = None  # every field of a level
+encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+Render = Callable[[Any], Any]
+
+
+class Nested(dict):
+    """An included to-one record (CSV writes it as dotted columns, not as a JSON cell)."""
+
+
+def blank(value: Any) -> bool:
+    return value is None or value == "" or value == {} or value == []
+
+
+def _json(text: Any) -> Any:
+    if text == "{}":
+        return {}
+    return json.loads(text) if isinstance(text, str) else text
+
+
+def _datetime(value: Any) -> Any:
+    return DateTime("x").render(value)
+
+
+def _json_cell(text: Any) -> Any:
+    return None if text == "{}" else text  # dry CSV: an empty object is a blank
+
+
+def column(attr: Attr, col: Any, dialect: str, csv: bool, dry: bool) -> tuple[Any, Render | None]:
+    """The SQL expression selecting an attribute, and what renders its value after. CSV cells
+    are text: the database writes booleans and JSON as the importer reads them."""
+    kind = type(attr).render
+    if kind is DateTime.render:  # the API's format, written by the database
+        if dialect == "postgresql":
+            return func.to_char(col, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), None
+        if dialect == "sqlite":
+            return func.strftime("%Y-%m-%dT%H:%M:%fZ", col), None
+        return col, _datetime
+    if isinstance(attr, Json) and kind is Attr.render:
+        if csv:
+            return cast(col, Text), (_json_cell if dry else None)
+        return cast(col, Text), _json  # decoding "{}" in Python beats the driver's loader
+    if isinstance(attr, Boolean) and kind is Attr.render and csv:
+        return case((col.is_(True), "true"), (col.is_(False), "false")), None
+    return col, (None if kind is Attr.render else attr.render)
+
+
+def exported(attr: Attr, dry: bool) -> bool:
+    if not attr.column or attr.secret:
+        return False
+    if dry and (attr.name in TIMESTAMPS or not attr.writable):
+        return False  # an import would ignore it: redundant in a file meant for re-import
+    return True
+
+
+# -- fields and includes --------------------------------------------------------------------
+
+
+def field_tree(fields: list[str] | None) -> dict[tuple[str, ...], set[str] | None]:
+    """`["code", "prices.*", "prices.price_tiers.name"]` ->
+    `{(): {"code"}, ("prices",): None, ("prices", "price_tiers"): {"name"}}`.
+    Levels that name no field of their own are absent (all fields)."""
+    tree: dict[tuple[str, ...], set[str] | None] = {}
+    for name in fields or []:
+        *path, last = name.split(".")
+        key = tuple(path)
+        if last == "*":
+            tree[key] = ALL
+        elif tree.get(key, set()) is not ALL:
+            tree.setdefault(key, set()).add(last)  # type: ignore[union-attr]
+    return tree
+
+
+def field_problem(resource: Resource, name: str) -> str | None:
+    """Why `name` (e.g. `prices.amount_cents`) is not a field of `resource`, or None."""
+    *path, last = name.split(".")
+    current = resource
+    for segment in path:
+        rel = current.relationships.get(segment)
+        if rel is None:
+            return f"{name}: {segment} is not a relationship of {current.type}"
+        current = rel.target
+    if last in ("*", "id") or last in field_names(current) or last in current.relationships:
+        return None
+    return f"{name}: {last} is not a field of {current.type}"
+
+
+def field_names(resource: Resource) -> set[str]:
+    """Names `fields` may give: attributes (or their alias), `<rel>_id`s, `tags`."""
+    names = {rel.column for rel in resource.belongs_to}
+    for name, attr in resource.attributes.items():
+        if attr.column and not attr.secret:
+            names |= {name, attr.alias or name}
+    return names
+
+
+def include_paths(includes: list[str] | None, fields: list[str] | None) -> dict[str, dict]:
+    """The include tree: the `includes` paths and those the dotted `fields` imply."""
+    paths = [p.split(".") for p in includes or []]
+    paths += [f.split(".")[:-1] for f in fields or [] if "." in f]
+    return include_tree(paths)
+
+
+# -- the plan -------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """How rows of one resource at one include level become items.
+
+    A row holds the value of ``names[i]`` at index i, then the columns in ``extra``.
+    """
+
+    resource: Resource
+    dry: bool
+    names: list[str] = field(default_factory=list)
+    exprs: list[Any] = field(default_factory=list)
+    renders: list[tuple[str, Render]] = field(default_factory=list)
+    extra: dict[str, int] = field(default_factory=dict)  # column name -> row index
+    name_lists: list[ManyToMany] = field(default_factory=list)  # named links, not included
+    children: dict[str, Plan] = field(default_factory=dict)
+    rels: dict[str, Relationship] = field(default_factory=dict)
+    sort_at: list[int] = field(default_factory=list)  # dry order: the key as written
+
+    def key(self, name: str, expr: Any, render: Render | None = None) -> None:
+        assert len(self.exprs) == len(self.names), "keys come before extra columns"
+        if expr is self.resource.table.c.get(name) and render is None:
+            self.extra[name] = len(self.exprs)  # a plain column: usable by ``at`` too
+        self.names.append(name)
+        self.exprs.append(expr)
+        if render is not None:
+            self.renders.append((name, render))
+
+    def at(self, column: str) -> int:
+        """The row index of a table column, selected as an extra if it is not a key's."""
+        if column not in self.extra:
+            self.extra[column] = len(self.exprs)
+            self.exprs.append(self.resource.table.c[column])
+        return self.extra[column]
+
+    def select(self, scope: Scope) -> Select:
+        return scope.select(self.resource.table,
+                            *(e.label(f"c{i}") for i, e in enumerate(self.exprs)))  # fmt: skip
+
+    def header(self) -> list[str]:
+        """Every CSV column of this plan's items, dotted for includes, in output order."""
+        out = list(self.names)
+        named = [*self.name_lists, *filter(is_named_links, self.rels.values())]
+        out += [f"{rel.name}.{rel.named_by}" for rel in named]  # type: ignore[attr-defined]
+        for name, child in self.children.items():
+            if not is_named_links(self.rels[name]):
+                out += [f"{name}.{column}" for column in child.header()]
+        return out
+
+    def sort_key(self, row: Any) -> tuple:
+        return tuple((row[i] is not None, row[i] if row[i] is not None else 0)
+                     for i in self.sort_at)  # fmt: skip
+
+
+def is_named_links(rel: Relationship) -> bool:
+    """Links files name (tags): exported as the sorted names, not as included records."""
+    return isinstance(rel, ManyToMany) and rel.named_by is not None
+
+
+def plan(
+    resource: Resource,
+    tree: dict[str, dict],
+    fields: dict[tuple[str, ...], set[str] | None],
+    dry: bool,
+    dialect: str,
+    csv: bool = False,
+    path: tuple[str, ...] = (),
+) -> Plan:
+    wanted = fields.get(path, ALL)
+    table = resource.table
+    p = Plan(resource, dry)
+
+    def named(*names: str) -> bool:
+        return wanted is ALL or any(n in wanted for n in names)
+
+    if not dry:
+        p.key("id", table.c.id)
+    for name, attr in resource.attributes.items():
+        if exported(attr, dry) and named(name, attr.alias or name):
+            p.key(attr.alias or name, *column(attr, table.c[name], dialect, csv, dry))
+    if not dry:
+        for rel in resource.belongs_to:
+            if named(rel.column, rel.name):
+                p.key(rel.column, table.c[rel.column])
+    p.name_lists = [r for r in resource.named_links if r.name not in tree and named(r.name)]
+    p.at("id")
+    for name, subtree in tree.items():
+        rel = resource.relationships[name]
+        p.rels[name] = rel
+        p.children[name] = child = plan(
+            rel.target, subtree, fields, dry, dialect, csv, (*path, name)
+        )
+        if isinstance(rel, BelongsTo):
+            p.at(rel.column)
+        elif isinstance(rel, HasMany):
+            child.at(rel.foreign_key.name)
+    if dry:
+        p.sort_at = [p.at(c) for c in sort_columns(resource)]
+    return p

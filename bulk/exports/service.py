@@ -1,0 +1,92 @@
+"""Creating and interrupting exports: the API's side of them (``run`` processes them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bulk import admission
+from bulk.admission import Send
+from bulk.exports.plan import field_problem
+from core.errors import ApiError, FieldError, ValidationFailed
+from core.tenancy import Scope
+from core.unit import Unit
+from query.filtering import object_conditions
+from query.includes import parse_include
+from records.draft import Draft
+from records.validation import apply_defaults, check_record
+from records.write import update
+from resources import REGISTRY, importable_types
+from resources.base import Resource
+from resources.exports import resource as exports
+
+MAX_RECORDS = 10_000
+
+
+def count(scope: Scope, resource: Resource, filters: dict[str, Any] | None) -> int:
+    stmt = scope.select(resource.table).where(*object_conditions(scope, resource, filters))
+    return scope.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+
+
+def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
+    allowed = importable_types()  # what can be imported can be exported, and back
+    resource_type = values.get("resource_type")
+    if resource_type is None:
+        return []
+    if resource_type not in allowed:
+        message = f"is not included in the list ({', '.join(allowed)})"
+        return [FieldError("resource_type", "inclusion", message, meta={"allowed": allowed})]
+    resource = REGISTRY[resource_type]
+    errors = []
+    for path in values.get("includes") or []:
+        try:
+            parse_include(resource, path)
+        except ApiError as exc:
+            errors.append(FieldError("includes", "invalid", exc.detail))
+        else:
+            if "," in path or not path.strip():
+                errors.append(FieldError("includes", "invalid", f"{path!r} is not one path"))
+    for name in values.get("fields") or []:
+        problem = field_problem(resource, name)
+        if problem:
+            errors.append(FieldError("fields", "invalid", problem))
+    if errors:
+        return errors
+    try:
+        total = count(unit.scope, resource, values.get("filters"))
+    except ApiError as exc:
+        return [FieldError("filters", "invalid", exc.detail)]
+    if total == 0:
+        return [FieldError.of("records_count", "greater_than", count=0)]
+    if total > MAX_RECORDS:
+        error = FieldError.of("records_count", "less_than_or_equal_to", count=MAX_RECORDS)
+        error.meta = {"value": total, "count": MAX_RECORDS}
+        return [error]
+    values["records_count"] = total
+    return []
+
+
+class ExportService:
+    def __init__(self, send: Send) -> None:
+        self.send = send
+
+    def save(self, unit: Unit, draft: Draft) -> str:
+        return self.create(unit, draft) if draft.existing is None else self.update(unit, draft)
+
+    def create(self, unit: Unit, draft: Draft) -> str:
+        values = draft.values
+        apply_defaults(exports, values)
+        errors = draft.errors + check_record(exports, values)
+        if not errors:
+            errors = validate_new(unit, values)
+        if errors:
+            raise ValidationFailed(errors)
+        values.update(status="pending", processed_count=0, progress=0.0)
+        return admission.admit(unit, exports, draft, self.send)
+
+    def update(self, unit: Unit, draft: Draft) -> str:
+        current = admission.locked_current(unit, exports, draft)
+        admission.interrupt(draft, current)
+        update(unit.scope, exports, draft)
+        return current["id"]

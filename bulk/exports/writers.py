@@ -1,0 +1,100 @@
+"""Export files: a JSON array, or CSV with the importer's dotted headers and comma lists.
+
+JSON: one item per line inside one array.
+
+CSV: the header is every column the export can have (the plan's, whatever the data: the
+official CLI merges the files of an `exports:all` under the first file's header), then one row
+per record, except that a record with included to-many children (`price_tiers`) takes as many
+rows as its largest include: row n holds its n-th child of each include (a child with children
+of its own takes several rows the same way), and every row repeats the record's own cells (its
+key among them), which is how the importer merges consecutive rows back into one item. So a
+CSV export without to-many includes has exactly `records_count` data rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from bulk.exports.plan import Plan, is_named_links
+
+
+def to_json(texts: Iterable[str]) -> str:
+    """The array of already encoded items."""
+    return "[" + ",\n".join(texts) + "]"
+
+
+def _special(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+SPECIAL = (bool, dict, list)  # what csv.writer would not write as the importer reads it
+
+
+class Layout:
+    """The CSV rows of an item, cells in ``Plan.header`` order."""
+
+    def __init__(self, p: Plan) -> None:
+        self.names = p.names
+        self.name_lists = [rel.name for rel in p.name_lists]
+        # Booleans and JSON come from the database as text already (``shape.column``); only
+        # values rendered in Python may need it.
+        rendered = {name for name, _render in p.renders}
+        self.special = [i for i, name in enumerate(p.names) if name in rendered]
+        self.parts: list[tuple[str, str, Layout | None]] = []  # (name, kind, layout)
+        for name, child in p.children.items():
+            rel = p.rels[name]
+            kind = "names" if is_named_links(rel) else "many" if rel.many else "one"
+            self.parts.append((name, kind, None if kind == "names" else Layout(child)))
+        self.parts.sort(key=lambda part: part[1] != "names")
+        self.width = len(p.header())
+
+    def rows(self, item: dict[str, Any] | None) -> list[list[Any]]:
+        if item is None:
+            return [[""] * self.width]
+        get = item.get
+        own = [get(k) for k in self.names]  # None: csv writes ""; see ``special`` below
+        for i in self.special:
+            if isinstance(own[i], SPECIAL):
+                own[i] = _special(own[i])
+        for name in self.name_lists:
+            own.append(",".join(get(name) or ()))
+        blocks: list[list[list[Any]]] = []
+        for name, kind, layout in self.parts:  # named links first, as in the header
+            value = get(name)
+            if kind == "names":
+                own.append(",".join(value or ()))
+            elif kind == "one":
+                blocks.append(layout.rows(value))  # type: ignore[union-attr]
+            else:
+                rows = [r for child in value or () for r in layout.rows(child)]  # type: ignore[union-attr]
+                blocks.append(rows or layout.rows(None))  # type: ignore[union-attr]
+        if not blocks:
+            return [own]
+        if all(len(b) == 1 for b in blocks):
+            return [own + [c for b in blocks for c in b[0]]]
+        height = max(len(b) for b in blocks)
+        out = []
+        for n in range(height):
+            row = list(own)
+            for block in blocks:
+                row += block[n] if n < len(block) else [""] * len(block[0])
+            out.append(row)
+        return out
+
+
+def to_csv(items: Iterable[dict[str, Any]], p: Plan) -> str:
+    layout = Layout(p)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(p.header())
+    for item in items:
+        writer.writerows(layout.rows(item))
+    return out.getvalue()

@@ -1,0 +1,88 @@
+"""Stage 7 of an import, with `cleanup_records`: once the run completes, delete the type's
+records (within the parent when one was given) that the import did not touch.
+
+The records touched are committed with each chunk (``record_touched``), so a run resumed by
+another worker still knows them. Set-based: one query finds the records other records still
+depend on (a shipping category a SKU uses), one statement deletes the others, one reads the
+kept ones for their warnings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, union
+from sqlalchemy.exc import IntegrityError
+
+from core.tenancy import Scope
+from records.keys import label
+from records.links import delete_links
+from resources.base import BelongsTo, Resource
+from resources.import_records import import_records
+
+WARNING = "could not be deleted"
+
+
+def record_touched(scope: Scope, import_id: str, record_ids: list[str]) -> None:
+    """Remembers the records a `cleanup_records` import wrote, once each across chunks."""
+    rows = [{"import_id": import_id, "record_id": r} for r in sorted(set(record_ids))]
+    scope.insert(import_records, rows, skip_existing=True)
+
+
+def forget_touched(scope: Scope, import_id: str) -> None:
+    scope.execute(scope.delete(import_records).where(import_records.c.import_id == import_id))
+
+
+def cleanup(scope: Scope, resource: Resource, row: dict[str, Any]) -> tuple[int, list]:
+    """(records destroyed, [(record key, warning)] for those that could not be deleted)."""
+    table = resource.table
+    touched = scope.where(
+        select(import_records.c.record_id).where(import_records.c.import_id == row["id"]),
+        import_records,
+    )
+    doomed = scope.select(table, table.c.id).where(table.c.id.notin_(touched))
+    if resource.parent and row["parent_resource_id"]:
+        parent = resource.relationships[resource.parent]
+        assert isinstance(parent, BelongsTo)
+        doomed = doomed.where(table.c[parent.column] == row["parent_resource_id"])
+    blocked = _blocked(scope, resource, doomed)
+    deletable = doomed.where(table.c.id.notin_(blocked)) if blocked is not None else doomed
+    destroyed = _delete(scope, resource, deletable)
+    if destroyed is None:  # a dependency the declarations do not know: find it one by one
+        destroyed = 0
+        for record_id in list(scope.execute(deletable).scalars()):
+            one = scope.select(table, table.c.id).where(table.c.id == record_id)
+            destroyed += _delete(scope, resource, one) or 0
+    kept = scope.execute(scope.select(table).where(table.c.id.in_(doomed))).mappings().all()
+    return destroyed, [(record_key(resource, dict(r)), WARNING) for r in kept]
+
+
+def _blocked(scope: Scope, resource: Resource, doomed: Any) -> Any:
+    """The ids among `doomed` that a restricting relationship of another record points to."""
+    queries = []
+    for other, rel in resource.referenced_by:
+        if rel.on_delete == "RESTRICT":
+            column = other.table.c[rel.column]
+            queries.append(scope.where(select(column).where(column.in_(doomed)), other.table))
+    if not queries:
+        return None
+    return union(*queries) if len(queries) > 1 else queries[0]
+
+
+def _delete(scope: Scope, resource: Resource, ids: Any) -> int | None:
+    """Deletes the records whose ids the subquery selects; None if the database refused."""
+    savepoint = scope.conn.begin_nested()
+    try:
+        delete_links(scope, resource, ids)
+        table = resource.table
+        result = scope.execute(scope.delete(table).where(table.c.id.in_(ids)))
+        savepoint.commit()
+        return result.rowcount
+    except IntegrityError:
+        savepoint.rollback()
+        return None
+
+
+def record_key(resource: Resource, record: dict[str, Any]) -> str:
+    """A stored record named as logs name items; its parent (the import's) by id."""
+    return label(resource, record, by_id=(resource.parent or "",)) or record["id"]

@@ -1,0 +1,283 @@
+"""Stage 1 of an import: inputs -> ``Item``s, JSON arrays and RFC 4180 CSV, no database.
+
+CSV: a UTF-8 BOM and CRLF are accepted, quoted cells may hold commas, quotes and newlines.
+``price_tiers.name``-style headers fill nested children, ``tags.id`` / ``tags.name`` cells hold
+comma lists, and consecutive rows with the same key are merged into one item with several
+children. A row with the wrong number of cells becomes an item carrying its error (naming its
+line), so it is counted and logged like any other failing item. Nested children become items
+of their own type here, at any depth, so later stages only recurse.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, NamedTuple
+
+from records.keys import written_parts
+from records.links import LinkRef
+from resources.base import BelongsTo, HasMany, Resource
+
+NOT_AN_OBJECT = "must be a JSON object"
+
+
+@dataclass
+class Item:
+    position: int  # 1-based position of the item (CSV: of its first data row)
+    data: dict[str, Any]  # own keys, raw
+    children: dict[str, list[Item]] = field(default_factory=dict)  # nested, by relationship
+    links: dict[str, list[LinkRef]] = field(default_factory=dict)  # named links (tags)
+    rows: int = 1  # source rows merged into this item (CSV); counters count rows
+    text: bool = False  # values are CSV strings, coerced by declared type
+    error: str | None = None  # an item that could not be read at all
+
+
+@cache
+def nested_names(resource: Resource) -> frozenset[str]:
+    return frozenset(
+        r.name for r in resource.relationships.values() if isinstance(r, HasMany) and r.nested
+    )
+
+
+@cache
+def link_keys(resource: Resource) -> dict[str, tuple[str, str]]:
+    """Keys naming links one by one -> (relationship, "id" | "name"): `tags.id`, `tags.name`."""
+    keys = {}
+    for rel in resource.named_links:
+        keys[f"{rel.name}.id"] = (rel.name, "id")
+        keys[f"{rel.name}.{rel.named_by}"] = (rel.name, "name")
+    return keys
+
+
+def _split_list(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _add_links(item: Item, key: str, value: Any, resource: Resource) -> None:
+    rel, kind = link_keys(resource)[key]
+    values = value if isinstance(value, list) else _split_list(str(value))
+    item.links.setdefault(rel, []).extend((kind, v) for v in values)
+
+
+def _json_links(value: Any) -> list[LinkRef] | None:
+    """`tags: ["sale", {"id": "..."}, {"name": "new"}]` -> [("name","sale"), ("id",..), ...]."""
+    if not isinstance(value, list):
+        return None
+    out = []
+    for link in value:
+        if isinstance(link, str):
+            out.append(("name", link))
+        elif isinstance(link, dict) and isinstance(link.get("id"), str):
+            out.append(("id", link["id"]))
+        elif isinstance(link, dict) and isinstance(link.get("name"), str):
+            out.append(("name", link["name"]))
+        else:
+            return None
+    return out
+
+
+def json_item(resource: Resource, raw: Any, position: int) -> Item:
+    if not isinstance(raw, dict):
+        return Item(position, {}, error=NOT_AN_OBJECT)
+    nested = nested_names(resource)
+    named = {rel.name for rel in resource.named_links}
+    item = Item(position, {})
+    for key, value in raw.items():
+        if key in nested and isinstance(value, list):
+            target = resource.relationships[key].target
+            item.children[key] = [json_item(target, v, i) for i, v in enumerate(value, start=1)]
+        elif key in named:
+            links = _json_links(value)
+            if links is None:
+                item.data[key] = value  # reported as invalid by the validator
+            else:
+                item.links[key] = links
+        elif key in link_keys(resource):
+            _add_links(item, key, value, resource)
+        else:
+            item.data[key] = value
+    return item
+
+
+def parse_json(resource: Resource, inputs: list[Any]) -> list[Item]:
+    return [json_item(resource, raw, position) for position, raw in enumerate(inputs, start=1)]
+
+
+class CsvRecord(NamedTuple):
+    line: int  # where the record starts (1-based; a quoted cell may span lines)
+    cells: list[str]
+    error: str | None = None  # the record could not be read
+
+
+CSV_ERRORS = {
+    "unexpected end of data": "a quoted cell is not closed before the end of the file",
+    "',' expected after '\"'": "a closing quote must be followed by a comma or a line end",
+}
+
+
+def csv_records(text: str) -> list[CsvRecord]:
+    """Every non-blank record, header included, each with the line it starts on."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    out = []
+    line = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            out.append(CsvRecord(line, [], CSV_ERRORS.get(str(exc), str(exc))))
+        else:
+            if any(c.strip() for c in cells):  # blank lines (and lines of commas) are skipped
+                out.append(CsvRecord(line, cells))
+        line = reader.line_num + 1
+    return out
+
+
+def header_problem(records: list[CsvRecord]) -> str | None:
+    """Why the header line cannot be used, if it cannot."""
+    if not records:
+        return "the CSV has no header line"
+    first = records[0]
+    if first.error:
+        return f"line {first.line}: {first.error}"
+    names = [h.strip() for h in first.cells]
+    if "" in names:
+        return f"line {first.line}: column {names.index('') + 1} of the header has no name"
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        return f"line {first.line}: the header repeats {', '.join(repeated)}"
+    return None
+
+
+def csv_summary(text: str) -> tuple[int, str | None]:
+    """(data rows, why the header is unusable or None), for validation at create."""
+    records = csv_records(text)
+    return max(0, len(records) - 1), header_problem(records) if records else None
+
+
+Cells = dict[str, dict[str, str]]  # nested relationship -> its cells in one row
+
+
+def _row(
+    resource: Resource, position: int, names: list[str], cells: list[str]
+) -> tuple[Item, Cells]:
+    """One CSV row (a top-level item's or a nested child's): own cells, links, children's cells.
+
+    Dotted names reach a nested child's own cells (`price_tiers.name`) or, one level further,
+    its children's (`line_items.line_item_options.name` reaches a line item as
+    `line_item_options.name`)."""
+    item = Item(position, {}, text=True)
+    nested = nested_names(resource)
+    children: Cells = {}
+    for name, cell in zip(names, cells, strict=True):
+        if cell == "":
+            continue
+        head, dot, rest = name.partition(".")
+        if name in link_keys(resource):
+            _add_links(item, name, cell, resource)
+        elif dot and head in nested:
+            children.setdefault(head, {})[rest] = cell
+        else:
+            item.data[name] = cell
+    return item, children
+
+
+def parse_csv(
+    resource: Resource, text: str, parent_id: str | None = None
+) -> tuple[list[Item], str | None]:
+    """Items and, if the header itself is unusable, why."""
+    records = csv_records(text)
+    problem = header_problem(records)
+    if problem:
+        return [], problem
+    header = [h.strip() for h in records[0].cells]
+    rows: list[tuple[Item, dict[str, list[dict[str, str]]]]] = []
+    for position, (line, cells, error) in enumerate(records[1:], start=1):
+        if error:
+            rows.append((Item(position, {}, error=f"line {line}: {error}"), {}))
+        elif len(cells) != len(header):
+            error = f"line {line}: expected {len(header)} cells, found {len(cells)}"
+            rows.append((Item(position, {}, error=error), {}))
+        else:
+            item, children = _row(resource, position, header, cells)
+            rows.append((item, {rel: [values] for rel, values in children.items()}))
+    return _nest(resource, merge_consecutive(resource, rows, parent_id)), None
+
+
+def _nest(
+    resource: Resource, rows: list[tuple[Item, dict[str, list[dict[str, str]]]]]
+) -> list[Item]:
+    """Turns each row's children cells into child items of their own type (recursively)."""
+    for item, children in rows:
+        item.children = {
+            name: csv_children(resource.relationships[name].target, raws)
+            for name, raws in children.items()
+        }
+    return [item for item, _children in rows]
+
+
+def csv_children(resource: Resource, raws: list[dict[str, str]]) -> list[Item]:
+    """The CSV cells of an item's nested children (one dict per row) as child items.
+
+    A child with several children of its own spans several rows that repeat its own cells:
+    consecutive rows with the same own cells are one child.
+    """
+    rows: list[tuple[Item, dict[str, list[dict[str, str]]]]] = []
+    for position, raw in enumerate(raws, start=1):
+        item, children = _row(resource, position, list(raw), list(raw.values()))
+        grand = {rel: [values] for rel, values in children.items()}
+        prev = rows[-1] if rows else None
+        if (
+            prev is not None
+            and prev[0].data == item.data
+            and (not item.links or item.links == prev[0].links)
+            and grand
+            and prev[1]
+        ):
+            for rel, more in grand.items():
+                prev[1].setdefault(rel, []).extend(more)
+            continue
+        rows.append((item, grand))
+    return _nest(resource, rows)
+
+
+def merge_key(resource: Resource, item: Item, parent_id: str | None = None) -> tuple | None:
+    """The item's key as written in the file (or the import's parent), to merge rows on."""
+    if not resource.unique_key:
+        return ("id", item.data["id"]) if item.data.get("id") else None
+    parent = resource.relationships.get(resource.parent or "")
+    given = {parent.column: parent_id} if isinstance(parent, BelongsTo) and parent_id else {}
+    parts = written_parts(resource, item.data, given)
+    return tuple(parts) if parts is not None else None
+
+
+def merge_consecutive(
+    resource: Resource,
+    rows: list[tuple[Item, dict[str, list[dict[str, str]]]]],
+    parent_id: str | None = None,
+) -> list[tuple[Item, dict[str, list[dict[str, str]]]]]:
+    """Rows repeating the previous row's key add their children to it (one price, N tiers)."""
+    merged: list[tuple[Item, dict[str, list[dict[str, str]]]]] = []
+    for item, children in rows:
+        prev = merged[-1] if merged else None
+        key = merge_key(resource, item, parent_id) if item.error is None else None
+        if (
+            prev is not None
+            and prev[0].error is None
+            and key is not None
+            and key == merge_key(resource, prev[0], parent_id)
+            and children
+        ):
+            for rel, more in children.items():
+                prev[1].setdefault(rel, []).extend(more)
+            for rel, refs in item.links.items():
+                prev[0].links.setdefault(rel, []).extend(refs)
+            prev[0].rows += 1
+            continue
+        merged.append((item, children))
+    return merged

@@ -1,0 +1,89 @@
+"""Stage 6 of an import: what each item came to, added to the import's counters and logs.
+
+`errors_log` and `warnings_log` name an item by its key as the inputs wrote it (codes where the
+item used them; a derived part, such as a line item's item code, as derived), else by its id,
+else by its 1-based position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from bulk.imports.build import Work
+from core.errors import FieldError
+from records.keys import label
+from resources.base import Resource
+
+
+@dataclass
+class Outcome:
+    key: str
+    rows: int
+    record_id: str | None
+    errors: dict[str, list[str]] | None
+    warnings: list[str]
+
+
+def outcome(resource: Resource, work: Work) -> Outcome:
+    key = item_key(resource, work)
+    warnings = all_warnings(work)
+    if work.failed:
+        return Outcome(key, work.item.rows, None, error_log(work.draft.errors), warnings)
+    return Outcome(key, work.item.rows, work.record_id, None, warnings)
+
+
+def item_key(resource: Resource, work: Work) -> str:
+    data, values = work.item.data, work.draft.values
+    # Resolved references, and read-only key parts derived from the inputs (a line item's
+    # item code); a generated part (an order number nobody gave) would not name the item.
+    derived = {rel.column: values.get(rel.column) for rel in resource.belongs_to}
+    derived |= {n: values.get(n) for n, a in resource.attributes.items() if not a.writable}
+    found = label(resource, data, derived)
+    if found:
+        return found
+    if isinstance(data.get("id"), str) and data["id"]:
+        return data["id"]
+    return str(work.item.position)
+
+
+def error_log(errors: Iterable[FieldError]) -> dict[str, list[str]]:
+    log: dict[str, list[str]] = {}
+    for e in errors:
+        log.setdefault(e.attribute, []).append(e.message)
+    return log
+
+
+def all_warnings(work: Work) -> list[str]:
+    """An item's warnings and its nested children's, each once."""
+    found = list(work.warnings)
+    for children in work.children.values():
+        for child in children:
+            found += all_warnings(child)
+    return list(dict.fromkeys(found))
+
+
+def tally(row: dict[str, Any], outcomes: list[Outcome]) -> dict[str, Any]:
+    """The import's new counters and logs once these outcomes are added."""
+    errors_log = dict(row["errors_log"] or {})
+    warnings_log = dict(row["warnings_log"] or {})
+    processed = errors = warnings = 0
+    for o in outcomes:
+        if o.errors:
+            errors += o.rows
+            entry = errors_log.setdefault(o.key, {})
+            for attr, messages in o.errors.items():
+                entry.setdefault(attr, []).extend(messages)
+        else:
+            processed += o.rows
+        if o.warnings:
+            warnings += len(o.warnings)
+            warnings_log.setdefault(o.key, []).extend(o.warnings)
+    return {
+        "processed_count": row["processed_count"] + processed,
+        "errors_count": row["errors_count"] + errors,
+        "warnings_count": row["warnings_count"] + warnings,
+        "errors_log": errors_log,
+        "warnings_log": warnings_log,
+    }

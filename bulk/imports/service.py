@@ -1,0 +1,101 @@
+"""Creating and interrupting imports: the API's side of them (``run`` processes them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bulk import admission
+from bulk.admission import Send
+from bulk.imports.archive import archive
+from bulk.imports.parse import csv_summary
+from core.dialect import has_nul
+from core.errors import FieldError, ValidationFailed
+from core.settings import Settings
+from core.unit import Unit
+from records.draft import Draft
+from records.validation import apply_defaults, check_record
+from records.write import update
+from resources import REGISTRY, importable_types
+from resources.imports import resource as imports
+
+MAX_INPUTS = 10_000
+COUNTERS = ("processed_count", "errors_count", "warnings_count", "destroyed_count")
+
+
+def inputs_size(values: dict[str, Any]) -> tuple[int | None, list[FieldError]]:
+    fmt, inputs = values.get("format") or "json", values.get("inputs")
+    if inputs is None:
+        return None, [FieldError.of("inputs", "blank")]
+    if fmt not in ("json", "csv"):
+        return None, []  # the format's own error says it all
+    if has_nul(inputs):  # PostgreSQL cannot store it, and no attribute needs it
+        return None, [FieldError("inputs", "invalid", "must not contain NUL characters (\\u0000)")]
+    if fmt == "json":
+        if not isinstance(inputs, list):
+            message = "must be an array of objects for format json (send format csv for CSV text)"
+            return None, [FieldError("inputs", "invalid", message)]
+        return len(inputs), []
+    if not isinstance(inputs, str):
+        return None, [FieldError("inputs", "invalid", "must be one CSV string for format csv")]
+    rows, problem = csv_summary(inputs)
+    if problem:
+        return None, [FieldError("inputs", "invalid", f"is not usable CSV: {problem}")]
+    return rows, []
+
+
+def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
+    errors: list[FieldError] = []
+    allowed = importable_types()
+    resource_type = values.get("resource_type")
+    if resource_type is not None and resource_type not in allowed:
+        message = f"is not included in the list ({', '.join(allowed)})"
+        errors.append(FieldError("resource_type", "inclusion", message, meta={"allowed": allowed}))
+    size, size_errors = inputs_size(values)
+    errors += size_errors
+    if size == 0:
+        errors.append(FieldError.of("inputs_size", "greater_than", count=0))
+    elif size is not None and size > MAX_INPUTS:
+        errors.append(FieldError.of("inputs_size", "less_than_or_equal_to", count=MAX_INPUTS))
+        errors[-1].meta = {"value": size, "count": MAX_INPUTS}
+    values["inputs_size"] = size
+    parent_id = values.get("parent_resource_id")
+    if parent_id is not None and resource_type in allowed:
+        target = REGISTRY[resource_type]
+        if target.parent is None:
+            message = f"is not accepted: {resource_type} have no parent resource"
+            errors.append(FieldError("parent_resource_id", "invalid", message))
+        else:
+            parent = target.relationships[target.parent].target.table
+            stmt = unit.scope.select(parent, parent.c.id).where(parent.c.id == parent_id)
+            if unit.scope.execute(stmt).first() is None:
+                errors.append(FieldError.of("parent_resource_id", "required"))
+    return errors
+
+
+class ImportService:
+    def __init__(self, settings: Settings, send: Send) -> None:
+        self.settings = settings
+        self.send = send
+
+    def save(self, unit: Unit, draft: Draft) -> str:
+        return self.create(unit, draft) if draft.existing is None else self.update(unit, draft)
+
+    def create(self, unit: Unit, draft: Draft) -> str:
+        values = draft.values
+        apply_defaults(imports, values)
+        errors = draft.errors + check_record(imports, values) + validate_new(unit, values)
+        if errors:
+            raise ValidationFailed(errors)
+        values.update(status="pending", errors_log={}, warnings_log={}, cursor=0)
+        values.update(dict.fromkeys(COUNTERS, 0))
+        return admission.admit(unit, imports, draft, self.send)
+
+    def update(self, unit: Unit, draft: Draft) -> str:
+        current = admission.locked_current(unit, imports, draft)
+        if admission.interrupt(draft, current):
+            if current["attachment_key"] is None and current["inputs"] is not None:
+                # interrupted imports have their inputs archived too (a pending one never runs)
+                key = archive(self.settings, current)
+                draft.values.update(attachment_key=key, inputs=None)
+        update(unit.scope, imports, draft)
+        return current["id"]

@@ -1,0 +1,293 @@
+"""Ransack-style filters -> SQL conditions.
+
+``filter[q][<path>_<predicate>]=value`` where path is an attribute, a relationship path
+(``price_list_code``, ``prices_amount_cents``, up to three hops) or several of them joined by
+``_or_``. A relationship hop becomes an ``IN (subquery)`` scoped to the organization, so filters
+never multiply rows and never cross tenants.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import and_, false, func, literal, not_, or_, select, true
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql.elements import ColumnElement
+
+from core.dialect import has_nul
+from core.errors import BadRequest, FilterNotAllowed
+from core.tenancy import Scope
+from resources.base import BelongsTo, HasMany, ManyToMany, Resource
+from resources.fields import Attr, Boolean, Invalid, Json, String
+
+MAX_DEPTH = 3
+BASE = [
+    "does_not_match", "not_start", "not_cont", "not_end", "not_null", "not_eq", "not_in",
+    "matches", "present", "blank", "start", "false", "jcont", "lteq", "gteq", "cont", "null",
+    "true", "from", "end", "eq", "lt", "gt", "in", "to",
+]  # fmt: skip
+MODIFIERS = ["_or_null", "_any", "_all"]
+LIKE = ("matches", "does_not_match", "cont", "not_cont", "start", "not_start", "end", "not_end")
+OBJECT_PREDICATES = ("jcont", "null", "not_null")  # the filters object attributes take
+TRUTHY = {"true", "1", "t", "yes"}
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # integer columns: a larger value is an error, not a 500
+
+Cond = Callable[[Any], ColumnElement]  # column -> condition
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _values(attr: Attr | None, value: str, many: bool, name: str) -> list[Any]:
+    items = [v.strip() for v in value.split(",")] if many else [value]
+    if attr is None:  # `id`
+        return items
+    try:
+        values = [attr.from_text(v) for v in items]
+    except Invalid:
+        values = None
+    if values is None or (
+        attr.kind == "integer" and not all(INT_MIN <= v <= INT_MAX for v in values)
+    ):
+        raise BadRequest(f"{value!r} is not a valid value for {name}", parameter=name)
+    return values
+
+
+def _base_condition(pred: str, attr: Attr | None, value: str, name: str, dialect: str) -> Cond:
+    """The condition on one column for one base predicate (no _any/_all/_or_null)."""
+    truthy = value.strip().lower() in TRUTHY
+    if pred in ("null", "not_null"):
+        return lambda c: c.is_(None) if (pred == "null") == truthy else c.isnot(None)
+    if pred in ("present", "blank"):
+        present = (pred == "present") == truthy
+        if isinstance(attr, String) or attr is None or attr.kind == "string":
+            return lambda c: and_(c.isnot(None), c != "") if present else or_(c.is_(None), c == "")
+        return lambda c: c.isnot(None) if present else c.is_(None)
+    if pred in ("true", "false"):
+        if not isinstance(attr, Boolean):
+            raise FilterNotAllowed(f"{name}: {pred} applies to boolean attributes", parameter=name)
+        wanted = (pred == "true") == truthy
+        return lambda c: c.is_(true()) if wanted else or_(c.is_(false()), c.is_(None))
+    if pred == "jcont":
+        if not isinstance(attr, Json):
+            raise FilterNotAllowed(f"{name}: jcont applies to object attributes", parameter=name)
+        try:
+            doc = json.loads(value)
+        except ValueError:
+            raise BadRequest(f"{name} takes a JSON object", parameter=name) from None
+        if not isinstance(doc, dict):
+            raise BadRequest(f"{name} takes a JSON object", parameter=name)
+        if has_nul(doc):  # PostgreSQL text cannot hold NUL
+            raise BadRequest(f"{name} may not contain NUL characters", parameter=name)
+        if dialect == "postgresql":
+            # bind the object itself: a JSON text bound as JSONB would be encoded again
+            return lambda c: c.op("@>")(literal(doc, JSONB))
+        return lambda c: and_(true(), *_json_contains(c, doc, "$", name))
+    if pred in ("in", "not_in"):
+        items = _values(attr, value, True, name)
+        return (lambda c: c.in_(items)) if pred == "in" else (lambda c: c.notin_(items))
+    if pred in LIKE:
+        if attr is not None and attr.kind != "string":
+            raise FilterNotAllowed(f"{name}: {pred} applies to text attributes", parameter=name)
+        text = value
+        pattern = {
+            "matches": text,
+            "cont": f"%{_like_escape(text)}%",
+            "start": f"{_like_escape(text)}%",
+            "end": f"%{_like_escape(text)}",
+        }[pred.removeprefix("not_").replace("does_not_match", "matches")]
+        esc = None if pred in ("matches", "does_not_match") else "\\"
+        negate = pred.startswith(("not_", "does_not"))
+        return lambda c: (not_ if negate else _same)(c.ilike(pattern, escape=esc))
+    (v,) = _values(attr, value, False, name)
+    ops = {
+        "eq": lambda c: c == v,
+        "not_eq": lambda c: c != v,
+        "lt": lambda c: c < v,
+        "lteq": lambda c: c <= v,
+        "to": lambda c: c <= v,
+        "gt": lambda c: c > v,
+        "gteq": lambda c: c >= v,
+        "from": lambda c: c >= v,
+    }
+    return ops[pred]
+
+
+def _same(x: Any) -> Any:
+    return x
+
+
+def _json_contains(column: Any, doc: dict, path: str, name: str) -> list[ColumnElement]:
+    """SQLite's version of PostgreSQL's ``@>`` for an object: one condition per leaf.
+
+    Objects nest; an array matches when it holds every given element (scalars compared by
+    value, objects and arrays inside arrays by their JSON text).
+    """
+    conds: list[ColumnElement] = []
+    for key, wanted in doc.items():
+        if '"' in key or "\\" in key:
+            raise BadRequest(f"{name}: keys may not hold quotes or backslashes", parameter=name)
+        at = f'{path}."{key}"'
+        kind = func.json_type(column, at)
+        if isinstance(wanted, dict):
+            conds += [kind == "object", *_json_contains(column, wanted, at, name)]
+        elif isinstance(wanted, list):
+            conds.append(kind == "array")
+            for item in wanted:
+                each = func.json_each(column, at).table_valued("value", "type")
+                if isinstance(item, dict | list):
+                    match = each.c.value == func.json(json.dumps(item, separators=(",", ":")))
+                else:
+                    match = _json_scalar(each.c.type, each.c.value, item)
+                conds.append(select(1).select_from(each).where(match).exists())
+        else:
+            conds.append(_json_scalar(kind, func.json_extract(column, at), wanted))
+    return conds
+
+
+def _json_scalar(kind: Any, value: Any, wanted: Any) -> ColumnElement:
+    if wanted is None:
+        return kind == "null"
+    if isinstance(wanted, bool):
+        return kind == ("true" if wanted else "false")
+    if isinstance(wanted, str):
+        return and_(kind == "text", value == wanted)
+    return and_(kind.in_(["integer", "real"]), value == wanted)
+
+
+def _condition(pred: str, modifier: str, attr: Attr | None, value: str, name: str, dialect: str):
+    if modifier in ("_any", "_all"):
+        parts = [_base_condition(pred, attr, v, name, dialect) for v in value.split(",")]
+        join = or_ if modifier == "_any" else and_
+        return lambda c: join(*(p(c) for p in parts))
+    base = _base_condition(pred, attr, value, name, dialect)
+    if modifier == "_or_null":
+        return lambda c: or_(base(c), c.is_(None))
+    return base
+
+
+class FilterCompiler:
+    def __init__(self, scope: Scope, dialect: str) -> None:
+        self.scope = scope
+        self.dialect = dialect
+
+    def compile(
+        self, resource: Resource, name: str, value: str, parameter: str | None = None
+    ) -> ColumnElement:
+        """One filter as a condition; errors name ``parameter`` (the query parameter) if given."""
+        try:
+            return self._compile(resource, name, value)
+        except BadRequest as exc:
+            exc.parameter = parameter or exc.parameter
+            raise
+
+    def _compile(self, resource: Resource, name: str, value: str) -> ColumnElement:
+        if "\x00" in value:  # PostgreSQL text cannot hold NUL
+            raise BadRequest(f"{name} may not contain NUL characters", parameter=name)
+        if name == "ids":
+            return resource.table.c.id.in_([v.strip() for v in value.split(",")])
+        for modifier in ["", *MODIFIERS]:
+            for pred in BASE:
+                suffix = f"_{pred}{modifier}"
+                if not name.endswith(suffix) or len(name) == len(suffix):
+                    continue
+                path = name[: -len(suffix)]
+                targets = self._paths(resource, path, pred)
+                if targets is None:
+                    continue
+                parts = [
+                    build(_condition(pred, modifier, attr, value, name, self.dialect))
+                    for attr, build in targets
+                ]
+                return or_(*parts) if len(parts) > 1 else parts[0]
+        raise FilterNotAllowed(f"{name} is not a filter of {resource.type}", parameter=name)
+
+    def _paths(self, resource: Resource, path: str, pred: str):
+        """`code_or_name` -> [(attr, cond builder), ...], or None if any part is unknown."""
+        out = []
+        whole = self._path(resource, path, 0, pred)
+        for part in [path] if whole else path.split("_or_"):
+            found = self._path(resource, part, 0, pred)
+            if found is None:
+                return None
+            out.append(found)
+        return out
+
+    def _path(self, resource: Resource, path: str, depth: int, pred: str):
+        table = resource.table
+        if path == "id":
+            return None, lambda cond: cond(table.c.id)
+        code = resource.code_columns.get(path)
+        if code is not None and depth < MAX_DEPTH:
+            # `sku_code` follows the relationship: the related record's current code
+            rel, target_attr = code
+            inner = self._path(rel.target, target_attr, depth + 1, pred)
+            if inner is not None:
+                return inner[0], self._hop(rel, inner[1])
+        attr = resource.attributes.get(path)
+        usable = attr is not None and (
+            attr.filterable or (isinstance(attr, Json) and pred in OBJECT_PREDICATES)
+        )
+        if usable and path in table.c:
+            return attr, lambda cond: cond(table.c[path])
+        if depth >= MAX_DEPTH:
+            return None
+        for rel in resource.relationships.values():
+            prefix = rel.name + "_"
+            if not path.startswith(prefix):
+                continue
+            inner = self._path(rel.target, path[len(prefix) :], depth + 1, pred)
+            if inner is None:
+                continue
+            attr_, build = inner
+            return attr_, self._hop(rel, build)
+        return None
+
+    def _hop(self, rel, build):
+        scope = self.scope
+        owner = rel.owner.table
+        target = rel.target.table
+
+        def through(cond):
+            if isinstance(rel, BelongsTo):
+                sub = scope.select(target, target.c.id).where(build(cond))
+                return owner.c[rel.column].in_(sub)
+            if isinstance(rel, HasMany):
+                sub = scope.select(target, rel.foreign_key).where(build(cond))
+                return owner.c.id.in_(sub)
+            assert isinstance(rel, ManyToMany)
+            jt = rel.join_table
+            sub = scope.where(
+                select(jt.c.owner_id)
+                .join(target, target.c.id == rel.linked_id)
+                .where(rel.of_owner_type, build(cond)),
+                jt,
+            )
+            return owner.c.id.in_(sub)
+
+        return through
+
+
+def filter_text(value: Any) -> str:
+    """A filter given as JSON (an export's `filters`) as the query string would give it:
+    lists (`code_in: ["A", "B"]`) are comma-separated values."""
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return json.dumps(value)
+    return str(value)
+
+
+def object_conditions(scope: Scope, resource: Resource, filters: dict[str, Any] | None) -> list:
+    """Filters given as a JSON object (`{"code_start": "TSHIRT"}`) as SQL conditions, by the
+    same rules as the API's `filter[q]` parameters (errors name `filters.<name>`)."""
+    compiler = FilterCompiler(scope, scope.conn.dialect.name)
+    return [
+        compiler.compile(resource, name, filter_text(value), f"filters.{name}")
+        for name, value in (filters or {}).items()
+    ]
