@@ -25,7 +25,7 @@ from bulk import worker
 from core.db import make_engine
 from core.errors import ApiError
 from core.settings import Settings, get_settings
-from core.tenancy import Organization
+from core.tenancy import organizations
 
 
 def _err(message: str) -> None:
@@ -80,7 +80,7 @@ def cmd_apps_create(args: argparse.Namespace, settings: Settings) -> int:
 
 def _has_organization(engine: Engine) -> bool:
     with engine.connect() as conn:
-        return bool(conn.scalar(select(func.count()).select_from(Organization.__table__)))
+        return bool(conn.scalar(select(func.count()).select_from(organizations)))
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

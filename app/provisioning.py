@@ -17,9 +17,8 @@ from app.auth.models import applications
 from app.auth.principal import INTEGRATION, KINDS
 from core.db import new_id
 from core.errors import FieldError, NotFound, ValidationFailed
-from core.tenancy import Organization, Scope
+from core.tenancy import Scope, organizations
 
-organizations = Organization.__table__
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 
 

@@ -64,7 +64,7 @@ class Dispatcher:
             return set()
         ids = set()
         for queue in (QUEUE, dq_name(QUEUE)):
-            for data in client.hvals(f"{self.broker.namespace}:{queue}.msgs"):
+            for data in client.hvals(f"{self.settings.redis_namespace}:{queue}.msgs"):
                 message = dramatiq.Message.decode(data)
                 if message.actor_name == actor_name and message.args:
                     ids.add(message.args[0])

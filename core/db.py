@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, String, create_engine, event
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, String, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
@@ -39,6 +39,11 @@ def utcnow() -> datetime:
     """Naive UTC with millisecond precision: the same value on SQLite and PostgreSQL."""
     now = datetime.now(UTC).replace(tzinfo=None)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a SQLModel class (Core statements run on it)."""
+    return model.__table__  # type: ignore[attr-defined]  # set by SQLModel's metaclass
 
 
 def id_column() -> Column:

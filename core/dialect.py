@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from psycopg.types.json import Jsonb
 from sqlalchemy import JSON, Column, MetaData, Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 # Below this many rows a multi-row INSERT costs less than setting up a COPY.
@@ -14,10 +16,7 @@ COPY_MIN_ROWS = 50
 
 def insert_ignoring_duplicates(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """One multi-row INSERT that skips rows whose primary key exists (ON CONFLICT DO NOTHING)."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     conn.execute(insert(table).on_conflict_do_nothing(), rows)
 
 
@@ -29,14 +28,14 @@ def bulk_insert(
     if conn.dialect.name != "postgresql" or (len(rows) < COPY_MIN_ROWS and not force_copy):
         conn.execute(table.insert(), rows)
         return
-    from psycopg.types.json import Jsonb
-
     names = list(dict.fromkeys(k for row in rows for k in row))
     columns = [c for c in table.columns if c.name in names]
     json_names = {c.name for c in columns if isinstance(c.type, JSON)}
     order = [c.name for c in columns]
     quoted = ", ".join(f'"{n}"' for n in order)
-    cursor = conn.connection.driver_connection.cursor()  # same transaction as `conn`
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    cursor = driver.cursor()  # same transaction as `conn`
     with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row(

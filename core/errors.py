@@ -20,6 +20,7 @@ ApiError (status, code, title, detail, source, meta)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,7 +78,7 @@ class ApiError(Exception):
         parameter: str | None = None,
         pointer: str | None = None,
         meta: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(detail or self.title)
         self.detail = detail or self.title
@@ -163,10 +164,6 @@ class PayloadTooLarge(ApiError):
 
 class UnsupportedMediaType(ApiError):
     status, code, title = 415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type"
-
-
-class TooManyRequests(ApiError):
-    status, code, title = 429, "TOO_MANY_REQUESTS", "Too many requests"
 
 
 class ValidationFailed(ApiError):

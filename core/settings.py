@@ -10,10 +10,15 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import overload
 
 PREFIX = "BULKPORT_"
 
 
+@overload
+def _env(env: dict[str, str], name: str) -> str | None: ...
+@overload
+def _env(env: dict[str, str], name: str, default: str) -> str: ...
 def _env(env: dict[str, str], name: str, default: str | None = None) -> str | None:
     value = env.get(PREFIX + name)
     return value if value not in (None, "") else default

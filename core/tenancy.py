@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Select
 from sqlmodel import Field, SQLModel
 
-from core.db import ID_LENGTH, new_id, utcnow
+from core.db import ID_LENGTH, new_id, table_of, utcnow
 from core.dialect import COPY_MIN_ROWS, bulk_insert, insert_ignoring_duplicates, stage
 
 
@@ -31,6 +31,9 @@ class Organization(SQLModel, table=True):
     # utcnow() returns, and every other table stores naive UTC too.
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+
+
+organizations = table_of(Organization)
 
 
 @dataclass
@@ -90,6 +93,6 @@ class Scope:
         already hold the database's write lock (``BEGIN IMMEDIATE``).
         """
         if self.conn.dialect.name == "postgresql":
-            orgs = Organization.__table__
+            orgs = organizations
             stmt = select(orgs.c.id).where(orgs.c.id == self.organization_id).with_for_update()
             self.conn.execute(stmt)

@@ -235,15 +235,15 @@ class FilterCompiler:
             return attr, lambda cond: cond(table.c[path])
         if depth >= MAX_DEPTH:
             return None
-        for rel in resource.relationships.values():
-            prefix = rel.name + "_"
+        for hop in resource.relationships.values():
+            prefix = hop.name + "_"
             if not path.startswith(prefix):
                 continue
-            inner = self._path(rel.target, path[len(prefix) :], depth + 1, pred)
+            inner = self._path(hop.target, path[len(prefix) :], depth + 1, pred)
             if inner is None:
                 continue
             attr_, build = inner
-            return attr_, self._hop(rel, build)
+            return attr_, self._hop(hop, build)
         return None
 
     def _hop(self, rel, build):

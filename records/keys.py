@@ -43,7 +43,7 @@ def stored_key(resource: Resource, record: Mapping[str, Any]) -> tuple | None:
 def written_names(resource: Resource) -> tuple[tuple[str, tuple[str, ...], BelongsTo | None], ...]:
     """(part, the keys it may be written under, preferred first, its relationship or None) for
     each unique-key part."""
-    parts = []
+    parts: list[tuple[str, tuple[str, ...], BelongsTo | None]] = []
     for name in resource.unique_key:
         rel = resource.relationships.get(name)
         if isinstance(rel, BelongsTo):
@@ -107,12 +107,14 @@ def find_by_keys(scope: Scope, resource: Resource, keys: set[tuple]) -> dict[tup
 
 def check_unique(scope: Scope, resource: Resource, drafts: list[Draft]) -> None:
     """`has already been taken` for drafts whose key another stored record holds."""
+    if not resource.unique_key:
+        return
     keyed = {d: stored_key(resource, d.record) for d in drafts if not d.errors}
     stored = find_by_keys(scope, resource, {k for k in keyed.values() if k})
-    first = resource.unique_key[0] if resource.unique_key else None
+    first = resource.unique_key[0]
     for d, key in keyed.items():
         other = stored.get(key) if key else None
-        if other and (d.existing is None or other["id"] != d.existing["id"]):
+        if other and key and (d.existing is None or other["id"] != d.existing["id"]):
             rel = resource.relationships.get(first)
             d.errors.append(
                 FieldError.of(first, "taken", relationship=rel is not None, value=key[0])

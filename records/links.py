@@ -73,7 +73,7 @@ def create_named(scope: Scope, rel: ManyToMany, names: Iterable[str]) -> dict[st
     """Creates a target for each name (one insert); {name: id}."""
     now = utcnow()
     assert rel.named_by is not None
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"id": new_id(), rel.named_by: n, "created_at": now, "updated_at": now, "metadata": {}}
         for n in sorted(names)
     ]
@@ -108,14 +108,14 @@ def apply_triggers(scope: Scope, resource: Resource, drafts: list[Draft]) -> Non
     the record does not carry is a no-op.
     """
     for rel in resource.named_links:
-        add, remove = rel.add_trigger, rel.remove_trigger
+        add, remove = rel.add_trigger or "", rel.remove_trigger or ""
         wanted = [d for d in drafts if d.values.get(add) or d.values.get(remove)]
         if wanted:
             _apply_triggers(scope, rel, wanted)
 
 
 def _apply_triggers(scope: Scope, rel: ManyToMany, wanted: list[Draft]) -> None:
-    add, remove = rel.add_trigger, rel.remove_trigger
+    add, remove = rel.add_trigger or "", rel.remove_trigger or ""
     adds = {n for d in wanted for n in d.values.get(add) or []}
     removes = {n for d in wanted for n in d.values.get(remove) or []}
     ids, invalid = ids_by_name(scope, rel, adds, create=True)
@@ -132,7 +132,7 @@ def _apply_triggers(scope: Scope, rel: ManyToMany, wanted: list[Draft]) -> None:
         removed = d.values.pop(remove, None) or []
         bad = [n for n in added if n in invalid]
         if bad:
-            d.errors.append(FieldError(str(add), "invalid", f"has invalid names: {bad}"))
+            d.errors.append(FieldError(add, "invalid", f"has invalid names: {bad}"))
             continue
         base = d.links.get(rel.name)
         if base is None:

@@ -50,9 +50,9 @@ def resolve_references(scope: Scope, resource: Resource, drafts: list[Draft]) ->
         by_code: dict[tuple, Any] = {}
         for row in found:
             for a in code_attrs:
-                key = (a, getattr(row, a))
+                code = (a, getattr(row, a))
                 # A code several records share (an option name in two markets) names none.
-                by_code[key] = AMBIGUOUS if key in by_code and by_code[key].id != row.id else row
+                by_code[code] = AMBIGUOUS if code in by_code and by_code[code].id != row.id else row
         for d in drafts:
             row = None
             if d.values.get(rel.column) is not None:

@@ -3,6 +3,7 @@ the importer (which calls it per item after resolving references for a whole chu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from core.errors import FieldError
@@ -33,7 +34,7 @@ def coerce_attributes(
         if text:
             if value == "":
                 continue
-            convert = attr.from_text
+            convert: Callable[[Any], Any] = attr.from_text
         else:
             convert = attr.coerce
         try:

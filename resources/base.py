@@ -242,18 +242,17 @@ class Resource:
         """Positions in the unique key of relationships that may be empty (a bundle's market)."""
         return frozenset(
             i
-            for i, name in enumerate(self.unique_key)
-            if isinstance(self.relationships.get(name), BelongsTo)
-            and not self.relationships[name].required
+            for i, rel in enumerate(map(self.relationships.get, self.unique_key))
+            if isinstance(rel, BelongsTo) and not rel.required
         )
 
     def key_columns(self) -> list[sa.Column]:
         """The database columns behind the unique key (relationships by their id column)."""
-        cols = []
-        for name in self.unique_key:
-            rel = self.relationships.get(name)
-            cols.append(self.table.c[rel.column if rel else name])
-        return cols
+        return [self.table.c[self._key_column(name)] for name in self.unique_key]
+
+    def _key_column(self, name: str) -> str:
+        rel = self.relationships.get(name)
+        return rel.column if isinstance(rel, BelongsTo) else name
 
     def _build_table(self, extra: list[sa.Column]) -> sa.Table:
         columns: list[Any] = [id_column(), org_column(index=False), *timestamp_columns()]
@@ -268,10 +267,7 @@ class Resource:
         columns.extend(extra)
         constraints = []
         if self.unique_key:
-            names = [
-                self.relationships[n].column if n in self.relationships else n
-                for n in self.unique_key
-            ]
+            names = [self._key_column(n) for n in self.unique_key]
             constraints.append(
                 sa.UniqueConstraint("organization_id", *names, name=f"uq_{self.type}_key")
             )

@@ -27,7 +27,7 @@ def period_and_amounts(promotion: dict) -> list[FieldError]:
     starts, expires = promotion.get("starts_at"), promotion.get("expires_at")
     if starts and expires and expires <= starts:
         errors.append(FieldError("expires_at", "greater_than", "must be after starts_at"))
-    needed = NEEDS.get(promotion.get("kind"))
+    needed = NEEDS.get(promotion.get("kind") or "")
     if needed and promotion.get(needed) is None:
         errors.append(FieldError.of(needed, "blank"))
     percentage = promotion.get("percentage")

@@ -91,7 +91,7 @@ def _stored_pem(engine: Engine) -> str:
     except IntegrityError:
         pass  # another process inserted the first key between our read and insert: use theirs
     with engine.begin() as conn:
-        return conn.scalar(newest)
+        return str(conn.scalar(newest))
 
 
 # Keyed by engine (not global) so that apps built on different databases, as tests do, each

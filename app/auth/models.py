@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Column, DateTime, Text
 from sqlmodel import Field, SQLModel
 
-from core.db import ID_LENGTH, new_id, utcnow
+from core.db import ID_LENGTH, new_id, table_of, utcnow
 
 
 class Application(SQLModel, table=True):
@@ -45,5 +45,5 @@ class ServerKey(SQLModel, table=True):
 
 
 # SQLAlchemy Core handles: the rest of the auth code runs statements on these.
-applications = Application.__table__
-server_keys = ServerKey.__table__
+applications = table_of(Application)
+server_keys = table_of(ServerKey)

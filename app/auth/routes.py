@@ -29,10 +29,9 @@ from app.jsonapi.media import JsonApiResponse, base_url, check_accept
 from core.db import transaction
 from core.errors import NotFound
 from core.settings import Settings
-from core.tenancy import Organization, Scope
+from core.tenancy import Scope, organizations
 from resources.fields import format_datetime
 
-organizations = Organization.__table__
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # RFC 6749 5.1: token responses must not be cached anywhere.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}

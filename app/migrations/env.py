@@ -47,7 +47,7 @@ def _engine(url: str) -> Engine:
 
 
 def _configure(**kwargs) -> None:
-    url = config.get_main_option("sqlalchemy.url")
+    url = config.get_main_option("sqlalchemy.url") or ""
     context.configure(
         target_metadata=target_metadata,
         render_as_batch=url.startswith("sqlite"),
@@ -63,7 +63,7 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    engine = _engine(config.get_main_option("sqlalchemy.url"))
+    engine = _engine(config.get_main_option("sqlalchemy.url") or "")
     try:
         with engine.connect() as connection:
             _configure(connection=connection)

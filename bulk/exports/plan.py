@@ -220,15 +220,15 @@ def plan(
     p.name_lists = [r for r in resource.named_links if r.name not in tree and named(r.name)]
     p.at("id")
     for name, subtree in tree.items():
-        rel = resource.relationships[name]
-        p.rels[name] = rel
+        included = resource.relationships[name]
+        p.rels[name] = included
         p.children[name] = child = plan(
-            rel.target, subtree, fields, dry, dialect, csv, (*path, name)
+            included.target, subtree, fields, dry, dialect, csv, (*path, name)
         )
-        if isinstance(rel, BelongsTo):
-            p.at(rel.column)
-        elif isinstance(rel, HasMany):
-            child.at(rel.foreign_key.name)
+        if isinstance(included, BelongsTo):
+            p.at(included.column)
+        elif isinstance(included, HasMany):
+            child.at(included.foreign_key.name)
     if dry:
         p.sort_at = [p.at(c) for c in sort_columns(resource)]
     return p

@@ -103,6 +103,7 @@ def _related(scope: Scope, p: Plan, name: str, sub: Any) -> tuple[dict[str, Any]
         for row, item in zip(found, items, strict=True):
             groups.setdefault(row[owner_at], []).append((row, item))
     else:
+        assert isinstance(rel, ManyToMany)
         id_at = child.extra["id"]
         by_id = {row[id_at]: (row, item) for row, item in zip(found, items, strict=True)}
         for owner, target_id in linked_ids(scope, rel, page_ids):

@@ -80,9 +80,9 @@ def build(resource: Resource, item: Item, parent_id: str | None = None) -> Work:
         if not own:  # an item's own relationship wins over parent_resource_id
             draft.values[parent.column] = parent_id
     for name, children in item.children.items():
-        rel = resource.relationships[name]
-        assert isinstance(rel, HasMany)
-        work.children[name] = [build(rel.target, child) for child in children]
+        nested = resource.relationships[name]
+        assert isinstance(nested, HasMany)
+        work.children[name] = [build(nested.target, child) for child in children]
     return work
 
 

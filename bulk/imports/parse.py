@@ -61,7 +61,7 @@ def _add_links(item: Item, key: str, value: Any, resource: Resource) -> None:
     item.links.setdefault(rel, []).extend((kind, v) for v in values)
 
 
-def _json_links(value: Any) -> list[LinkRef] | None:
+def _json_links(value: Any, named_by: str) -> list[LinkRef] | None:
     """`tags: ["sale", {"id": "..."}, {"name": "new"}]` -> [("name","sale"), ("id",..), ...]."""
     if not isinstance(value, list):
         return None
@@ -71,8 +71,8 @@ def _json_links(value: Any) -> list[LinkRef] | None:
             out.append(("name", link))
         elif isinstance(link, dict) and isinstance(link.get("id"), str):
             out.append(("id", link["id"]))
-        elif isinstance(link, dict) and isinstance(link.get("name"), str):
-            out.append(("name", link["name"]))
+        elif isinstance(link, dict) and isinstance(link.get(named_by), str):
+            out.append(("name", link[named_by]))
         else:
             return None
     return out
@@ -82,14 +82,14 @@ def json_item(resource: Resource, raw: Any, position: int) -> Item:
     if not isinstance(raw, dict):
         return Item(position, {}, error=NOT_AN_OBJECT)
     nested = nested_names(resource)
-    named = {rel.name for rel in resource.named_links}
+    named = {rel.name: rel.named_by for rel in resource.named_links}
     item = Item(position, {})
     for key, value in raw.items():
         if key in nested and isinstance(value, list):
             target = resource.relationships[key].target
             item.children[key] = [json_item(target, v, i) for i, v in enumerate(value, start=1)]
         elif key in named:
-            links = _json_links(value)
+            links = _json_links(value, str(named[key]))
             if links is None:
                 item.data[key] = value  # reported as invalid by the validator
             else:

@@ -45,12 +45,12 @@ def match(scope: Scope, resource: Resource, works: list[Work]) -> None:
             w.draft.existing = stored.get(w.draft.values.pop("id"))
             if w.draft.existing is None:
                 w.draft.errors.append(FieldError.of("id", "not_found"))
-    keyed = {
-        w: stored_key(resource, w.draft.values)
+    unmatched = [
+        w
         for w in works
         if "id" not in w.draft.values and w.draft.existing is None and not w.draft.errors
-    }
-    keyed = {w: k for w, k in keyed.items() if k is not None}
+    ]
+    keyed = {w: k for w in unmatched if (k := stored_key(resource, w.draft.values)) is not None}
     stored_by_key = find_by_keys(scope, resource, set(keyed.values()))
     for w, key in keyed.items():
         w.draft.existing = stored_by_key.get(key)
