@@ -11,12 +11,37 @@ from core.errors import FieldError, NotFound, ValidationFailed
 from core.unit import Unit
 from records.draft import Draft
 from records.write import insert
+from resources import REGISTRY, importable_types
 from resources.base import Resource
 from resources.job_attributes import ACTIVE
 
 Send = Callable[[str], bool]  # queues the job with this id; False if the queue is unreachable
 
 MAX_ACTIVE = 10  # pending or in progress, per organization and job type, as Commerce Layer
+
+
+def job_target(values: dict[str, Any]) -> tuple[Resource | None, list[FieldError]]:
+    """The type a job works on (`resource_type`), if it is one it may: the importable types,
+    for exports too, so that every export can be imported back."""
+    allowed = importable_types()
+    resource_type = values.get("resource_type")
+    if resource_type is None:
+        return None, []  # `can't be blank` comes from the declaration
+    if resource_type not in allowed:
+        message = f"is not included in the list ({', '.join(allowed)})"
+        return None, [FieldError("resource_type", "inclusion", message, meta={"allowed": allowed})]
+    return REGISTRY[resource_type], []
+
+
+def count_error(attribute: str, count: int | None, maximum: int) -> FieldError | None:
+    """A job's size out of bounds: none at all, or more than `maximum`."""
+    if count == 0:
+        return FieldError.of(attribute, "greater_than", count=0)
+    if count is not None and count > maximum:
+        error = FieldError.of(attribute, "less_than_or_equal_to", count=maximum)
+        error.meta = {"value": count, "count": maximum}
+        return error
+    return None
 
 
 def admit(unit: Unit, resource: Resource, draft: Draft, send: Send) -> str:

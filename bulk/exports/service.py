@@ -17,7 +17,6 @@ from query.includes import parse_include
 from records.draft import Draft
 from records.validation import apply_defaults, check_record
 from records.write import update
-from resources import REGISTRY, importable_types
 from resources.base import Resource
 from resources.exports import resource as exports
 
@@ -30,15 +29,9 @@ def count(scope: Scope, resource: Resource, filters: dict[str, Any] | None) -> i
 
 
 def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
-    allowed = importable_types()  # what can be imported can be exported, and back
-    resource_type = values.get("resource_type")
-    if resource_type is None:
-        return []
-    if resource_type not in allowed:
-        message = f"is not included in the list ({', '.join(allowed)})"
-        return [FieldError("resource_type", "inclusion", message, meta={"allowed": allowed})]
-    resource = REGISTRY[resource_type]
-    errors = []
+    resource, errors = admission.job_target(values)
+    if resource is None:
+        return errors
     for path in values.get("includes") or []:
         try:
             parse_include(resource, path)
@@ -57,12 +50,8 @@ def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
         total = count(unit.scope, resource, values.get("filters"))
     except ApiError as exc:
         return [FieldError("filters", "invalid", exc.detail)]
-    if total == 0:
-        return [FieldError.of("records_count", "greater_than", count=0)]
-    if total > MAX_RECORDS:
-        error = FieldError.of("records_count", "less_than_or_equal_to", count=MAX_RECORDS)
-        error.meta = {"value": total, "count": MAX_RECORDS}
-        return [error]
+    if too_many := admission.count_error("records_count", total, MAX_RECORDS):
+        return [too_many]
     values["records_count"] = total
     return []
 

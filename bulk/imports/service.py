@@ -15,7 +15,6 @@ from core.unit import Unit
 from records.draft import Draft
 from records.validation import apply_defaults, check_record
 from records.write import update
-from resources import REGISTRY, importable_types
 from resources.imports import resource as imports
 
 MAX_INPUTS = 10_000
@@ -44,25 +43,16 @@ def inputs_size(values: dict[str, Any]) -> tuple[int | None, list[FieldError]]:
 
 
 def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
-    errors: list[FieldError] = []
-    allowed = importable_types()
-    resource_type = values.get("resource_type")
-    if resource_type is not None and resource_type not in allowed:
-        message = f"is not included in the list ({', '.join(allowed)})"
-        errors.append(FieldError("resource_type", "inclusion", message, meta={"allowed": allowed}))
+    target, errors = admission.job_target(values)
     size, size_errors = inputs_size(values)
     errors += size_errors
-    if size == 0:
-        errors.append(FieldError.of("inputs_size", "greater_than", count=0))
-    elif size is not None and size > MAX_INPUTS:
-        errors.append(FieldError.of("inputs_size", "less_than_or_equal_to", count=MAX_INPUTS))
-        errors[-1].meta = {"value": size, "count": MAX_INPUTS}
+    if too_many := admission.count_error("inputs_size", size, MAX_INPUTS):
+        errors.append(too_many)
     values["inputs_size"] = size
     parent_id = values.get("parent_resource_id")
-    if parent_id is not None and resource_type in allowed:
-        target = REGISTRY[resource_type]
+    if parent_id is not None and target is not None:
         if target.parent is None:
-            message = f"is not accepted: {resource_type} have no parent resource"
+            message = f"is not accepted: {target.type} have no parent resource"
             errors.append(FieldError("parent_resource_id", "invalid", message))
         else:
             parent = target.relationships[target.parent].target.table
