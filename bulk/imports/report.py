@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from bulk.imports.build import Work
 from core.errors import FieldError
-from records.keys import label
+from records.keys import label, written_names
 from resources.base import Resource
 
 
@@ -36,16 +37,26 @@ def outcome(resource: Resource, work: Work) -> Outcome:
 
 def item_key(resource: Resource, work: Work) -> str:
     data, values = work.item.data, work.draft.values
-    # Resolved references, and read-only key parts derived from the inputs (a line item's
-    # item code); a generated part (an order number nobody gave) would not name the item.
-    derived = {rel.column: values.get(rel.column) for rel in resource.belongs_to}
-    derived |= {n: values.get(n) for n, a in resource.attributes.items() if not a.writable}
-    found = label(resource, data, derived)
+    found = label(resource, data, {c: values.get(c) for c in _derived_parts(resource)})
     if found:
         return found
     if isinstance(data.get("id"), str) and data["id"]:
         return data["id"]
     return str(work.item.position)
+
+
+@cache
+def _derived_parts(resource: Resource) -> tuple[str, ...]:
+    """Key parts an item may name without writing them: resolved references, and read-only
+    parts derived from the inputs (a line item's item code). A generated part (an order number
+    nobody gave) would not name the item."""
+    parts = []
+    for name, _keys, rel in written_names(resource):
+        if rel is not None:
+            parts.append(rel.column)
+        elif not resource.attributes[name].writable:
+            parts.append(name)
+    return tuple(parts)
 
 
 def error_log(errors: Iterable[FieldError]) -> dict[str, list[str]]:
