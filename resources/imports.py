@@ -4,10 +4,9 @@ import sqlalchemy as sa
 
 from resources.base import Resource
 from resources.fields import Boolean, Integer, Json, String
-from resources.job_attributes import ACTIVE, job_attributes, job_columns, read_only
+from resources.job_attributes import job_attributes, job_columns, read_only
 
 STATUSES = ("pending", "in_progress", "completed", "interrupted")
-__all__ = ["ACTIVE", "STATUSES", "resource"]
 
 
 class Inputs(Json):
