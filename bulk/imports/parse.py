@@ -161,6 +161,7 @@ def csv_summary(text: str) -> tuple[int, str | None]:
 
 
 Cells = dict[str, dict[str, str]]  # nested relationship -> its cells in one row
+Row = tuple[Item, dict[str, list[dict[str, str]]]]  # an item, and its children's cells by row
 
 
 def _row(
@@ -196,7 +197,7 @@ def parse_csv(
     if problem:
         return [], problem
     header = [h.strip() for h in records[0].cells]
-    rows: list[tuple[Item, dict[str, list[dict[str, str]]]]] = []
+    rows: list[Row] = []
     for position, (line, cells, error) in enumerate(records[1:], start=1):
         if error:
             rows.append((Item(position, {}, error=f"line {line}: {error}"), {}))
@@ -209,9 +210,7 @@ def parse_csv(
     return _nest(resource, merge_consecutive(resource, rows, parent_id)), None
 
 
-def _nest(
-    resource: Resource, rows: list[tuple[Item, dict[str, list[dict[str, str]]]]]
-) -> list[Item]:
+def _nest(resource: Resource, rows: list[Row]) -> list[Item]:
     """Turns each row's children cells into child items of their own type (recursively)."""
     for item, children in rows:
         item.children = {
@@ -227,7 +226,7 @@ def csv_children(resource: Resource, raws: list[dict[str, str]]) -> list[Item]:
     A child with several children of its own spans several rows that repeat its own cells:
     consecutive rows with the same own cells are one child.
     """
-    rows: list[tuple[Item, dict[str, list[dict[str, str]]]]] = []
+    rows: list[Row] = []
     for position, raw in enumerate(raws, start=1):
         item, children = _row(resource, position, list(raw), list(raw.values()))
         grand = {rel: [values] for rel, values in children.items()}
@@ -258,11 +257,11 @@ def merge_key(resource: Resource, item: Item, parent_id: str | None = None) -> t
 
 def merge_consecutive(
     resource: Resource,
-    rows: list[tuple[Item, dict[str, list[dict[str, str]]]]],
+    rows: list[Row],
     parent_id: str | None = None,
-) -> list[tuple[Item, dict[str, list[dict[str, str]]]]]:
+) -> list[Row]:
     """Rows repeating the previous row's key add their children to it (one price, N tiers)."""
-    merged: list[tuple[Item, dict[str, list[dict[str, str]]]]] = []
+    merged: list[Row] = []
     for item, children in rows:
         prev = merged[-1] if merged else None
         key = merge_key(resource, item, parent_id) if item.error is None else None
