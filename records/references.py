@@ -14,6 +14,14 @@ from records.draft import Draft
 from resources.base import BelongsTo, Resource
 
 
+def resolve(scope: Scope, resource: Resource, drafts: list[Draft]) -> None:
+    """References -> checked ids, then the type's derived values (an order's number, a line
+    item's item code), which may depend on them."""
+    resolve_references(scope, resource, drafts)
+    if resource.derive:
+        resource.derive(scope, [d for d in drafts if not d.errors])
+
+
 class _Ambiguous:
     id = None
 

@@ -9,7 +9,7 @@ from core.tenancy import Scope
 from records import links
 from records.draft import Draft
 from records.keys import check_unique
-from records.references import resolve_links, resolve_references
+from records.references import resolve, resolve_links
 from records.validation import check_record, finish_values, without_repeats
 from records.write import insert, update
 from resources.base import Resource
@@ -17,9 +17,7 @@ from resources.base import Resource
 
 def validate(scope: Scope, resource: Resource, drafts: list[Draft]) -> None:
     """The API's path: references, hooks, triggers, declared rules, uniqueness."""
-    resolve_references(scope, resource, drafts)
-    if resource.derive:
-        resource.derive(scope, [d for d in drafts if not d.errors])
+    resolve(scope, resource, drafts)
     resolve_links(scope, resource, drafts)
     links.apply_triggers(scope, resource, drafts)
     for d in drafts:

@@ -13,9 +13,8 @@ from collections.abc import Iterator
 from bulk.imports.build import Work
 from core.errors import FieldError
 from core.tenancy import Scope
-from records import links
+from records import links, references
 from records.keys import find_by_keys, stored_key
-from records.references import resolve_references
 from resources.base import Resource
 
 
@@ -25,9 +24,7 @@ def live(works: list[Work]) -> list[Work]:
 
 def resolve(scope: Scope, resource: Resource, works: list[Work]) -> None:
     """References (`sku_code`, `<rel>_id`) -> checked ids, then the type's derived values."""
-    resolve_references(scope, resource, [w.draft for w in live(works)])
-    if resource.derive:
-        resource.derive(scope, [w.draft for w in live(works)])
+    references.resolve(scope, resource, [w.draft for w in live(works)])
 
 
 def match(scope: Scope, resource: Resource, works: list[Work]) -> None:
