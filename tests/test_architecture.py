@@ -10,7 +10,7 @@ import grimp
 import pytest
 
 from resources import REGISTRY
-from tests.layout import PACKAGES, PYPROJECT, ROOT, sources
+from tests.support.layout import PACKAGES, PYPROJECT, ROOT, sources
 
 GENERIC = [p for p in PACKAGES if p != "resources"]
 MIGRATIONS = ROOT / "app" / "migrations" / "versions"

@@ -1,4 +1,4 @@
-from tests import factories
+from tests.support import factories
 
 
 def test_create_and_list_skus(api):

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.imports.helpers import by, counts, list_all, run_import
+from tests.support.documents import by, list_all
+from tests.support.jobs import counts, run_import
 
 ADDRESSES_CSV = """reference,business,company,first_name,last_name,line_1,city,state_code,country_code,phone
 HQ,true,Bulk Tees S.r.l.,,,Via Roma 1,Milano,,IT,+39 02 1234567

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from tests import factories
-from tests.conftest import sql
-from tests.resources.helpers import (
+from tests.support import factories
+from tests.support.api import sql
+from tests.support.documents import (
     assert_invalid,
     assert_must_exist,
     assert_rendered,

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from tests import factories
-from tests.imports.helpers import post_import
-from tests.resources.helpers import (
+from tests.support import factories
+from tests.support.documents import (
     assert_invalid,
     assert_must_exist,
     assert_rendered,
@@ -14,6 +13,7 @@ from tests.resources.helpers import (
     post,
     related_id,
 )
+from tests.support.jobs import post_import
 
 
 def test_create_defaults_filters_and_rules(api, other_org):

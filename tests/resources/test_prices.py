@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests import factories
-from tests.resources.helpers import (
+from tests.support import factories
+from tests.support.documents import (
     assert_invalid,
     assert_must_exist,
     assert_rendered,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from tests import factories
-from tests.resources.helpers import (
+from tests.support import factories
+from tests.support.documents import (
     assert_invalid,
     assert_must_exist,
     assert_rendered,

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from resources import REGISTRY
-from tests.resources.helpers import assert_invalid, errors, pointers, post
+from tests.support.documents import assert_invalid, errors, pointers, post
 
 # type -> (required attributes, required relationships) of an empty create.
 REQUIRED = {

@@ -1,0 +1,82 @@
+"""Sales channel tokens read the catalog and change nothing (401 UNAUTHORIZED)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.provisioning import create_application
+from resources import REGISTRY
+from tests.support.api import ApiClient, client_of, make_org
+from tests.support.documents import document, errors
+from tests.support.world import build_world, id_routes, snapshot
+
+# Job resources a sales channel may not even read (spec §2: "no imports, exports").
+JOB_TYPES = {"imports", "exports"}
+
+
+@pytest.fixture
+def shop(app, org) -> ApiClient:
+    """A sales channel application of the `api` fixture's organization."""
+    application = create_application(app.state.engine, org.slug, "sales_channel")["application"]
+    assert application["client_secret"] is None
+    client = client_of(app)
+    form = {"grant_type": "client_credentials", "client_id": application["client_id"]}
+    token = client.post("/oauth/token", json=form)
+    assert token.status_code == 200, token.text
+    assert token.json()["expires_in"] == 14400
+    return ApiClient(client, token.json()["access_token"])
+
+
+def assert_unauthorized(response) -> None:
+    error = errors(response, 401)[0]
+    assert error["code"] == "UNAUTHORIZED", response.text
+
+
+def write_body(route, type_: str, record_id: str | None, method: str) -> dict | None:
+    if route is not None and "relationships" in route.path:
+        rel = REGISTRY[type_].relationships[route.path.rsplit("/", 1)[1]]
+        return {"data": [] if rel.many else None}
+    if method == "POST":
+        return document(type_, {"reference": "from-the-shop"})
+    if method == "PATCH":
+        return document(type_, {"reference": "from-the-shop"}, id_=record_id)
+    return None
+
+
+def test_a_sales_channel_reads_every_catalog_route(app, api, shop):
+    records = build_world(api, "a")
+    for type_ in REGISTRY.keys() - JOB_TYPES:
+        response = shop.get(f"/api/{type_}")
+        assert response.status_code == 200, response.text
+        assert response.json()["data"], type_
+    for route, type_ in id_routes(app):
+        if type_ in JOB_TYPES:
+            continue
+        response = shop.get(route.path.replace("{id}", records[type_]["id"]))
+        assert response.status_code == 200, (route.path, response.text)
+    assert shop.get("/api/organization").status_code == 200
+
+
+def test_a_sales_channel_changes_nothing(app, api, shop):
+    records = build_world(api, "a")
+    before = snapshot(app, api, records)
+    for type_ in REGISTRY:
+        assert_unauthorized(shop.post(f"/api/{type_}", json=write_body(None, type_, None, "POST")))
+    for route, type_ in id_routes(app):
+        record_id = records[type_]["id"]
+        url = route.path.replace("{id}", record_id)
+        for method in sorted(route.methods & {"POST", "PATCH", "DELETE"}):
+            response = shop.request(method, url, json=write_body(route, type_, record_id, method))
+            assert_unauthorized(response)
+    assert snapshot(app, api, records) == before
+
+
+def test_a_sales_channel_of_its_own_organization(app):
+    shop = make_org(app, "shop", "sales_channel").api
+    assert shop.get("/api/skus").json()["data"] == []
+    response = shop.post("/api/tags", json=document("tags", {"name": "mine"}))
+    assert_unauthorized(response)
+
+
+def test_a_sales_channel_cannot_read_imports(api, shop):
+    assert_unauthorized(shop.get("/api/imports"))

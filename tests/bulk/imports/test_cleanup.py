@@ -1,0 +1,107 @@
+"""cleanup_records: what is deleted, what is kept, and when nothing is."""
+
+from __future__ import annotations
+
+from tests.support import factories
+from tests.support.documents import list_all, rel_attrs_of
+from tests.support.jobs import counts, run_import
+from tests.support.world import Catalog
+
+
+def names(api, type_: str) -> list[str]:
+    return sorted(r["attributes"]["name"] for r in list_all(api, f"/api/{type_}"))
+
+
+def test_prices_within_the_parent_price_list(api):
+    cat = Catalog(api)
+    for code in ("TSHIRT-S", "TSHIRT-M", "TSHIRT-L"):
+        factories.price_tier(api, cat.price(code), name="old tier")
+    usd = cat.price("MUG-01", cat.usd)
+    attrs = run_import(api, "prices", [
+        {"sku_code": "TSHIRT-S", "amount_cents": 1},
+        {"sku_code": "MUG-01", "amount_cents": 2},
+    ], parent_resource_id=cat.eur["id"], cleanup_records=True)  # fmt: skip
+    assert counts(attrs) == ("completed", 2, 0, 0, 2), attrs
+    prices = rel_attrs_of(list_all(api, "/api/prices"), "price_list", "sku_code", "amount_cents")
+    eur, usd_id = cat.eur["id"], cat.usd["id"]
+    assert prices == sorted([(eur, "MUG-01", 2), (eur, "TSHIRT-S", 1), (usd_id, "MUG-01", 1000)])
+    assert api.get(f"/api/prices/{usd['id']}").status_code == 200
+    assert len(list_all(api, "/api/price_tiers")) == 1  # the deleted prices' tiers went too
+
+
+def test_stock_items_within_the_parent_location(api):
+    cat = Catalog(api)
+    for code in ("TSHIRT-S", "TSHIRT-M"):
+        factories.stock_item(api, cat.warehouse, cat.skus[code])
+        factories.stock_item(api, cat.store, cat.skus[code])
+    attrs = run_import(api, "stock_items", [{"sku_code": "TSHIRT-L", "quantity": 3}],
+                       parent_resource_id=cat.warehouse["id"], cleanup_records=True)  # fmt: skip
+    assert counts(attrs) == ("completed", 1, 0, 0, 2), attrs
+    items = rel_attrs_of(
+        list_all(api, "/api/stock_items"), "stock_location", "sku_code", "quantity"
+    )
+    assert items == sorted([
+        (cat.warehouse["id"], "TSHIRT-L", 3),
+        (cat.store["id"], "TSHIRT-S", 10),
+        (cat.store["id"], "TSHIRT-M", 10),
+    ])  # fmt: skip
+
+
+def test_organization_wide_without_parent(api, other_org):
+    for name in ("keep", "old1", "old2"):
+        factories.tag(api, name)
+    factories.tag(other_org.api, "theirs")
+    sku = factories.sku(api)
+    tagged = {"data": [{"type": "tags", "id": t["id"]} for t in list_all(api, "/api/tags")]}
+    assert api.patch(f"/api/skus/{sku['id']}/relationships/tags", json=tagged).status_code == 204
+    attrs = run_import(api, "tags", [{"name": "keep"}, {"name": "new"}], cleanup_records=True)
+    assert counts(attrs) == ("completed", 2, 0, 0, 2), attrs
+    assert names(api, "tags") == ["keep", "new"]
+    assert names(other_org.api, "tags") == ["theirs"]
+    assert [t["attributes"]["name"] for t in list_all(api, f"/api/skus/{sku['id']}/tags")] == [
+        "keep"
+    ]
+
+
+def test_a_record_in_use_is_a_warning(api):
+    used = factories.shipping_category(api, "Used")
+    factories.shipping_category(api, "Unused")
+    factories.sku(api, category=used)
+    attrs = run_import(api, "shipping_categories", [{"name": "Fresh"}], cleanup_records=True)
+    assert counts(attrs) == ("completed", 1, 0, 1, 1), attrs
+    assert attrs["warnings_log"] == {"Used": ["could not be deleted"]}
+    assert names(api, "shipping_categories") == ["Fresh", "Used"]
+
+
+def test_warnings_of_items_and_of_cleanup_add_up(api):
+    used = factories.shipping_category(api, "Used")
+    factories.sku(api, category=used)
+    attrs = run_import(api, "shipping_categories", [{"name": "Fresh", "colour": "x"}],
+                       cleanup_records=True)  # fmt: skip
+    assert counts(attrs) == ("completed", 1, 0, 2, 0), attrs
+    assert attrs["warnings_log"] == {
+        "Fresh": ["colour is not an attribute of shipping_categories: ignored"],
+        "Used": ["could not be deleted"],
+    }
+
+
+def test_no_cleanup_when_interrupted(api):
+    for name in ("a", "b", "c"):
+        factories.tag(api, name)
+    attrs = run_import(api, "tags", [{"name": "a"}, {"name": "bad name"}], cleanup_records=True)
+    assert counts(attrs) == ("interrupted", 1, 1, 0, 0), attrs
+    assert names(api, "tags") == ["a", "b", "c"]
+
+
+def test_a_failing_item_keeps_its_record(api):
+    tags = {name: factories.tag(api, name) for name in ("a", "b", "c")}
+    attrs = run_import(api, "tags", [
+        {"name": "a"}, {"id": tags["b"]["id"], "name": "not valid!"},
+    ], cleanup_records=True, skip_errors=True)  # fmt: skip
+    assert counts(attrs) == ("completed", 1, 1, 0, 1), attrs
+    assert names(api, "tags") == ["a", "b"]
+
+
+def test_nothing_to_delete(api):
+    attrs = run_import(api, "tags", [{"name": "only"}], cleanup_records=True)
+    assert counts(attrs) == ("completed", 1, 0, 0, 0), attrs
