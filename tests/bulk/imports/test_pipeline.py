@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.support import factories
-from tests.support.documents import attrs_of, by, list_all, related_id, tag_names
+from tests.support.documents import attrs_of, by, list_all, rel_attrs_of, related_id, tag_names
 from tests.support.jobs import counts, fixture, run_import
 from tests.support.world import Catalog
 
@@ -77,9 +77,13 @@ def test_stock_items_update_by_key(api):
     ], parent_resource_id=loc)  # fmt: skip
     assert counts(again) == ("completed", 3, 0, 0, 0), again
     items = list_all(api, "/api/stock_items")
-    assert attrs_of(items, "sku_code", "stock_location_id" if False else "quantity") == [
+    assert attrs_of(items, "sku_code", "quantity") == [
         ("MUG-01", 1), ("TSHIRT-L", -2), ("TSHIRT-M", 12), ("TSHIRT-S", 80),
     ]  # fmt: skip
+    store = cat.store["id"]  # MUG-01's location, from the fixture's stock_location_code
+    assert rel_attrs_of(items, "stock_location", "sku_code") == sorted(
+        [(store, "MUG-01"), (loc, "TSHIRT-L"), (loc, "TSHIRT-M"), (loc, "TSHIRT-S")]
+    )
 
 
 def test_customers_match_email_case_insensitively_and_tags_are_replaced(api):
