@@ -50,7 +50,7 @@ class ApiClient:
 
     @property
     def app(self) -> Starlette:
-        return self.client.app  # type: ignore[return-value]
+        return self.client.app
 
     def headers(self, extra: dict | None = None, body: bool = False) -> dict:
         headers = {"Accept": MEDIA}

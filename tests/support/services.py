@@ -258,7 +258,10 @@ class S3Endpoint:
         self.server = make_server(
             "127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler
         )
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # Checks for shutdown every 50 ms (0.5 s by default): teardown, Ctrl-C included, is quick.
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
         host, port = self.server.server_address[:2]
         self.url = f"http://{host}:{port}"
@@ -372,6 +375,12 @@ if os.getppid() != int(sys.argv[1]):
 os.execv(sys.executable, [sys.executable, *sys.argv[2:]])
 """
 RUNNING: set[WorkerProcess] = set()  # what the atexit guard below stops
+INTERRUPTED: list[bool] = []  # Ctrl-C: workers are killed at teardown, not waited for
+
+
+def pytest_keyboard_interrupt(excinfo) -> None:
+    """Runs before the fixtures' teardown of an interrupted run (this module is a plugin)."""
+    INTERRUPTED.append(True)
 
 
 class WorkerProcess:
@@ -427,17 +436,18 @@ class WorkerProcess:
         self.proc.wait(timeout=10)
 
     def stop(self, timeout: float = 60) -> int | None:
-        """SIGTERM, then SIGKILL to the worker's process group if it does not exit in time;
-        whatever of its group is left after it exits (children of a killed supervisor) too."""
+        """SIGTERM, then SIGKILL to the worker's process group if it does not exit in time
+        (at once when `timeout` is 0); whatever of its group is left after it exits (children
+        of a killed supervisor) too."""
         try:
-            if self.proc.poll() is None:
+            if self.proc.poll() is None and timeout > 0:
                 self.proc.terminate()
                 try:
                     self.proc.wait(timeout=timeout)
                 except subprocess.TimeoutExpired:
-                    self._kill_group()
-                    self.proc.wait(timeout=10)
+                    pass
             self._kill_group()
+            self.proc.wait(timeout=10)
         finally:
             RUNNING.discard(self)
             self._log.close()
@@ -478,5 +488,5 @@ def worker(service_env, tmp_path) -> Iterator[Callable[..., WorkerProcess]]:
 
     yield start
     for process in started:
-        code = process.stop()
+        code = process.stop(timeout=0 if INTERRUPTED else 60)
         print(f"---- worker {process.pid} (exit {code}), log {process.log_path}:\n{process.log()}")
