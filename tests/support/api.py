@@ -103,7 +103,7 @@ def check_response(response) -> None:
         return
     if response.headers.get("content-type", "").startswith(MEDIA):
         document = response.json()
-        problems = jsonapi_schema.errors(document)
+        problems = jsonapi_schema.problems(document)
         assert not problems, f"response is not valid JSON:API: {problems}\n{response.text[:2000]}"
 
 

@@ -152,12 +152,9 @@ def rel_attrs_of(records: list[dict], rel: str, *names: str) -> list[tuple]:
     )
 
 
-def tag_names(api, record: dict | None = None, type_: str | None = None) -> list[str]:
+def tag_names(api, record: dict | None = None) -> list[str]:
     """The sorted names of a record's tags (every page), or of all the organization's tags."""
-    if record is None:
-        path = "/api/tags"
-    else:
-        path = f"/api/{type_ or record['type']}/{record['id']}/tags"
+    path = "/api/tags" if record is None else f"/api/{record['type']}/{record['id']}/tags"
     return sorted(t["attributes"]["name"] for t in list_all(api, path))
 
 

@@ -61,7 +61,8 @@ def validators() -> dict[str, Draft202012Validator]:
     }
 
 
-def errors(document: dict, schema: str = "schema") -> list[str]:
+def problems(document: dict, schema: str = "schema") -> list[str]:
+    """Why `document` is not valid JSON:API (against `schema`), one line per violation."""
     return [
         f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
         for e in validators()[schema].iter_errors(document)
