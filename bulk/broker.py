@@ -7,15 +7,38 @@ in-memory broker. Payloads are job ids only.
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import dramatiq
 import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import Middleware, TimeLimit, default_middleware
 
 from core.settings import Settings
 
 QUEUE = "bulkport"
 MAINTENANCE_CHANCE = 20_000  # per million Redis commands
+
+
+class ProcessTimeLimit(TimeLimit):
+    """dramatiq's time limit with one watchdog thread per process, however many brokers the
+    process builds: the watchdog never stops, and one serves any number of worker threads."""
+
+    _shared: Any = None  # the process's watchdog, once one broker has booted
+    _lock = threading.Lock()
+
+    def after_process_boot(self, broker: dramatiq.Broker) -> None:
+        with ProcessTimeLimit._lock:
+            if ProcessTimeLimit._shared is None:
+                super().after_process_boot(broker)
+                ProcessTimeLimit._shared = self.manager
+            self.manager = ProcessTimeLimit._shared
+
+
+def middleware() -> list[Middleware]:
+    return [ProcessTimeLimit() if m is TimeLimit else m() for m in default_middleware]
 
 
 def make_broker(settings: Settings) -> dramatiq.Broker:
@@ -35,7 +58,8 @@ def make_broker(settings: Settings) -> dramatiq.Broker:
             namespace=settings.redis_namespace,
             heartbeat_timeout=max(10_000, settings.job_stale_seconds * 1000),
             maintenance_chance=MAINTENANCE_CHANCE,
+            middleware=middleware(),
         )
-    broker = StubBroker()
+    broker = StubBroker(middleware=middleware())
     broker.emit_after("process_boot")
     return broker

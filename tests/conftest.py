@@ -5,9 +5,9 @@ receives is checked against the official JSON:API schema. The helpers tests impo
 tests/support/ (api, documents, jobs, world, factories, services); the service fixtures
 (databases, Redis, S3, worker processes) are in tests/support/services.py.
 
-Two guards hold for the whole run: no test may leave threads behind (each app is closed through
-its lifespan; see ``no_thread_leak``), and dramatiq's time-limit watchdog runs once per process
-(``one_time_limit_watchdog``).
+A guard holds for the whole run: no test may leave threads behind (each app is closed through
+its lifespan; see ``no_thread_leak``). dramatiq's time-limit watchdog runs once per process
+(bulk/broker.ProcessTimeLimit), however many apps the tests build.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from collections.abc import Iterator
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from dramatiq.middleware.time_limit import TimeLimit
 
 from core.settings import Settings
 from tests.support.api import ApiClient, Org, count_queries, make_org, open_app
@@ -36,33 +35,6 @@ THREADS_AT_END = 1
 
 
 # -- the process ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session", autouse=True)
-def one_time_limit_watchdog() -> Iterator[None]:
-    """One dramatiq time-limit watchdog thread for the whole test process.
-
-    Every broker emits ``process_boot`` (bulk/broker.py), and dramatiq's TimeLimit middleware
-    then starts a watchdog thread that loops forever: one per application, more than a
-    thousand in a run of the suite. A server builds one broker per process, so this is a
-    test-only cost; here every TimeLimit shares the first one's watchdog, which serves any
-    number of worker threads. (Recommended in bulk/broker.py instead: one TimeLimit per
-    process; then this fixture can go.)"""
-    boot = TimeLimit.after_process_boot
-    lock = threading.Lock()
-    shared: list = []
-
-    def after_process_boot(self, broker):
-        with lock:
-            if shared:
-                self.manager = shared[0]
-            else:
-                boot(self, broker)
-                shared.append(self.manager)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(TimeLimit, "after_process_boot", after_process_boot)
-        yield
 
 
 def _describe(threads: list[threading.Thread]) -> str:
@@ -85,7 +57,7 @@ def _new_threads(before: set[threading.Thread], bound: int) -> list[threading.Th
 
 
 @pytest.fixture(scope="session", autouse=True)
-def threads_at_start(one_time_limit_watchdog) -> Iterator[set[threading.Thread]]:
+def threads_at_start() -> Iterator[set[threading.Thread]]:
     """Fails the run, at its end, if it leaves threads behind."""
     before = set(threading.enumerate())
     yield before

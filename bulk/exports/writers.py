@@ -92,9 +92,17 @@ class Layout:
 
 def to_csv(items: Iterable[dict[str, Any]], p: Plan) -> str:
     layout = Layout(p)
+    rows = [p.header(), *(row for item in items for row in layout.rows(item))]
+    text = _write(rows, "\n")
+    if "\r" in text:
+        # csv quotes a cell only for the characters of its line terminator, so a lone "\r"
+        # would end the record for a reader: rows are written as "\r\n"-terminated CSV (which
+        # quotes it), then end in "\n" like the others. Rare, so the common path stays one call.
+        text = "".join(_write([row], "\r\n")[:-2] + "\n" for row in rows)
+    return text
+
+
+def _write(rows: list[list[Any]], terminator: str) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(p.header())
-    for item in items:
-        writer.writerows(layout.rows(item))
+    csv.writer(out, lineterminator=terminator).writerows(rows)
     return out.getvalue()
