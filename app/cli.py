@@ -12,16 +12,13 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-import uvicorn
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from app.auth.principal import KINDS
-from app.main import create_app
 from app.migrate import upgrade
 from app.provisioning import create_application, create_organization
-from bulk import worker
 from core.db import make_engine
 from core.errors import ApiError
 from core.settings import Settings, get_settings
@@ -93,6 +90,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             "(grant_type=client_credentials, client_id, client_secret); "
             "`bulkport apps create --org SLUG --kind integration --json` makes new credentials"
         )
+    # Each long-running command loads only its own stack: a worker process never holds the
+    # HTTP server's modules (about 20 MB), a server never the worker supervisor.
+    import uvicorn
+
+    from app.main import create_app
+
     uvicorn.run(create_app(settings), host=args.host, port=args.port)
     return 0
 
@@ -102,6 +105,8 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
         _err("the worker needs BULKPORT_REDIS_URL; without it `bulkport serve` runs jobs itself")
         return 1
     upgrade(settings)
+    from bulk import worker  # see cmd_serve: the command's own stack only
+
     return worker.start(settings, args.processes, args.threads)
 
 

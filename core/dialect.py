@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from psycopg.types.json import Jsonb
 from sqlalchemy import JSON, Column, MetaData, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -28,6 +27,8 @@ def bulk_insert(
     if conn.dialect.name != "postgresql" or (len(rows) < COPY_MIN_ROWS and not force_copy):
         conn.execute(table.insert(), rows)
         return
+    from psycopg.types.json import Jsonb  # the driver is loaded only where PostgreSQL is used
+
     names = list(dict.fromkeys(k for row in rows for k in row))
     columns = [c for c in table.columns if c.name in names]
     json_names = {c.name for c in columns if isinstance(c.type, JSON)}

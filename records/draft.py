@@ -8,7 +8,7 @@ from typing import Any
 from core.errors import FieldError
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NewName:
     """A link to a record that does not exist yet: a tag named by an import item, created
     when, and only if, the item is written (so a failing item leaves no tags behind)."""
@@ -16,7 +16,7 @@ class NewName:
     name: str
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Draft:
     """One record about to be written."""
 

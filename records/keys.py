@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import tuple_
 
@@ -30,7 +30,7 @@ def stored_key(resource: Resource, record: Mapping[str, Any]) -> tuple | None:
     """
     if not resource.unique_key:
         return None
-    values = tuple(record.get(col.name) for col in resource.key_columns())
+    values = tuple(record.get(col.name) for col in resource.key_columns)
     optional = resource.optional_key_parts
     if all(v is None for v in values):
         return None
@@ -53,8 +53,14 @@ def written_names(resource: Resource) -> tuple[tuple[str, tuple[str, ...], Belon
     return tuple(parts)
 
 
+class Lookup(Protocol):
+    """Where a key's values are looked up: a mapping, or a view of one."""
+
+    def get(self, key: str, /) -> Any: ...
+
+
 def written_parts(
-    resource: Resource, *sources: Mapping[str, Any], by_id: tuple[str, ...] = ()
+    resource: Resource, *sources: Lookup, by_id: tuple[str, ...] = ()
 ) -> list[Any] | None:
     """The key as written: per part, the first non-blank value among its names, looked up in
     each source in turn (``by_id``: parts named by `<rel>_id` only); None if a part is blank."""
@@ -62,14 +68,22 @@ def written_parts(
     for name, keys, _rel in written_names(resource):
         if name in by_id:
             keys = keys[-1:]
-        value = next((s[k] for s in sources for k in keys if s.get(k) not in (None, "")), None)
-        if value is None:
+        parts.append(_first_given(sources, keys))
+        if parts[-1] is None:
             return None
-        parts.append(value)
     return parts
 
 
-def label(resource: Resource, *sources: Mapping[str, Any], by_id: tuple[str, ...] = ()) -> str:
+def _first_given(sources: tuple[Lookup, ...], keys: tuple[str, ...]) -> Any:
+    for source in sources:
+        for key in keys:
+            value = source.get(key)
+            if value is not None and value != "":
+                return value
+    return None
+
+
+def label(resource: Resource, *sources: Lookup, by_id: tuple[str, ...] = ()) -> str:
     """How logs name a record: its key as written, joined with `/` ('' if it has none)."""
     parts = written_parts(resource, *sources, by_id=by_id) if resource.unique_key else None
     return "/".join(str(p) for p in parts) if parts else ""
@@ -87,7 +101,7 @@ def find_by_keys(scope: Scope, resource: Resource, keys: set[tuple]) -> dict[tup
     if not keys:
         return {}
     table = resource.table
-    cols = resource.key_columns()
+    cols = resource.key_columns
     patterns: dict[tuple[bool, ...], list[tuple]] = defaultdict(list)
     for key in keys:
         patterns[tuple(v is None for v in key)].append(key)

@@ -149,6 +149,10 @@ class ManyToMany(Relationship):
         ]
 
 
+# The cached views of a declaration's relationships, recomputed when one is added.
+DERIVED_VIEWS = ("belongs_to", "many_to_many", "named_links", "code_columns", "key_columns")
+
+
 class Resource:
     def __init__(
         self,
@@ -217,22 +221,24 @@ class Resource:
     def add_relationship(self, rel: Relationship) -> None:
         rel.owner = self
         self.relationships[rel.name] = rel
+        for view in DERIVED_VIEWS:  # computed once per declaration, on first use
+            self.__dict__.pop(view, None)
 
     # -- derived views of the declaration -------------------------------------------------------
-    @property
+    @cached_property
     def belongs_to(self) -> list[BelongsTo]:
         return [r for r in self.relationships.values() if isinstance(r, BelongsTo)]
 
-    @property
+    @cached_property
     def many_to_many(self) -> list[ManyToMany]:
         return [r for r in self.relationships.values() if isinstance(r, ManyToMany)]
 
-    @property
+    @cached_property
     def named_links(self) -> list[ManyToMany]:
         """Many-to-many relationships whose targets files name (tags by name)."""
         return [r for r in self.many_to_many if r.named_by]
 
-    @property
+    @cached_property
     def code_columns(self) -> dict[str, tuple[BelongsTo, str]]:
         """input key -> (relationship, target attribute), e.g. sku_code -> (sku, code)."""
         return {key: (rel, attr) for rel in self.belongs_to for key, attr in rel.codes.items()}
@@ -246,6 +252,7 @@ class Resource:
             if isinstance(rel, BelongsTo) and not rel.required
         )
 
+    @cached_property
     def key_columns(self) -> list[sa.Column]:
         """The database columns behind the unique key (relationships by their id column)."""
         return [self.table.c[self._key_column(name)] for name in self.unique_key]

@@ -37,10 +37,15 @@ def test_no_import_cycle_between_modules():
     assert cycles == []
 
 
+# The command line loads each long-running command's stack on demand (a worker process does not
+# hold the HTTP server's modules): memory, not a cycle, and the only place allowed to.
+ON_DEMAND = {ROOT / "app" / "cli.py"}
+
+
 def test_first_party_imports_sit_at_module_level():
-    """A function-level import of our own code is how cycles hide: none at all."""
+    """A function-level import of our own code is how cycles hide: none outside ON_DEMAND."""
     hidden = []
-    for path in sources():
+    for path in set(sources()) - ON_DEMAND:
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):

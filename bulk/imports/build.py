@@ -17,7 +17,7 @@ from records.validation import coerce_attributes
 from resources.base import BelongsTo, HasMany, Resource
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Work:
     """An item on its way to the database."""
 

@@ -23,7 +23,7 @@ from resources.base import BelongsTo, HasMany, Resource
 NOT_AN_OBJECT = "must be a JSON object"
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     position: int  # 1-based position of the item (CSV: of its first data row)
     data: dict[str, Any]  # own keys, raw
@@ -78,23 +78,36 @@ def _json_links(value: Any, named_by: str) -> list[LinkRef] | None:
     return out
 
 
+@cache
+def _json_keys(resource: Resource) -> dict[str, str]:
+    """The keys of a JSON item that are not plain values, and what they hold: "nested"
+    children, a named link's "links" (`tags: [...]`), or "link" values one by one."""
+    keys = dict.fromkeys(nested_names(resource), "nested")
+    keys.update(dict.fromkeys((rel.name for rel in resource.named_links), "links"))
+    keys.update(dict.fromkeys(link_keys(resource), "link"))
+    return keys
+
+
 def json_item(resource: Resource, raw: Any, position: int) -> Item:
     if not isinstance(raw, dict):
         return Item(position, {}, error=NOT_AN_OBJECT)
-    nested = nested_names(resource)
-    named = {rel.name: rel.named_by for rel in resource.named_links}
+    special = _json_keys(resource)
     item = Item(position, {})
     for key, value in raw.items():
-        if key in nested and isinstance(value, list):
+        kind = special.get(key)
+        if kind is None:
+            item.data[key] = value
+        elif kind == "nested" and isinstance(value, list):
             target = resource.relationships[key].target
             item.children[key] = [json_item(target, v, i) for i, v in enumerate(value, start=1)]
-        elif key in named:
-            links = _json_links(value, str(named[key]))
+        elif kind == "links":
+            rel = resource.relationships[key]
+            links = _json_links(value, str(getattr(rel, "named_by", "")))
             if links is None:
                 item.data[key] = value  # reported as invalid by the validator
             else:
                 item.links[key] = links
-        elif key in link_keys(resource):
+        elif kind == "link":
             _add_links(item, key, value, resource)
         else:
             item.data[key] = value

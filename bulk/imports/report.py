@@ -36,8 +36,8 @@ def outcome(resource: Resource, work: Work) -> Outcome:
 
 
 def item_key(resource: Resource, work: Work) -> str:
-    data, values = work.item.data, work.draft.values
-    found = label(resource, data, {c: values.get(c) for c in _derived_parts(resource)})
+    data = work.item.data
+    found = label(resource, data, _Only(work.draft.values, _derived_parts(resource)))
     if found:
         return found
     if isinstance(data.get("id"), str) and data["id"]:
@@ -45,8 +45,20 @@ def item_key(resource: Resource, work: Work) -> str:
     return str(work.item.position)
 
 
+class _Only:
+    """A view of a record's values showing only some keys."""
+
+    __slots__ = ("keys", "values")
+
+    def __init__(self, values: dict[str, Any], keys: frozenset[str]) -> None:
+        self.values, self.keys = values, keys
+
+    def get(self, key: str) -> Any:
+        return self.values.get(key) if key in self.keys else None
+
+
 @cache
-def _derived_parts(resource: Resource) -> tuple[str, ...]:
+def _derived_parts(resource: Resource) -> frozenset[str]:
     """Key parts an item may name without writing them: resolved references, and read-only
     parts derived from the inputs (a line item's item code). A generated part (an order number
     nobody gave) would not name the item."""
@@ -56,7 +68,7 @@ def _derived_parts(resource: Resource) -> tuple[str, ...]:
             parts.append(rel.column)
         elif not resource.attributes[name].writable:
             parts.append(name)
-    return tuple(parts)
+    return frozenset(parts)
 
 
 def error_log(errors: Iterable[FieldError]) -> dict[str, list[str]]:
