@@ -50,9 +50,13 @@ class FileStorage:
         return hmac.new(self.secret, message, hashlib.sha256).hexdigest()
 
     def verify(self, key: str, expires: str, signature: str) -> bool:
-        if not expires.isdigit() or int(expires) < time.time():
+        """Whether a link is this storage's and unexpired; any other input is simply not."""
+        if not (expires.isascii() and expires.isdigit() and len(expires) <= 12):
+            return False  # `²` is a digit to isdigit(), and 5,000 digits are no time
+        if int(expires) < time.time():
             return False
-        return hmac.compare_digest(self.signature(key, int(expires)), signature)
+        expected = self.signature(key, int(expires)).encode()
+        return hmac.compare_digest(expected, signature.encode("utf-8", "surrogatepass"))
 
     def url(self, base: str, key: str) -> str:
         expires = int(time.time()) + self.ttl

@@ -16,6 +16,7 @@ from sqlalchemy import and_, false, func, literal, not_, or_, select, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
+from core import strict_json
 from core.dialect import has_nul
 from core.errors import BadRequest, FilterNotAllowed
 from core.tenancy import Scope
@@ -29,6 +30,8 @@ BASE = [
     "true", "from", "end", "eq", "lt", "gt", "in", "to",
 ]  # fmt: skip
 MODIFIERS = ["_or_null", "_any", "_all"]
+MAX_VALUES = 500  # of a list filter (`_in`, `_any`, `_all`, `ids`)
+MAX_VALUE_LENGTH = 1_000  # characters of one filter value
 LIKE = ("matches", "does_not_match", "cont", "not_cont", "start", "not_start", "end", "not_end")
 OBJECT_PREDICATES = ("jcont", "null", "not_null")  # the filters object attributes take
 TRUTHY = {"true", "1", "t", "yes"}
@@ -75,9 +78,11 @@ def _base_condition(pred: str, attr: Attr | None, value: str, name: str, dialect
         if not isinstance(attr, Json):
             raise FilterNotAllowed(f"{name}: jcont applies to object attributes", parameter=name)
         try:
-            doc = json.loads(value)
-        except ValueError:
-            raise BadRequest(f"{name} takes a JSON object", parameter=name) from None
+            doc = strict_json.loads(value)
+        except strict_json.JsonRejected as exc:
+            raise BadRequest(
+                f"{name} takes a JSON object; this one {exc}", parameter=name
+            ) from None
         if not isinstance(doc, dict):
             raise BadRequest(f"{name} takes a JSON object", parameter=name)
         if has_nul(doc):  # PostgreSQL text cannot hold NUL
@@ -158,7 +163,19 @@ def _json_scalar(kind: Any, value: Any, wanted: Any) -> ColumnElement:
     return and_(kind.in_(["integer", "real"]), value == wanted)
 
 
+def _check_size(values: list[str], name: str) -> None:
+    """Bounds that keep a filter a search: a longer pattern only makes a slow scan, and more
+    values a statement SQLite refuses ("Expression tree is too large")."""
+    if len(values) > MAX_VALUES:
+        raise BadRequest(f"{name} takes at most {MAX_VALUES} values", parameter=name)
+    if any(len(v) > MAX_VALUE_LENGTH for v in values):
+        detail = f"{name}: a value may be {MAX_VALUE_LENGTH} characters long at most"
+        raise BadRequest(detail, parameter=name)
+
+
 def _condition(pred: str, modifier: str, attr: Attr | None, value: str, name: str, dialect: str):
+    many = modifier in ("_any", "_all") or pred in ("in", "not_in")
+    _check_size(value.split(",") if many else [value], name)
     if modifier in ("_any", "_all"):
         parts = [_base_condition(pred, attr, v, name, dialect) for v in value.split(",")]
         join = or_ if modifier == "_any" else and_
@@ -188,7 +205,9 @@ class FilterCompiler:
         if "\x00" in value:  # PostgreSQL text cannot hold NUL
             raise BadRequest(f"{name} may not contain NUL characters", parameter=name)
         if name == "ids":
-            return resource.table.c.id.in_([v.strip() for v in value.split(",")])
+            ids = [v.strip() for v in value.split(",")]
+            _check_size(ids, name)
+            return resource.table.c.id.in_(ids)
         for modifier in ["", *MODIFIERS]:
             for pred in BASE:
                 suffix = f"_{pred}{modifier}"

@@ -7,7 +7,6 @@ value is coerced the same way whichever door it came in by.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import os
 import re
@@ -16,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core import strict_json
 from core.db import JsonType
 from core.dialect import has_nul
 from core.errors import FieldError
@@ -174,9 +174,13 @@ class Float(Attr):
         if isinstance(value, bool):
             raise Invalid("not_a_number")
         if isinstance(value, int | float):
-            if not math.isfinite(value):
+            try:
+                number = float(value)
+            except OverflowError:  # an integer beyond any float (10**400)
+                raise Invalid("not_a_number") from None
+            if not math.isfinite(number):
                 raise Invalid("not_a_number")
-            return float(value)
+            return number
         if isinstance(value, str):
             try:
                 return self.coerce(float(value.strip()))
@@ -225,7 +229,10 @@ class DateTime(Attr):
         else:
             raise Invalid("invalid")
         if parsed.tzinfo is not None:
-            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+            try:
+                parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+            except OverflowError:  # 0001-01-01T00:00+14:00 is before the first UTC instant
+                raise Invalid("invalid") from None
         return parsed.replace(microsecond=parsed.microsecond // 1000 * 1000)
 
     def render(self, value: Any) -> Any:
@@ -252,8 +259,8 @@ class Json(Attr):
 
     def from_text(self, text: str) -> Any:
         try:
-            return self.coerce(json.loads(text))
-        except ValueError:
+            return self.coerce(strict_json.loads(text))
+        except strict_json.JsonRejected:
             raise Invalid("invalid") from None
 
 

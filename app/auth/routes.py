@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import unquote_plus
@@ -26,6 +25,7 @@ from app.auth.credentials import secret_matches
 from app.auth.models import applications
 from app.auth.principal import INTEGRATION, Principal
 from app.jsonapi.media import JsonApiResponse, base_url, check_accept
+from core import strict_json
 from core.db import transaction
 from core.errors import NotFound
 from core.settings import Settings
@@ -73,8 +73,8 @@ async def _token_params(request: Request) -> dict[str, str] | None:
     else:
         raw = await request.body()
         try:
-            body = json.loads(raw) if raw.strip() else {}
-        except (ValueError, UnicodeDecodeError):
+            body = strict_json.loads(raw) if raw.strip() else {}
+        except strict_json.JsonRejected:
             return None
         if not isinstance(body, dict):
             return None
@@ -85,11 +85,16 @@ async def _token_params(request: Request) -> dict[str, str] | None:
     return params
 
 
+def _storable(text: str) -> bool:
+    """Text a database can compare: no NUL, no lone surrogate (which has no UTF-8 encoding)."""
+    return "\x00" not in text and strict_json.problem_of(text) is None
+
+
 def _grant(
     engine: Engine, settings: Settings, client_id: str | None, secret: str | None
 ) -> dict[str, Any] | None:
-    if not client_id:
-        return None
+    if not client_id or not _storable(client_id):
+        return None  # no application has such an id; PostgreSQL would refuse to look
     stmt = (
         select(applications, organizations.c.slug.label("organization_slug"))
         .join_from(applications, organizations)

@@ -78,6 +78,8 @@ async def run(
 
 
 def get_row(scope: Scope, resource: Resource, record_id: str) -> dict[str, Any]:
+    if "\x00" in record_id:  # no id holds one, and PostgreSQL refuses it in a query
+        raise NotFound()
     table = resource.table
     row = scope.execute(scope.select(table).where(table.c.id == record_id)).mappings().first()
     if row is None:

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core import strict_json
 from core.errors import (
     MEDIA_TYPE,
     ApiError,
@@ -20,6 +21,7 @@ from core.errors import (
     NotFound,
     PayloadTooLarge,
     UnsupportedMediaType,
+    incident,
 )
 
 log = logging.getLogger("bulkport")
@@ -75,9 +77,9 @@ async def read_document(request: Request) -> dict[str, Any]:
     check_content_type(request)
     body = await request.body()
     try:
-        doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"The request body is not valid JSON: {exc}") from None
+        doc = strict_json.loads(body)
+    except strict_json.JsonRejected as exc:
+        raise BadRequest(f"The request body {exc}") from None
     if not isinstance(doc, dict):
         raise BadRequest("The request body must be a JSON object", pointer="")
     return doc
@@ -102,9 +104,10 @@ def install_error_handlers(app: Any) -> None:
         err.status = exc.status_code
         return error_response(err)
 
-    async def unexpected(_request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error", exc_info=exc)
-        return error_response(ApiError("An unexpected error occurred; it has been logged."))
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        error_id = incident(log, f"{request.method} {request.url.path}", exc)
+        detail = f"An unexpected error occurred (error id {error_id} in the server log)."
+        return error_response(ApiError(detail, meta={"error_id": error_id}))
 
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(HTTPException, http_error)
