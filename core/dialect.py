@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, MetaData, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 # Below this many rows a multi-row INSERT costs less than setting up a COPY.
 COPY_MIN_ROWS = 50
@@ -27,7 +28,8 @@ def bulk_insert(
     if conn.dialect.name != "postgresql" or (len(rows) < COPY_MIN_ROWS and not force_copy):
         conn.execute(table.insert(), rows)
         return
-    from psycopg.types.json import Jsonb  # the driver is loaded only where PostgreSQL is used
+    import psycopg  # the driver is loaded only where PostgreSQL is used
+    from psycopg.types.json import Jsonb
 
     names = list(dict.fromkeys(k for row in rows for k in row))
     columns = [c for c in table.columns if c.name in names]
@@ -37,14 +39,20 @@ def bulk_insert(
     driver = conn.connection.driver_connection
     assert driver is not None
     cursor = driver.cursor()  # same transaction as `conn`
-    with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row(
-                [
-                    Jsonb(row[n]) if n in json_names and row.get(n) is not None else row.get(n)
-                    for n in order
-                ]
-            )
+    statement = f'COPY "{table.name}" ({quoted}) FROM STDIN'
+    try:
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        Jsonb(row[n]) if n in json_names and row.get(n) is not None else row.get(n)
+                        for n in order
+                    ]
+                )
+    except psycopg.IntegrityError as exc:
+        # The driver's own error, beside SQLAlchemy: raised as SQLAlchemy raises it for any
+        # other statement, so that callers' handling of a concurrent duplicate sees it.
+        raise IntegrityError(statement, None, exc) from exc
 
 
 _staged = itertools.count(1)
