@@ -20,6 +20,8 @@ ApiError (status, code, title, detail, source, meta)
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +46,15 @@ MESSAGES = {
     "not_found": "not found",
     "restrict_dependent_destroy": "cannot be deleted because dependent records exist",
 }
+
+
+def incident(log: logging.Logger, context: str, exc: BaseException | None = None) -> str:
+    """Logs an exception (by default the one being handled) under a new error id, and returns
+    that id: clients are told the id, never the exception (it may quote SQL, parameters or
+    constraint names)."""
+    error_id = uuid.uuid4().hex[:12]
+    log.error("%s (error id %s)", context, error_id, exc_info=exc or True)
+    return error_id
 
 
 def message(error: str, **kwargs: Any) -> str:

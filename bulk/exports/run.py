@@ -22,6 +22,7 @@ from bulk.exports.plan import encode, field_tree, include_paths, plan
 from bulk.exports.shape import fetch, shape
 from bulk.exports.writers import to_csv, to_json
 from core.db import transaction, utcnow
+from core.errors import incident
 from core.settings import Settings
 from core.tenancy import Scope
 from query.filtering import object_conditions
@@ -53,9 +54,10 @@ def run_export(engine: Engine, settings: Settings, export_id: str) -> None:
         return
     except OperationalError:
         raise  # the database is away: dramatiq retries (the lease goes stale, then resumes)
-    except Exception as exc:  # noqa: BLE001 - never leave an export stuck in progress
-        log.exception("export %s failed", export_id)
-        finish(engine, row, lease, status="failed", errors_log={type(exc).__name__: str(exc)})
+    except Exception:  # noqa: BLE001 - never leave an export stuck in progress
+        error_id = incident(log, f"export {export_id} failed")
+        message = f"the export stopped on an internal error (error id {error_id} in the server log)"
+        finish(engine, row, lease, status="failed", errors_log={"base": [message]})
     finally:
         gc.enable()
 

@@ -33,6 +33,7 @@ from bulk.imports.resolve import match, resolve, waves
 from bulk.imports.validate import validate
 from core.db import transaction, utcnow
 from core.dialect import analyze
+from core.errors import incident
 from core.settings import Settings
 from core.tenancy import Scope
 from resources import REGISTRY
@@ -75,9 +76,8 @@ def run_import(engine: Engine, settings: Settings, import_id: str) -> None:
         # retry resumes at the cursor at once rather than after the lease goes stale.
         release(engine, job)
         raise
-    except Exception as exc:  # noqa: BLE001 - never leave an import stuck in progress
-        log.exception("import %s failed", import_id)
-        fail(engine, settings, job, exc)
+    except Exception:  # noqa: BLE001 - never leave an import stuck in progress
+        fail(engine, settings, job, incident(log, f"import {import_id} failed"))
 
 
 def parse_items(row: dict[str, Any]) -> list[Item]:
@@ -216,15 +216,17 @@ def release(engine: Engine, job: Job) -> None:
         log.warning("import %s: could not release its lease", job.id)
 
 
-def fail(engine: Engine, settings: Settings, job: Job, exc: Exception) -> None:
-    """An unexpected error ends the import as interrupted, with the reason in errors_log."""
+def fail(engine: Engine, settings: Settings, job: Job, error_id: str) -> None:
+    """An unexpected error ends the import as interrupted; errors_log names the error id under
+    which the server logged it."""
     with transaction(engine) as conn:
         row = leases.locked_row(conn, TABLE, job.id, STATE)
         if not leases.still_mine(row, job.lease):
             return  # deleted, interrupted, or taken over by another worker
         assert row is not None
         errors_log = dict(row["errors_log"] or {})
-        errors_log["base"] = {"base": [f"the import stopped on an internal error: {exc}"]}
+        message = f"the import stopped on an internal error (error id {error_id} in the server log)"
+        errors_log["base"] = {"base": [message]}
         changes = {"status": "interrupted", "interrupted_at": utcnow(), "lease": None,
                    "errors_log": errors_log}  # fmt: skip
         try:
