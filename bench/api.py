@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 import psycopg
 from psycopg import sql
 from sqlalchemy.engine import Engine, make_url

@@ -24,7 +24,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,7 +24,7 @@ import time
 import uuid
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 import psycopg
 from sqlalchemy.engine import make_url
 
