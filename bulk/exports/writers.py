@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bulk.exports.plan import Plan, is_named_links
@@ -90,19 +90,24 @@ class Layout:
         return out
 
 
-def to_csv(items: Iterable[dict[str, Any]], p: Plan) -> str:
+def to_csv(items: Sequence[dict[str, Any]], p: Plan) -> str:
     layout = Layout(p)
-    rows = [p.header(), *(row for item in items for row in layout.rows(item))]
-    text = _write(rows, "\n")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(p.header())
+    for item in items:
+        writer.writerows(layout.rows(item))
+    text = out.getvalue()
     if "\r" in text:
         # csv quotes a cell only for the characters of its line terminator, so a lone "\r"
         # would end the record for a reader: rows are written as "\r\n"-terminated CSV (which
-        # quotes it), then end in "\n" like the others. Rare, so the common path stays one call.
-        text = "".join(_write([row], "\r\n")[:-2] + "\n" for row in rows)
+        # quotes it), then end in "\n" like the others. Rare: the common path writes once.
+        rows = [p.header(), *(row for item in items for row in layout.rows(item))]
+        text = "".join(_row(row) for row in rows)
     return text
 
 
-def _write(rows: list[list[Any]], terminator: str) -> str:
+def _row(row: list[Any]) -> str:
     out = io.StringIO()
-    csv.writer(out, lineterminator=terminator).writerows(rows)
-    return out.getvalue()
+    csv.writer(out, lineterminator="\r\n").writerow(row)
+    return out.getvalue()[:-2] + "\n"
