@@ -17,6 +17,8 @@ from tests.support.api import MEDIA
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
+# The messages clients see, pinned here rather than read from core.errors: a change of the wire
+# format must fail a test.
 MESSAGES = {
     "blank": "can't be blank",
     "taken": "has already been taken",
