@@ -8,8 +8,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import make_url
 
+from core.db import private_sqlite_file
 from core.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -24,16 +24,9 @@ def alembic_config(settings: Settings) -> Config:
     return config
 
 
-def _ensure_sqlite_dir(settings: Settings) -> None:
-    if not settings.is_sqlite:
-        return
-    database = make_url(settings.database_url).database
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
-
-
 def upgrade(settings: Settings, revision: str = "head") -> None:
-    _ensure_sqlite_dir(settings)
+    if settings.is_sqlite:
+        private_sqlite_file(settings.database_url)
     command.upgrade(alembic_config(settings), revision)
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, String, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import SQLModel
 
 metadata = SQLModel.metadata
@@ -69,6 +69,20 @@ def timestamp_columns() -> list[Column]:
     ]
 
 
+def private_sqlite_file(url: str) -> None:
+    """Creates the SQLite database file (and its folder) readable by its owner only, before
+    SQLite would create it world-readable: it holds the signing key and every organization's
+    data. SQLite gives its -wal and -shm files the same mode."""
+    path = make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:") or os.path.exists(path):
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # another process created it first, the same way
+
+
 @contextmanager
 def transaction(engine: Engine, write: bool = True) -> Iterator[Connection]:
     """One transaction; on SQLite a read-only one does not take the write lock."""
@@ -80,6 +94,7 @@ def transaction(engine: Engine, write: bool = True) -> Iterator[Connection]:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        private_sqlite_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")

@@ -9,6 +9,7 @@ never multiply rows and never cross tenants.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +37,7 @@ LIKE = ("matches", "does_not_match", "cont", "not_cont", "start", "not_start", "
 OBJECT_PREDICATES = ("jcont", "null", "not_null")  # the filters object attributes take
 TRUTHY = {"true", "1", "t", "yes"}
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # integer columns: a larger value is an error, not a 500
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1  # what SQLite binds as an integer
 
 Cond = Callable[[Any], ColumnElement]  # column -> condition
 
@@ -87,6 +89,8 @@ def _base_condition(pred: str, attr: Attr | None, value: str, name: str, dialect
             raise BadRequest(f"{name} takes a JSON object", parameter=name)
         if has_nul(doc):  # PostgreSQL text cannot hold NUL
             raise BadRequest(f"{name} may not contain NUL characters", parameter=name)
+        if _beyond_floats(doc):  # one answer on both databases: SQLite compares floats
+            raise BadRequest(f"{name}: numbers beyond 1.8e308 cannot be compared", parameter=name)
         if dialect == "postgresql":
             # bind the object itself: a JSON text bound as JSONB would be encoded again
             return lambda c: c.op("@>")(literal(doc, JSONB))
@@ -119,6 +123,19 @@ def _base_condition(pred: str, attr: Attr | None, value: str, name: str, dialect
         "from": lambda c: c >= v,
     }
     return ops[pred]
+
+
+def _beyond_floats(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, int) and not isinstance(node, bool) and abs(node) > sys.float_info.max:
+            return True
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 def _same(x: Any) -> Any:
@@ -160,6 +177,8 @@ def _json_scalar(kind: Any, value: Any, wanted: Any) -> ColumnElement:
         return kind == ("true" if wanted else "false")
     if isinstance(wanted, str):
         return and_(kind == "text", value == wanted)
+    if isinstance(wanted, int) and not INT64_MIN <= wanted <= INT64_MAX:
+        wanted = float(wanted)  # SQLite reads such a number as a REAL, and binds no such integer
     return and_(kind.in_(["integer", "real"]), value == wanted)
 
 

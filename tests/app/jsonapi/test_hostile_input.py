@@ -152,3 +152,17 @@ def test_an_unexpected_error_names_an_id_not_its_internals(app, api, monkeypatch
     assert "uq_skus_key" not in response.text
     logged = [r for r in caplog.records if error_id in r.getMessage()]
     assert logged and "uq_skus_key" in str(logged[0].exc_info[1])
+
+
+def test_a_30_digit_number_in_jcont_is_compared(api):
+    big = 123456789012345678901234567890
+    sku = api.create(
+        "skus", {"code": "B", "name": "b", "do_not_ship": True, "metadata": {"n": big}}
+    )
+    listed = api.get("/api/skus", params={"filter[q][metadata_jcont]": f'{{"n": {big}}}'})
+    assert [s["id"] for s in listed.json()["data"]] == [sku["id"]]
+    huge = "1" + "0" * 400
+    too_big = api.get("/api/skus", params={"filter[q][metadata_jcont]": f'{{"n": {huge}}}'})
+    (error,) = errors(too_big, 400)
+    assert error["detail"] == "metadata_jcont: numbers beyond 1.8e308 cannot be compared"
+    assert error["source"] == {"parameter": "filter[q][metadata_jcont]"}
