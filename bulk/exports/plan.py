@@ -175,8 +175,8 @@ class Plan:
     def header(self) -> list[str]:
         """Every CSV column of this plan's items, dotted for includes, in output order."""
         out = list(self.names)
-        named = [*self.name_lists, *filter(is_named_links, self.rels.values())]
-        out += [f"{rel.name}.{rel.named_by}" for rel in named]  # type: ignore[attr-defined]
+        included = [r for r in self.rels.values() if isinstance(r, ManyToMany) and r.named_by]
+        out += [f"{rel.name}.{rel.named_by}" for rel in [*self.name_lists, *included]]
         for name, child in self.children.items():
             if not is_named_links(self.rels[name]):
                 out += [f"{name}.{column}" for column in child.header()]
