@@ -27,6 +27,8 @@ resource = Resource(
         JsonList("fields", create_only=True),
         Json("filters", create_only=True),
         Boolean("dry_data", default=False, create_only=True),
+        # CSV cells starting with = + - @ tab or CR get a leading ' (bulk/exports/writers.py)
+        Boolean("csv_safe", default=False, create_only=True),
         *read_only(
             Integer("records_count"),
             Integer("processed_count", default=0),

@@ -1,14 +1,54 @@
 """The migrations create exactly the schema the declarations describe (a declaration changed
 without a new revision fails here, on both databases)."""
 
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
 
 import resources  # noqa: F401 - every table declared
-from core.db import metadata
+from app.migrate import upgrade
+from core.db import make_engine, metadata
+from tests.support.services import empty_postgres, make_settings
 
 
 def test_migrated_schema_matches_the_declarations(app):
     with app.state.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    else:
+        with empty_postgres() as url:
+            yield url
+
+
+def test_a_database_of_the_first_release_upgrades_in_place(empty_database, tmp_path, jwt_pem):
+    """Servers already running keep their data: each schema change after the initial one is a
+    revision of its own, applied over the existing tables."""
+    settings = make_settings(tmp_path, empty_database, jwt_pem)
+    upgrade(settings, "8e8498fd8ccf")
+    engine = make_engine(settings.database_url)
+    try:
+        columns = {c["name"] for c in inspect(engine).get_columns("exports")}
+        assert "csv_safe" not in columns  # the first release's schema
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO organizations (id, slug, name, created_at, updated_at) "
+                     "VALUES ('org0000001', 'acme', 'Acme', :now, :now)"),
+                {"now": datetime(2026, 11, 1)},
+            )  # fmt: skip
+        upgrade(settings)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT slug FROM organizations")).scalars().all() == ["acme"]
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, metadata) == []
+    finally:
+        engine.dispose()

@@ -101,7 +101,7 @@ def build(engine: Engine, row: dict[str, Any], lease: str) -> tuple[str, int]:
     if csv:
         if dry:
             items = [item for _k, _t, item in ordered(keys, items)]
-        return to_csv(items, p), len(items)
+        return to_csv(items, p, safe=bool(row["csv_safe"])), len(items)
     if dry:
         return to_json(text for _k, text, _i in ordered(keys, items)), len(items)
     return to_json(map(encode, items)), len(items)

@@ -9,6 +9,10 @@ rows as its largest include: row n holds its n-th child of each include (a child
 of its own takes several rows the same way), and every row repeats the record's own cells (its
 key among them), which is how the importer merges consecutive rows back into one item. So a
 CSV export without to-many includes has exactly `records_count` data rows.
+
+`csv_safe` (opt-in, CSV only): a text cell starting with `=`, `+`, `-`, `@`, a tab or a carriage
+return gets a leading `'` (OWASP's CSV injection advice), so that a spreadsheet shows it as text
+instead of running it as a formula (``defused``).
 """
 
 from __future__ import annotations
@@ -90,20 +94,41 @@ class Layout:
         return out
 
 
-def to_csv(items: Sequence[dict[str, Any]], p: Plan) -> str:
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets may run as a formula
+
+
+def defused(row: list[Any]) -> list[Any]:
+    """`csv_safe`: the row with `'` before each text cell that starts like a formula.
+
+    Only text cells: values of string attributes, codes, tag names. Numbers stay as they are
+    (a negative `weight` or `lat` is `-5`, not `'-5`): a spreadsheet reads them as numbers, runs
+    nothing, and the file still re-imports them as numbers. Cells of other types come out as
+    digits (timestamps), `true` / `false` or `{...}` (JSON), so they never start like one. A
+    prefixed text comes back with its `'` when the file is re-imported: `csv_safe` files are
+    for spreadsheets, plain ones for round trips.
+    """
+    return [f"'{c}" if isinstance(c, str) and c.startswith(FORMULA_STARTS) else c for c in row]
+
+
+def to_csv(items: Sequence[dict[str, Any]], p: Plan, safe: bool = False) -> str:
+    """The CSV file of the items; ``safe``: the export's `csv_safe` (``defused`` cells)."""
     layout = Layout(p)
+
+    def rows(item: dict[str, Any]) -> list[list[Any]]:
+        return [defused(row) for row in layout.rows(item)] if safe else layout.rows(item)
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(p.header())
     for item in items:
-        writer.writerows(layout.rows(item))
+        writer.writerows(rows(item))
     text = out.getvalue()
     if "\r" in text:
         # csv quotes a cell only for the characters of its line terminator, so a lone "\r"
         # would end the record for a reader: rows are written as "\r\n"-terminated CSV (which
         # quotes it), then end in "\n" like the others. Rare: the common path writes once.
-        rows = [p.header(), *(row for item in items for row in layout.rows(item))]
-        text = "".join(_row(row) for row in rows)
+        all_rows = [p.header(), *(row for item in items for row in rows(item))]
+        text = "".join(_row(row) for row in all_rows)
     return text
 
 

@@ -71,6 +71,8 @@ def build(resource: Resource, item: Item, parent_id: str | None = None) -> Work:
         else:
             work.warnings.append(f"{name} is not an attribute of {resource.type}: ignored")
     draft.links.update(item.links)  # LinkRefs until resolved
+    for key, problem in item.problems:  # e.g. a tag entry `{"id": 1}`: the item fails
+        draft.errors.append(FieldError(key, "invalid", problem, relationship=True))
     if resource.parent and parent_id:
         parent = resource.relationships[resource.parent]
         assert isinstance(parent, BelongsTo)

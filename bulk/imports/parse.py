@@ -6,19 +6,24 @@ comma lists, and consecutive rows with the same key are merged into one item wit
 children. A row with the wrong number of cells becomes an item carrying its error (naming its
 line), so it is counted and logged like any other failing item. Nested children become items
 of their own type here, at any depth, so later stages only recurse.
+
+JSON named links (`tags: ["sale", {"id": "..."}, {"name": "new"}]`, `tags.id: "a,b"`) are read
+entry by entry: an entry that is not a name or an object with one string `id` or `name` is a
+problem of its item (``Item.problems``, an error of that item only), never dropped silently.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, NamedTuple
 
 from records.keys import written_parts
 from records.links import LinkRef
-from resources.base import BelongsTo, HasMany, Resource
+from resources.base import BelongsTo, HasMany, ManyToMany, Resource
 
 NOT_AN_OBJECT = "must be a JSON object"
 
@@ -32,6 +37,9 @@ class Item:
     rows: int = 1  # source rows merged into this item (CSV); counters count rows
     text: bool = False  # values are CSV strings, coerced by declared type
     error: str | None = None  # an item that could not be read at all
+    # (key, message): values the item gives that cannot be read (a tag entry `{"id": 1}`);
+    # each is an error of the item, which fails without stopping its neighbours
+    problems: list[tuple[str, str]] = field(default_factory=list)
 
 
 @cache
@@ -55,27 +63,77 @@ def _split_list(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+MAX_PROBLEMS = 10  # messages per key at most: a list of 10,000 bad entries is one line more
+
+
+def _report(item: Item, key: str, problems: list[str]) -> None:
+    if len(problems) > MAX_PROBLEMS:
+        more = len(problems) - MAX_PROBLEMS
+        problems = [*problems[:MAX_PROBLEMS], f"and {more} more invalid entries"]
+    item.problems.extend((key, problem) for problem in problems)
+
+
 def _add_links(item: Item, key: str, value: Any, resource: Resource) -> None:
+    """`tags.id` / `tags.name`: a comma list (CSV cells, JSON strings) or a JSON list of strings;
+    JSON null gives none, like an empty cell."""
     rel, kind = link_keys(resource)[key]
-    values = value if isinstance(value, list) else _split_list(str(value))
+    if value is None:
+        return
+    if isinstance(value, str):
+        values = _split_list(value)
+    elif isinstance(value, list):
+        values = [v for v in value if isinstance(v, str)]
+        wrong = [n for n, v in enumerate(value, start=1) if not isinstance(v, str)]
+        _report(item, key, [f"entry {n} must be a string" for n in wrong])
+    else:
+        _report(item, key, ["must be a comma-separated string or a list of strings"])
+        return
     item.links.setdefault(rel, []).extend((kind, v) for v in values)
 
 
-def _json_links(value: Any, named_by: str) -> list[LinkRef] | None:
-    """`tags: ["sale", {"id": "..."}, {"name": "new"}]` -> [("name","sale"), ("id",..), ...]."""
+def _json_link(entry: Any, rel: ManyToMany) -> LinkRef | str:
+    """One entry of a JSON `tags` list -> a ``LinkRef``, or why it is not one: a name, or an
+    object with a string `id` or `name` (and, as a JSON:API identifier has, `type: "tags"`)."""
+    named_by = str(rel.named_by)
+    if isinstance(entry, str):
+        return ("name", entry)
+    expected = f'must be a name, or an object with an "id" or a "{named_by}"'
+    if not isinstance(entry, dict):
+        return expected
+    unknown = [k for k in entry if k not in ("id", named_by, "type")]
+    if unknown:
+        listed = ", ".join(json.dumps(k[:40], ensure_ascii=False) for k in unknown[:5])
+        return f'has unknown keys ({listed}): it takes an "id" or a "{named_by}"'
+    given = [k for k in ("id", named_by) if k in entry]
+    if not given:
+        return expected
+    if len(given) > 1:
+        return f'has both an "id" and a "{named_by}": give one of them'
+    if "type" in entry and entry["type"] != rel.target_type:
+        return f'has a "type" other than "{rel.target_type}"'
+    value = entry[given[0]]
+    if not isinstance(value, str):
+        return f'has a non-string "{given[0]}"'
+    return ("id" if given[0] == "id" else "name", value)
+
+
+def _json_links(item: Item, key: str, value: Any, rel: ManyToMany) -> None:
+    """`tags: ["sale", {"id": "..."}, {"name": "new"}]` -> [("name","sale"), ("id",..), ...];
+    each entry that is not one is a problem of the item, naming its position."""
     if not isinstance(value, list):
-        return None
-    out = []
-    for link in value:
+        expected = f'must be a list of names, or of objects with an "id" or a "{rel.named_by}"'
+        _report(item, key, [expected])
+        return
+    links: list[LinkRef] = []
+    problems = []
+    for n, entry in enumerate(value, start=1):
+        link = _json_link(entry, rel)
         if isinstance(link, str):
-            out.append(("name", link))
-        elif isinstance(link, dict) and isinstance(link.get("id"), str):
-            out.append(("id", link["id"]))
-        elif isinstance(link, dict) and isinstance(link.get(named_by), str):
-            out.append(("name", link[named_by]))
+            problems.append(f"entry {n} {link}")
         else:
-            return None
-    return out
+            links.append(link)
+    _report(item, key, problems)
+    item.links.setdefault(key, []).extend(links)
 
 
 @cache
@@ -102,11 +160,8 @@ def json_item(resource: Resource, raw: Any, position: int) -> Item:
             item.children[key] = [json_item(target, v, i) for i, v in enumerate(value, start=1)]
         elif kind == "links":
             rel = resource.relationships[key]
-            links = _json_links(value, str(getattr(rel, "named_by", "")))
-            if links is None:
-                item.data[key] = value  # reported as invalid by the validator
-            else:
-                item.links[key] = links
+            assert isinstance(rel, ManyToMany)
+            _json_links(item, key, value, rel)
         elif kind == "link":
             _add_links(item, key, value, resource)
         else:

@@ -32,6 +32,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, quote
@@ -81,6 +82,9 @@ def make_settings(data_dir: Path, database_url: str, jwt_pem: str, **extra: str)
         "BULKPORT_DATABASE_URL": database_url,
         "BULKPORT_JWT_PRIVATE_KEY": jwt_pem,
         "BULKPORT_ATTACHMENT_SECRET": "test-attachment-secret",
+        # Tests send hundreds of requests a second per organization: tests/app/test_rate_limits.py
+        # turns the limits on, with small ones.
+        "BULKPORT_RATE_LIMITS": "off",
         **extra,
     }
     return Settings.from_env(env)
@@ -100,10 +104,10 @@ def sqlite_url(template: Path, folder: Path) -> str:
     return f"sqlite:///{folder / 'bulkport.sqlite3'}"
 
 
-@pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory, jwt_pem) -> Iterator[str]:
-    """A database of this test process's own, so concurrent runs (and xdist workers) on one
-    server never collide."""
+@contextmanager
+def empty_postgres() -> Iterator[str]:
+    """A new, empty PostgreSQL database (dropped on the way out): its URL. Its own name, so
+    concurrent runs (and xdist workers) on one server never collide."""
     admin = PG_URL.replace("+psycopg", "")
     name = f"bulkport_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     try:
@@ -112,12 +116,18 @@ def postgres_url(tmp_path_factory, jwt_pem) -> Iterator[str]:
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         service_unavailable("PostgreSQL", exc)
     try:
-        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-        upgrade(make_settings(tmp_path_factory.mktemp("pg"), url, jwt_pem))
-        yield url
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory, jwt_pem) -> Iterator[str]:
+    """A migrated database of this test process's own."""
+    with empty_postgres() as url:
+        upgrade(make_settings(tmp_path_factory.mktemp("pg"), url, jwt_pem))
+        yield url
 
 
 def truncate_postgres(url: str) -> None:
@@ -344,6 +354,7 @@ def service_env(tmp_path, postgres_url, redis_url, moto_endpoint, jwt_pem) -> It
         "BULKPORT_REDIS_NAMESPACE": f"bulkport-test-{unique}",
         "BULKPORT_STORAGE_URL": f"s3://{BUCKET}/test-{unique}",
         "BULKPORT_S3_ENDPOINT_URL": moto_endpoint,
+        "BULKPORT_RATE_LIMITS": "off",  # see make_settings
     }
     yield env
     delete_namespace(redis_url, env["BULKPORT_REDIS_NAMESPACE"])

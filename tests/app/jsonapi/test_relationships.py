@@ -139,6 +139,20 @@ def test_many_to_many_tags(api, other_org):
     assert_error(api.post(path, json={"data": ref("tags", a)[0]}), 400, "BAD_REQUEST")
 
 
+def test_tag_linkage_entries_that_are_not_identifiers_are_refused(api):
+    """The API form of an import's unreadable tag entries: the request is refused, pointing
+    at the entry, and nothing is written."""
+    sku = factories.sku(api)
+    sale = api.create("tags", {"name": "sale"})
+    pointer = "/data/relationships/tags/data/1"
+    for entry in ({"type": "tags", "id": 1}, {"x": {}}, "sale", None, []):
+        tags = {"data": [{"type": "tags", "id": sale["id"]}, entry]}
+        doc = {"data": {"type": "skus", "id": sku["id"], "relationships": {"tags": tags}}}
+        response = api.patch(f"/api/skus/{sku['id']}", json=doc)
+        assert_error(response, 400, "BAD_REQUEST", pointer=pointer)
+    assert linkage(api, f"/api/skus/{sku['id']}/relationships/tags") == []
+
+
 def test_has_many_is_read_only_through_relationships(api):
     sku = factories.sku(api)
     price = factories.price(api, sku, factories.price_list(api))

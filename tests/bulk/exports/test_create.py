@@ -7,13 +7,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from starlette.testclient import TestClient
 
 from bulk import admission
 from bulk.exports import service
 from resources import importable_types
 from tests.support import factories
-from tests.support.api import ApiClient, sales_channel, sql
+from tests.support.api import ApiClient, CheckedClient, sales_channel, sql
 from tests.support.documents import errors, only_error
 from tests.support.jobs import hold_jobs, post_export, run_to_end
 
@@ -34,12 +33,13 @@ def test_created_pending_with_its_records_count(app, api, monkeypatch):
     assert response.headers["location"] == f"http://testserver/api/exports/{data['id']}"
     attrs = data["attributes"]
     assert {k: attrs[k] for k in ("resource_type", "format", "status", "records_count",
-                                  "processed_count", "progress", "dry_data", "includes",
-                                  "fields", "filters", "attachment_url", "reference")} == {
+                                  "processed_count", "progress", "dry_data", "csv_safe",
+                                  "includes", "fields", "filters", "attachment_url",
+                                  "reference")} == {
         "resource_type": "tags", "format": "csv", "status": "pending", "records_count": 2,
-        "processed_count": 0, "progress": 0.0, "dry_data": False, "includes": [],
-        "fields": None, "filters": {"name_in": ["red", "blue"]}, "attachment_url": None,
-        "reference": "grp-1",
+        "processed_count": 0, "progress": 0.0, "dry_data": False, "csv_safe": False,
+        "includes": [], "fields": None, "filters": {"name_in": ["red", "blue"]},
+        "attachment_url": None, "reference": "grp-1",
     }  # fmt: skip
     assert attrs["started_at"] is None and attrs["completed_at"] is None
     assert sent == [("exports.run", data["id"])]
@@ -64,6 +64,7 @@ def test_missing_resource_type_and_bad_attributes(api):
                     "includes": "prices",
                     "filters": ["code_eq"],
                     "dry_data": "maybe",
+                    "csv_safe": "maybe",
                 },
             }
         },
@@ -74,6 +75,7 @@ def test_missing_resource_type_and_bad_attributes(api):
         "/data/attributes/includes": "includes - is invalid",
         "/data/attributes/filters": "filters - is invalid",
         "/data/attributes/dry_data": "dry_data - is not included in the list",
+        "/data/attributes/csv_safe": "csv_safe - is not included in the list",
     }  # fmt: skip
 
 
@@ -170,7 +172,7 @@ def test_the_limit_holds_under_concurrent_requests(app, api, monkeypatch):
     barrier = threading.Barrier(6)
 
     def attempt(_i: int) -> int:
-        client = ApiClient(TestClient(app, base_url="http://testserver"), api.token)
+        client = ApiClient(CheckedClient(app, base_url="http://testserver"), api.token)
         barrier.wait(timeout=10)  # a thread that failed before it must not hang the others
         return post_export(client, "tags").status_code
 

@@ -138,6 +138,47 @@ def test_fields_select_attributes_and_imply_includes(api, catalog):
     assert text(gz).splitlines()[0] == "amount_cents,sku_code"
 
 
+HOSTILE = {"name": '=HYPERLINK("http://x")', "description": "@SUM(1)",
+           "hs_tariff_number": "+1", "reference": "-2"}  # fmt: skip
+
+
+def test_csv_safe_prefixes_formula_text_and_plain_csv_keeps_it(api, other_org):
+    category = factories.shipping_category(api, "Merch", code="MERCH")
+    sku = factories.sku(api, code="EVIL", category=category, weight=5.0, **HOSTILE)
+    factories.tag(api, "-neg")
+    api.patch(f"/api/skus/{sku['id']}", json={"data": {"type": "skus", "id": sku["id"],
+              "attributes": {"_add_tags": ["-neg"]}}})  # fmt: skip
+    attrs, gz = run_export(api, "skus", format="csv", dry_data=True, csv_safe=True)
+    assert attrs["csv_safe"] is True
+    (row,) = csv_rows(gz)
+    assert {k: row[k] for k in [*HOSTILE, "tags.name"]} == {
+        "name": "'=HYPERLINK(\"http://x\")", "description": "'@SUM(1)",
+        "hs_tariff_number": "'+1", "reference": "'-2", "tags.name": "'-neg",
+    }  # fmt: skip
+    assert (row["code"], row["weight"], row["shipping_category_code"]) == ("EVIL", "5.0", "MERCH")
+    # numbers are never prefixed: a negative latitude stays a number
+    factories.address(api, line_1="=1+1", city="-2", lat=-33.5, lng=-70.25)
+    _attrs, gz = run_export(api, "addresses", format="csv", csv_safe=True)
+    (address,) = csv_rows(gz)
+    assert (address["line_1"], address["city"], address["phone"]) == (
+        "'=1+1", "'-2", "'+44 20 7946 0000")  # fmt: skip
+    assert (address["lat"], address["lng"]) == ("-33.5", "-70.25")
+    # without csv_safe: the cells as stored, and the file imports them back unchanged
+    attrs, gz = run_export(api, "skus", format="csv", dry_data=True)
+    assert attrs["csv_safe"] is False
+    (row,) = csv_rows(gz)
+    assert {k: row[k] for k in [*HOSTILE, "tags.name"]} == {**HOSTILE, "tags.name": "-neg"}
+    factories.shipping_category(other_org.api, "Merch", code="MERCH")
+    back = run_import(other_org.api, "skus", text(gz))
+    assert (back["status"], back["errors_log"]) == ("completed", {}), back
+    (theirs,) = other_org.api.get("/api/skus").json()["data"]
+    assert {k: theirs["attributes"][k] for k in HOSTILE} == HOSTILE
+    # JSON files are not for spreadsheets: csv_safe is accepted and changes nothing
+    attrs, gz = run_export(api, "skus", dry_data=True, csv_safe=True)
+    (item,) = items(gz)
+    assert attrs["csv_safe"] is True and {k: item[k] for k in HOSTILE} == HOSTILE
+
+
 def test_records_count_is_the_file_s_even_when_records_change(app, api, catalog, monkeypatch):
     sent = hold_jobs(app, monkeypatch)
     export_id = post_export(api, "skus").json()["data"]["id"]

@@ -138,6 +138,36 @@ def test_a_lone_carriage_return_in_a_cell_survives_the_round_trip():
     assert [(i.data, i.error) for i in items] == [({"name": "a", "reference": "old\rmac"}, None)]
 
 
+def test_csv_safe_prefixes_text_cells_that_start_like_a_formula_and_no_number():
+    fields = ["code", "name", "description", "weight", "pieces_per_pack", "do_not_ship",
+              "metadata", "tags"]  # fmt: skip
+    p = csv_plan(SKUS, fields=fields, dry=False)
+    items = [
+        {"id": "i1", "code": "-2", "name": '=HYPERLINK("http://x")', "description": "@SUM(1)",
+         "weight": -5.5, "pieces_per_pack": -3, "do_not_ship": "true",
+         "metadata": '{"k":"=1"}', "tags": ["-neg", "ok"]},
+        {"id": "i2", "code": "+1", "name": "\tTab", "description": "\r=1", "weight": 0.0,
+         "tags": []},
+        {"id": "i3", "code": "a-1", "name": "1+1", "description": "x=y", "weight": -0.0},
+    ]  # fmt: skip
+    header = "id,code,name,description,pieces_per_pack,weight,do_not_ship,metadata,tags.name\n"
+    assert to_csv(items, p, safe=True) == header + (
+        'i1,\'-2,"\'=HYPERLINK(""http://x"")",\'@SUM(1),-3,-5.5,true,"{""k"":""=1""}",'
+        '"\'-neg,ok"\n'
+        "i2,'+1,'\tTab,\"'\r=1\",,0.0,,,\n"
+        "i3,a-1,1+1,x=y,,-0.0,,,\n"
+    )
+    # without csv_safe: every cell as stored, and read back by the importer unchanged
+    plain = to_csv(items, p)
+    assert "'" not in plain
+    parsed, problem = parse_csv(SKUS, plain)
+    assert problem is None
+    assert [(i.data["code"], i.data["name"], i.data["description"]) for i in parsed] == [
+        ("-2", '=HYPERLINK("http://x")', "@SUM(1)"), ("+1", "\tTab", "\r=1"),
+        ("a-1", "1+1", "x=y"),
+    ]  # fmt: skip
+
+
 # -- what the writer writes, the parser reads: properties ----------------------------------------
 
 # Any text but NUL (no CSV holds it) and lone surrogates (no UTF-8 file holds them).

@@ -39,6 +39,8 @@ def tree(items: list[Item]) -> list[dict[str, Any]]:
             shown["rows"] = item.rows
         if item.error:
             shown["error"] = item.error
+        if item.problems:
+            shown["problems"] = item.problems
         out.append(shown)
     return out
 
@@ -321,6 +323,10 @@ def test_merge_consecutive_adds_children_and_links_and_counts_rows():
 
 # -- JSON ----------------------------------------------------------------------------------------
 
+# The messages of unreadable tag entries, pinned (errors_log shows them to clients).
+LIST = 'must be a list of names, or of objects with an "id" or a "name"'
+ENTRY = 'must be a name, or an object with an "id" or a "name"'
+
 
 def test_json_items_nested_children_and_links():
     inputs = [
@@ -355,11 +361,81 @@ def test_json_items_nested_children_and_links():
         },
         {"position": 2, "data": {}, "error": NOT_AN_OBJECT},
         {"position": 3, "data": {}, "error": NOT_AN_OBJECT},
-        # not lists of links or children: left in the data, for the validator to reject
-        {"position": 4, "data": {"number": "O2", "line_items": "not a list", "tags": "web"}},
+        # not a list of children: left in the data, for the validator to reject; links that
+        # cannot be read are the item's problems, naming the entry
+        {
+            "position": 4,
+            "data": {"number": "O2", "line_items": "not a list"},
+            "problems": [("tags", LIST)],
+        },
         {
             "position": 5,
-            "data": {"number": "O3", "tags": ["ok", 3]},
-            "links": {"tags": [("name", "a"), ("name", "b"), ("id", "T2")]},
+            "data": {"number": "O3"},
+            "links": {"tags": [("name", "ok"), ("name", "a"), ("name", "b"), ("id", "T2")]},
+            "problems": [("tags", f"entry 2 {ENTRY}")],
         },
+    ]
+
+
+def test_json_tag_entries_are_read_one_by_one():
+    """A name, or an object with one string `id` or `name` (a JSON:API identifier's
+    `type: "tags"` allowed); anything else is a problem naming the entry, never dropped."""
+    valid = ["sale", {"id": "T1"}, {"name": "new"}, {"type": "tags", "id": "T2"}]
+    invalid = [
+        {"id": 1},
+        {"x": {}},
+        "",  # a name: the name check rejects it later ("'' is invalid")
+        None,
+        [],
+        {},
+        {"id": "T1", "name": "sale"},
+        {"name": "sale", "colour": "red"},
+        {"type": "skus", "id": "T3"},
+        {"name": None},
+    ]
+    (item,) = parse_json(SKUS, [{"code": "A", "tags": valid + invalid}])
+    assert item.data == {"code": "A"}
+    assert item.links == {
+        "tags": [("name", "sale"), ("id", "T1"), ("name", "new"), ("id", "T2"), ("name", "")]
+    }
+    assert item.problems == [
+        ("tags", 'entry 5 has a non-string "id"'),
+        ("tags", 'entry 6 has unknown keys ("x"): it takes an "id" or a "name"'),
+        ("tags", f"entry 8 {ENTRY}"),
+        ("tags", f"entry 9 {ENTRY}"),
+        ("tags", f"entry 10 {ENTRY}"),
+        ("tags", 'entry 11 has both an "id" and a "name": give one of them'),
+        ("tags", 'entry 12 has unknown keys ("colour"): it takes an "id" or a "name"'),
+        ("tags", 'entry 13 has a "type" other than "tags"'),
+        ("tags", 'entry 14 has a non-string "name"'),
+    ]
+    for value in ("sale", None, {"id": "T1"}, 3):
+        (item,) = parse_json(SKUS, [{"code": "A", "tags": value}])
+        assert (item.links, item.problems) == ({}, [("tags", LIST)])
+    (item,) = parse_json(SKUS, [{"code": "A", "tags": []}])  # no tags: clears them
+    assert (item.links, item.problems) == ({"tags": []}, [])
+
+
+def test_json_tags_id_and_tags_name_take_comma_lists_or_lists_of_strings():
+    inputs = [
+        {"code": "A", "tags.id": "T1, T2", "tags.name": ["a", 1, {}, "b"]},
+        {"code": "B", "tags.id": 5, "tags.name": {"a": 1}},
+        {"code": "C", "tags.id": None, "tags.name": None},  # null: none given, like a blank cell
+    ]
+    a, b, c = parse_json(SKUS, inputs)
+    assert a.links == {"tags": [("id", "T1"), ("id", "T2"), ("name", "a"), ("name", "b")]}
+    assert a.problems == [
+        ("tags.name", "entry 2 must be a string"),
+        ("tags.name", "entry 3 must be a string"),
+    ]
+    expected = "must be a comma-separated string or a list of strings"
+    assert (b.links, b.problems) == ({}, [("tags.id", expected), ("tags.name", expected)])
+    assert (c.data, c.links, c.problems) == ({"code": "C"}, {}, [])
+
+
+def test_problems_per_key_are_bounded():
+    (item,) = parse_json(SKUS, [{"code": "A", "tags": [None] * 25}])
+    assert item.problems == [
+        *(("tags", f"entry {n} {ENTRY}") for n in range(1, 11)),
+        ("tags", "and 15 more invalid entries"),
     ]

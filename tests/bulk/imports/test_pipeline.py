@@ -167,7 +167,7 @@ def test_tags_by_name_id_and_csv_lists(api):
         "B": {"tags": ["is too long (maximum is 10 elements)"]},
         "C": {"tags": ["'bad name!' is invalid"]},
         "D": {"tags": ["must exist"]},
-        "E": {"tags": ["is invalid"]},
+        "E": {"tags": ['must be a list of names, or of objects with an "id" or a "name"']},
     }
     skus = by(list_all(api, "/api/skus"), "code")
     assert tag_names(api, skus["A"]) == ["existing", "new-one"]
@@ -187,6 +187,66 @@ def test_tags_by_name_id_and_csv_lists(api):
     ids_csv = f'code,tags.id\nF,"{existing["id"]}"\n'
     assert counts(run_import(api, "skus", ids_csv)) == ("completed", 1, 0, 0, 0)
     assert tag_names(api, skus["F"]) == ["existing"]
+
+
+def test_unreadable_tag_entries_are_errors_of_their_item(api):
+    """Each tag entry that is not a name or an object with one string `id` or `name` is an
+    error of its item naming the entry; the item writes nothing (no tag, no change), and its
+    neighbours are imported."""
+    cid = factories.shipping_category(api)["id"]
+    sale = factories.tag(api, "sale")
+
+    def sku(code: str, **more) -> dict:
+        return {"code": code, "name": code, "shipping_category_id": cid, **more}
+
+    first = run_import(api, "skus", [sku("OLD", tags=["keep"])])
+    assert counts(first) == ("completed", 1, 0, 0, 0), first
+    attrs = run_import(api, "skus", [
+        sku("A1", tags=[{"id": 1}, {"x": {}}]),
+        sku("OK1", tags=[{"id": sale["id"]}, {"name": "fresh"}, "plain",
+                         {"type": "tags", "id": sale["id"]}]),
+        sku("OLD", name="Renamed", tags=[{"name": "sale"}, None]),
+        sku("A2", tags=["brand-new", {"name": "sale", "colour": "red"}]),
+        sku("A3", tags=[{"id": sale["id"], "name": "sale"}, [], "x"]),
+        sku("A4", tags="sale"),
+        sku("A5", **{"tags.id": [1, {}]}),
+        sku("OK2", **{"tags.name": None, "tags.id": sale["id"]}),
+    ], skip_errors=True)  # fmt: skip
+    assert counts(attrs) == ("completed", 2, 6, 0, 0), attrs
+    assert attrs["errors_log"] == {
+        "A1": {"tags": [
+            'entry 1 has a non-string "id"',
+            'entry 2 has unknown keys ("x"): it takes an "id" or a "name"',
+        ]},
+        "OLD": {"tags": ['entry 2 must be a name, or an object with an "id" or a "name"']},
+        "A2": {"tags": ['entry 2 has unknown keys ("colour"): it takes an "id" or a "name"']},
+        "A3": {"tags": [
+            'entry 1 has both an "id" and a "name": give one of them',
+            'entry 2 must be a name, or an object with an "id" or a "name"',
+        ]},
+        "A4": {"tags": ['must be a list of names, or of objects with an "id" or a "name"']},
+        "A5": {"tags.id": ["entry 1 must be a string", "entry 2 must be a string"]},
+    }  # fmt: skip
+    skus = by(list_all(api, "/api/skus"), "code")
+    assert sorted(skus) == ["OK1", "OK2", "OLD"]
+    assert tag_names(api, skus["OK1"]) == ["fresh", "plain", "sale"]
+    assert tag_names(api, skus["OK2"]) == ["sale"]
+    assert skus["OLD"]["attributes"]["name"] == "OLD"  # unchanged, tags included
+    assert tag_names(api, skus["OLD"]) == ["keep"]
+    assert tag_names(api) == ["fresh", "keep", "plain", "sale"]  # no "brand-new", no "x"
+    csv_text = (  # CSV cells are strings: what they name is checked, one item at a time
+        "code,name,shipping_category_id,tags.id,tags.name\n"
+        f"C1,C1,{cid},NoSuchId00,\n"
+        f'C2,C2,{cid},,"ok-too, bad name!"\n'
+        f'C3,C3,{cid},"{sale["id"]}","ok-too"\n'
+    )
+    attrs = run_import(api, "skus", csv_text, skip_errors=True)
+    assert counts(attrs) == ("completed", 1, 2, 0, 0), attrs
+    assert attrs["errors_log"] == {
+        "C1": {"tags": ["must exist"]},
+        "C2": {"tags": ["'bad name!' is invalid"]},
+    }
+    assert tag_names(api, by(list_all(api, "/api/skus"), "code")["C3"]) == ["ok-too", "sale"]
 
 
 def test_unknown_attributes_are_warnings(api):
