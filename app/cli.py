@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
+from app.access_log import uvicorn_log_config
 from app.auth.principal import KINDS
 from app.migrate import upgrade
 from app.provisioning import create_application, create_organization
@@ -23,6 +24,8 @@ from core.db import make_engine
 from core.errors import ApiError
 from core.settings import Settings, get_settings
 from core.tenancy import organizations
+
+SHUTDOWN_GRACE_SECONDS = 10
 
 
 def _err(message: str) -> None:
@@ -93,10 +96,20 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     # Each long-running command loads only its own stack: a worker process never holds the
     # HTTP server's modules (about 20 MB), a server never the worker supervisor.
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from app.main import create_app
 
-    uvicorn.run(create_app(settings), host=args.host, port=args.port)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        access_log=False,  # the app writes it, without query strings (app/access_log.py)
+        log_config=uvicorn_log_config(LOGGING_CONFIG),
+        # On SIGTERM, requests still running after this long are cancelled: a shutdown never
+        # waits on a client (statement timeouts already bound the database's part).
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+    )
     return 0
 
 
@@ -151,7 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args, settings or get_settings())
+        settings = settings or get_settings()
+    except ValueError as exc:  # a BULKPORT_* variable that does not parse: it names itself
+        _err(str(exc))
+        return 2
+    try:
+        return args.handler(args, settings)
     except ApiError as exc:
         _err(exc.detail)
     except OperationalError as exc:

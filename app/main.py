@@ -8,10 +8,13 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from app import attachments
+from app.access_log import AccessLogMiddleware
 from app.auth import routes as auth_routes
 from app.jsonapi.endpoints import resource_routes
 from app.jsonapi.media import BodyLimitMiddleware, install_error_handlers
-from bulk.actors import EXPORTS, IMPORTS
+from app.ratelimit.middleware import RateLimitMiddleware, make_limiter
+from bulk import files
+from bulk.actors import EXPORTS, IMPORTS, JOB_TYPES
 from bulk.dispatch import Dispatcher
 from bulk.exports.service import ExportService
 from bulk.imports.service import ImportService
@@ -24,10 +27,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     engine = make_engine(settings.database_url)
     dispatcher = Dispatcher(settings, engine)
+    limiter = make_limiter(settings, engine)  # None when BULKPORT_RATE_LIMITS=off
     savers = {
         IMPORTS.resource.type: ImportService(settings, dispatcher.sender(IMPORTS)).save,
         EXPORTS.resource.type: ExportService(dispatcher.sender(EXPORTS)).save,
     }
+    destroyers = {job.resource.type: files.destroyer(settings, job.resource) for job in JOB_TYPES}
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
@@ -36,18 +41,27 @@ def create_app(settings: Settings | None = None) -> Starlette:
             dispatcher.recover()  # jobs a previous run of this server left unfinished
         yield
         dispatcher.stop()
+        if limiter is not None:
+            limiter.close()
 
     app = Starlette(
         routes=[
             *auth_routes.routes(),
             *attachments.routes(),
-            *resource_routes(REGISTRY, savers),
+            *resource_routes(REGISTRY, savers, destroyers),
         ],
-        middleware=[Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)],
+        middleware=[
+            Middleware(AccessLogMiddleware),
+            # Before the body limit: a refused request costs no body read, and every response
+            # of /api and /oauth/token (413s included) gets the X-Ratelimit-* headers.
+            Middleware(RateLimitMiddleware, limiter=limiter),
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+        ],
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.dispatcher = dispatcher
+    app.state.limiter = limiter
     install_error_handlers(app)
     return app

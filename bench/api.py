@@ -350,6 +350,7 @@ def main() -> int:
     recreate_database(url)
     with tempfile.TemporaryDirectory(prefix="bulkport-bench-") as data_dir:
         env = {**os.environ, "BULKPORT_DATABASE_URL": url, "BULKPORT_DATA_DIR": data_dir}
+        env["BULKPORT_RATE_LIMITS"] = "off"  # one token sends thousands of requests a second
         env.pop("BULKPORT_PUBLIC_URL", None)
         upgrade(Settings.from_env(env))
         engine = make_engine(url)

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import gzip
+import logging
+from collections.abc import Callable
 from typing import Any
 
+from core.errors import incident
 from core.settings import Settings
 from core.storage import storage_for
+from core.unit import Unit
+from records.save import destroy
 from resources.base import Resource
+
+log = logging.getLogger(__name__)
 
 
 def store(settings: Settings, job: Resource, row: dict[str, Any], text: str, level: int) -> str:
@@ -20,3 +27,25 @@ def store(settings: Settings, job: Resource, row: dict[str, Any], text: str, lev
     data = gzip.compress(text.encode(), compresslevel=level, mtime=0)
     storage_for(settings).put(key, data, "application/gzip")
     return key
+
+
+def destroyer(settings: Settings, job: Resource) -> Callable[[Unit, str], None]:
+    """How a job is deleted: its row, then (once that has committed) its file, so that a link
+    handed out before, signed or presigned, stops working with the job."""
+
+    def destroy_job(unit: Unit, job_id: str) -> None:
+        table = job.table
+        stmt = unit.scope.select(table, table.c.attachment_key).where(table.c.id == job_id)
+        key = unit.scope.execute(stmt).scalar()
+        destroy(unit.scope, job, job_id)
+        if key:
+            unit.after_commit.append(lambda: _delete_file(settings, key))
+
+    return destroy_job
+
+
+def _delete_file(settings: Settings, key: str) -> None:
+    try:
+        storage_for(settings).delete(key)
+    except Exception:  # the row is gone either way; the file is only orphaned
+        incident(log, f"deleting the file {key} of a deleted job failed")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import string
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -11,7 +13,10 @@ from datetime import UTC, datetime
 from sqlalchemy import JSON, Column, DateTime, ForeignKey, String, Table, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
+
+from core.errors import QueryTimedOut
 
 metadata = SQLModel.metadata
 
@@ -72,24 +77,91 @@ def timestamp_columns() -> list[Column]:
 def private_sqlite_file(url: str) -> None:
     """Creates the SQLite database file (and its folder) readable by its owner only, before
     SQLite would create it world-readable: it holds the signing key and every organization's
-    data. SQLite gives its -wal and -shm files the same mode."""
+    data. SQLite gives its -wal and -shm files the same mode. A file an earlier version left
+    readable by others is made private too."""
     path = make_url(url).database
-    if not path or path == ":memory:" or path.startswith("file:") or os.path.exists(path):
+    if not path or path == ":memory:" or path.startswith("file:"):
         return
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    if os.path.exists(path):
+        for existing in (path, f"{path}-wal", f"{path}-shm"):
+            make_private(existing)
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(path)), mode=0o700, exist_ok=True)
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:
         pass  # another process created it first, the same way
 
 
+def make_private(path: str | os.PathLike[str]) -> None:
+    """Takes group and other permissions off a file of ours, if it exists."""
+    try:
+        mode = os.stat(path).st_mode
+        if mode & 0o077:
+            os.chmod(path, mode & 0o700)
+    except FileNotFoundError:
+        pass
+    except PermissionError:
+        pass  # not ours to change (a read-only mount): the operator's decision
+
+
 @contextmanager
-def transaction(engine: Engine, write: bool = True) -> Iterator[Connection]:
-    """One transaction; on SQLite a read-only one does not take the write lock."""
+def transaction(
+    engine: Engine, write: bool = True, timeout: float | None = None
+) -> Iterator[Connection]:
+    """One transaction; on SQLite a read-only one does not take the write lock.
+
+    With a ``timeout`` (seconds), the database cancels any statement of the transaction that
+    runs longer, and the caller gets ``QueryTimedOut``: a request's query never holds the
+    database (or a server's shutdown) after its client has given up."""
     with engine.connect() as conn:
         conn = conn.execution_options(bulkport_write=write)
-        with conn.begin():
-            yield conn
+        try:
+            with conn.begin(), _deadline(conn, timeout):
+                yield conn
+        except DBAPIError as exc:
+            if timeout and _cancelled(exc):
+                raise QueryTimedOut(
+                    f"The request's database work took longer than {timeout:g} s and was "
+                    "cancelled: narrow its filters (fewer or shorter values), ask for fewer "
+                    "includes or a smaller page, or retry later."
+                ) from None
+            raise
+
+
+# How many SQLite virtual machine steps run between two looks at the clock: about 0.1 s of a
+# pathological LIKE (one step per row), a few microseconds of overhead on ordinary queries.
+_SQLITE_CHECK_EVERY = 100
+
+
+@contextmanager
+def _deadline(conn: Connection, timeout: float | None) -> Iterator[None]:
+    """Cancels the transaction's statements after ``timeout`` seconds. PostgreSQL has a
+    statement timeout (LOCAL: the pooled connection goes back without it); SQLite has none,
+    so a progress handler interrupts it, and is removed before the commit or rollback."""
+    if not timeout:
+        yield
+        return
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, round(timeout * 1000))}")
+        yield
+        return
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    deadline = time.monotonic() + timeout
+    dbapi.set_progress_handler(lambda: time.monotonic() > deadline, _SQLITE_CHECK_EVERY)
+    try:
+        yield
+    finally:
+        dbapi.set_progress_handler(None, 0)
+
+
+def _cancelled(exc: DBAPIError) -> bool:
+    """PostgreSQL's query_canceled (57014), or SQLite's interrupted statement."""
+    orig = exc.orig
+    if isinstance(orig, sqlite3.OperationalError):
+        return str(orig) == "interrupted"
+    return getattr(orig, "sqlstate", None) == "57014"
 
 
 def make_engine(url: str) -> Engine:

@@ -15,7 +15,9 @@ ApiError (status, code, title, detail, source, meta)
 ├── Conflict                  409 CONFLICT
 ├── PayloadTooLarge           413 PAYLOAD_TOO_LARGE
 ├── UnsupportedMediaType      415 UNSUPPORTED_MEDIA_TYPE
-└── ValidationFailed          422 VALIDATION_ERROR   (one error object per failing attribute)
+├── ValidationFailed          422 VALIDATION_ERROR   (one error object per failing attribute)
+├── TooManyRequests           429 TOO_MANY_REQUESTS  (a rate limit: app/ratelimit)
+└── QueryTimedOut             503 QUERY_TIMEOUT      (a request's database work ran too long)
 """
 
 from __future__ import annotations
@@ -177,6 +179,12 @@ class UnsupportedMediaType(ApiError):
     status, code, title = 415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported media type"
 
 
+class TooManyRequests(ApiError):
+    """A rate limit is used up; the detail names it, ``Retry-After`` says when to come back."""
+
+    status, code, title = 429, "TOO_MANY_REQUESTS", "Too many requests"
+
+
 class ValidationFailed(ApiError):
     """422 carrying one JSON:API error object per failing attribute, Rails style."""
 
@@ -210,3 +218,10 @@ class ValidationFailed(ApiError):
                 }
             )
         return out
+
+
+class QueryTimedOut(ApiError):
+    """The database cancelled a request's statement at the statement timeout: the request, not
+    the server, is at fault, but 503 tells clients (and the SDK's retry logic) to back off."""
+
+    status, code, title = 503, "QUERY_TIMEOUT", "Query timed out"

@@ -24,6 +24,55 @@ def _env(env: dict[str, str], name: str, default: str | None = None) -> str | No
     return value if value not in (None, "") else default
 
 
+# A rate limit: (requests, seconds) pairs, each a sliding window, e.g. "200/60,50/10".
+RateWindows = tuple[tuple[int, int], ...]
+_SWITCH = {"on": True, "true": True, "1": True, "off": False, "false": False, "0": False}
+
+
+def _switch(env: dict[str, str], name: str, default: str) -> bool:
+    value = _env(env, name, default)
+    if value.strip().lower() not in _SWITCH:
+        raise ValueError(f"{PREFIX}{name} must be on or off (got {value!r})")
+    return _SWITCH[value.strip().lower()]
+
+
+def _whole(text: str) -> bool:
+    """ASCII digits only, and not zero: what a count of requests or seconds may be."""
+    return text.isascii() and text.isdecimal() and int(text) > 0
+
+
+def _positive_int(env: dict[str, str], name: str, default: str) -> int:
+    value = _env(env, name, default)
+    if not _whole(value.strip()):
+        raise ValueError(f"{PREFIX}{name} must be a whole number of at least 1 (got {value!r})")
+    return int(value)
+
+
+def _rate_windows(env: dict[str, str], name: str, default: str) -> RateWindows:
+    value = _env(env, name, default)
+    windows = []
+    for part in value.split(","):
+        count, slash, seconds = part.strip().partition("/")
+        if not (slash and _whole(count.strip()) and _whole(seconds.strip())):
+            raise ValueError(
+                f"{PREFIX}{name} must be REQUESTS/SECONDS windows separated by commas, with "
+                f"whole numbers of at least 1, e.g. {default!r} (got {value!r})"
+            )
+        windows.append((int(count), int(seconds)))
+    return tuple(windows)
+
+
+def _seconds(env: dict[str, str], name: str, default: str) -> float:
+    value = _env(env, name, default)
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < 86400:  # NaN fails this too
+        raise ValueError(f"{PREFIX}{name} must be a number of seconds, 0 for none (got {value!r})")
+    return seconds
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -44,6 +93,16 @@ class Settings:
     redis_namespace: str = "bulkport"
     job_stale_seconds: int = 60
     import_chunk_size: int = 500
+    # Seconds an API request's statement may run before the database cancels it (0: never).
+    statement_timeout: float = 5.0
+    # Rate limits (app/ratelimit): per token, per organization (factor x a token's), per IP
+    # on /oauth/token, and failed client authentications per client_id.
+    rate_limits: bool = True
+    rate_limit_reads: RateWindows = ((1000, 60), (250, 10))
+    rate_limit_writes: RateWindows = ((200, 60), (50, 10))
+    rate_limit_oauth: RateWindows = ((30, 60),)
+    rate_limit_organization_factor: int = 4
+    rate_limit_failed_auth: RateWindows = ((10, 60),)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -66,6 +125,15 @@ class Settings:
             # A job whose worker has not reported for this long is taken over by another.
             job_stale_seconds=int(_env(env, "JOB_STALE_SECONDS", "60")),
             import_chunk_size=int(_env(env, "IMPORT_CHUNK_SIZE", "500")),
+            statement_timeout=_seconds(env, "STATEMENT_TIMEOUT", "5"),
+            rate_limits=_switch(env, "RATE_LIMITS", "on"),
+            rate_limit_reads=_rate_windows(env, "RATE_LIMIT_READS", "1000/60,250/10"),
+            rate_limit_writes=_rate_windows(env, "RATE_LIMIT_WRITES", "200/60,50/10"),
+            rate_limit_oauth=_rate_windows(env, "RATE_LIMIT_OAUTH", "30/60"),
+            rate_limit_organization_factor=_positive_int(
+                env, "RATE_LIMIT_ORGANIZATION_FACTOR", "4"
+            ),
+            rate_limit_failed_auth=_rate_windows(env, "RATE_LIMIT_FAILED_AUTH", "10/60"),
         )
 
     @property

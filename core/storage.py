@@ -22,6 +22,14 @@ _lock = threading.Lock()
 _cache: dict[tuple, Any] = {}
 
 
+def _private_folders(folder: Path) -> None:
+    """Creates ``folder`` and any missing parent owner-only (``mkdir`` gives parents the
+    umask's mode)."""
+    for each in [*reversed(folder.parents), folder]:
+        if not each.exists():
+            each.mkdir(mode=0o700, exist_ok=True)
+
+
 class FileStorage:
     def __init__(self, root: Path, secret: bytes, ttl: int) -> None:
         self.root = root
@@ -35,15 +43,21 @@ class FileStorage:
         return path
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
+        # Owner-only, like the database: attachments hold organizations' data.
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _private_folders(path.parent)
         tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_bytes(data)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
         os.replace(tmp, path)  # readers never see half a file
 
     def get(self, key: str) -> bytes | None:
         path = self._path(key)
         return path.read_bytes() if path.is_file() else None
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
 
     def signature(self, key: str, expires: int) -> str:
         message = f"{key}\n{expires}".encode()
@@ -100,6 +114,10 @@ class S3Storage:
         except self.client.exceptions.NoSuchKey:
             return None
 
+    def delete(self, key: str) -> None:
+        # S3 answers a missing key with success too: deleting twice is no error.
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
     def url(self, base: str, key: str) -> str:
         return self.client.generate_presigned_url(
             "get_object",
@@ -114,7 +132,7 @@ def _local_secret(settings: Settings) -> bytes:
         return settings.attachment_secret.encode()
     path = settings.data_dir / "attachment.secret"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _private_folders(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32))

@@ -64,7 +64,7 @@ def _basic_credentials(request: Request) -> dict[str, str]:
     return {"client_id": unquote_plus(client_id), "client_secret": unquote_plus(secret)}
 
 
-async def _token_params(request: Request) -> dict[str, str] | None:
+async def token_params(request: Request) -> dict[str, str] | None:
     """The token request's parameters from a JSON or form body; None when unreadable."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type in FORM_TYPES:
@@ -112,7 +112,7 @@ def _grant(
 
 
 async def token(request: Request) -> Response:
-    params = await _token_params(request)
+    params = await token_params(request)
     if params is None:
         return _oauth_error(400, "invalid_request", INVALID_REQUEST)
     if params.get("grant_type") != "client_credentials":

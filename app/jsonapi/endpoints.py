@@ -38,6 +38,7 @@ from records.save import destroy, save_one
 from resources.base import BelongsTo, HasMany, ManyToMany, Resource
 
 Saver = Callable[[Unit, Draft], str]  # writes a draft; the record's id
+Destroyer = Callable[[Unit, str], None]  # deletes the record of an id
 
 READS = ("GET", "HEAD")  # Starlette answers HEAD on every GET route
 
@@ -62,7 +63,8 @@ async def run(
     def work() -> Response:
         settings = request.app.state.settings
         renderer = Renderer(base_url(request), principal.mode, settings=settings)
-        with transaction(request.app.state.engine, write=write) as conn:
+        engine = request.app.state.engine
+        with transaction(engine, write=write, timeout=settings.statement_timeout) as conn:
             check_application(conn, principal)
             scope = Scope(conn, principal.organization_id)
             ctx = Context(
@@ -153,6 +155,10 @@ def generic_saver(resource: Resource) -> Saver:
     return lambda unit, draft: save_one(unit.scope, resource, draft)
 
 
+def generic_destroyer(resource: Resource) -> Destroyer:
+    return lambda unit, record_id: destroy(unit.scope, resource, record_id)
+
+
 def _writable(resource: Resource) -> None:
     if resource.read_only:
         raise Forbidden(f"{resource.type} cannot be changed through the API")
@@ -179,7 +185,7 @@ def collection_endpoint(resource: Resource, save: Saver):
     return endpoint
 
 
-def item_endpoint(resource: Resource, save: Saver):
+def item_endpoint(resource: Resource, save: Saver, destroy_: Destroyer):
     async def endpoint(request: Request) -> Response:
         record_id = request.path_params["id"]
         if request.method in READS:
@@ -194,7 +200,7 @@ def item_endpoint(resource: Resource, save: Saver):
                 _spec(ctx, resource, collection=False)
                 _writable(resource)
                 get_row(ctx.scope, resource, record_id)
-                destroy(ctx.scope, resource, record_id)
+                destroy_(ctx, record_id)
                 return Response(status_code=204)
 
             return await run(request, delete, resource=resource, write=True)
@@ -311,17 +317,21 @@ def _current(ctx: Context, rel: Any, row: dict) -> list[dict]:
     return loader.linkage[(rel.owner.type, row["id"])][rel.name]
 
 
-def resource_routes(registry: Mapping[str, Resource], savers: Mapping[str, Saver]) -> list[Route]:
-    """Routes for every registered type; ``savers`` writes the types that have a service of
-    their own (jobs), by type."""
+def resource_routes(
+    registry: Mapping[str, Resource],
+    savers: Mapping[str, Saver],
+    destroyers: Mapping[str, Destroyer],
+) -> list[Route]:
+    """Routes for every registered type; ``savers`` and ``destroyers`` write and delete the
+    types that have a service of their own (jobs), by type."""
     routes = []
     for resource in registry.values():
         save = savers.get(resource.type) or generic_saver(resource)
+        destroy_ = destroyers.get(resource.type) or generic_destroyer(resource)
         base = f"/api/{resource.type}"
         routes.append(Route(base, collection_endpoint(resource, save), methods=["GET", "POST"]))
-        routes.append(
-            Route(base + "/{id}", item_endpoint(resource, save), methods=["GET", "PATCH", "DELETE"])
-        )
+        item = item_endpoint(resource, save, destroy_)
+        routes.append(Route(base + "/{id}", item, methods=["GET", "PATCH", "DELETE"]))
         for name in resource.relationships:
             routes.append(
                 Route(

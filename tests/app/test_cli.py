@@ -97,3 +97,14 @@ def test_command_line_on_a_fresh_data_dir(tmp_path):
     assert again.returncode == 1
     assert again.stdout == ""
     assert "already been taken" in again.stderr and "Traceback" not in again.stderr
+
+
+def test_a_setting_that_does_not_parse_is_named_without_a_traceback(tmp_path):
+    env = {**os.environ, "BULKPORT_DATA_DIR": str(tmp_path), "BULKPORT_STATEMENT_TIMEOUT": "soon"}
+    command = [sys.executable, "-m", "app.cli", "migrate"]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "bulkport: BULKPORT_STATEMENT_TIMEOUT must be a number of seconds, 0 for none "
+        "(got 'soon')\n"
+    )

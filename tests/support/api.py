@@ -14,10 +14,27 @@ from starlette.testclient import TestClient
 from app.main import create_app
 from app.provisioning import create_application, create_organization
 from core.settings import Settings
-from tests.support import jsonapi_schema
+from tests.support import error_documents, jsonapi_schema
 
 MEDIA = "application/vnd.api+json"
 BASE_URL = "http://testserver"
+
+
+class CheckedClient(TestClient):
+    """The suite's test client: every error response any test receives through it is checked
+    to be a clean JSON:API error document (tests/support/error_documents.py); a response that
+    is not fails the test that received it."""
+
+    def send(self, request, *args, **kwargs):  # every verb and `request()` come through here
+        response = super().send(request, *args, **kwargs)
+        if response.status_code >= 400:
+            content_type = response.headers.get("content-type", "")
+            found = error_documents.problems(response.status_code, content_type, response.read())
+            assert not found, (
+                f"{request.method} {request.url.path} answered {response.status_code} with a "
+                f"bad error document: {found}\n{response.text[:2000]}"
+            )
+        return response
 
 
 @contextmanager
@@ -27,7 +44,7 @@ def open_app(settings: Settings) -> Iterator[Starlette]:
     the engine's connections closed. Every client of the app shares its one portal thread."""
     app = create_app(settings)
     try:
-        with TestClient(app, base_url=BASE_URL) as client:
+        with CheckedClient(app, base_url=BASE_URL) as client:
             app.state.test_client = client
             yield app
     finally:
@@ -38,7 +55,7 @@ def open_app(settings: Settings) -> Iterator[Starlette]:
 def client_of(app: Starlette) -> TestClient:
     """The app's shared client (apps opened with ``open_app``), else a client of its own."""
     client = getattr(app.state, "test_client", None)
-    return client if client is not None else TestClient(app, base_url=BASE_URL)
+    return client if client is not None else CheckedClient(app, base_url=BASE_URL)
 
 
 class ApiClient:

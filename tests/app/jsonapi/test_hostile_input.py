@@ -3,11 +3,14 @@ both databases, never a 500, and nothing unreadable is stored."""
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
+from datetime import datetime
+
 import pytest
-from starlette.testclient import TestClient
 
 from app.jsonapi import endpoints
-from tests.support.api import BASE_URL
+from tests.support.api import BASE_URL, CheckedClient, make_org, open_app, sql
 from tests.support.documents import errors
 
 MEDIA = "application/vnd.api+json"
@@ -104,6 +107,39 @@ def test_filters_keep_to_their_bounds(api):
     assert api.get("/api/skus", params={"filter[q][code_in]": fine}).status_code == 200
 
 
+@pytest.fixture
+def impatient(settings):
+    """An organization on an app whose statement timeout is 0.2 s."""
+    with open_app(replace(settings, statement_timeout=0.2)) as app:
+        yield make_org(app, "impatient")
+
+
+def test_a_query_past_the_statement_timeout_is_a_503_that_frees_the_database(impatient):
+    # A pathological LIKE: 1,000 characters that almost match 5,000 at every offset, about
+    # 10 ms a row on either database, 1 s for the 100 rows.
+    api, org_id = impatient.api, impatient.id
+    for i in range(100):
+        sql(
+            api.app,
+            "INSERT INTO skus (id, organization_id, created_at, updated_at, code, name, "
+            "description) VALUES (:id, :org, :now, :now, :code, 'Shirt', :description)",
+            id=f"slow{i:06d}", org=org_id, now=datetime(2026, 1, 1), code=f"S{i}",
+            description="a" * 5000,
+        )  # fmt: skip
+    started = time.monotonic()
+    slow = {"filter[q][description_cont]": "a" * 999 + "b"}
+    (error,) = errors(api.get("/api/skus", params=slow), 503)
+    assert time.monotonic() - started < 0.9
+    assert error["code"] == "QUERY_TIMEOUT"
+    assert error["detail"].startswith(
+        "The request's database work took longer than 0.2 s and was cancelled: narrow its filters"
+    )
+    # Nothing is left holding the database: a write and a read go through at once.
+    api.create("shipping_categories", {"name": "Parcel"})
+    fast = {"filter[q][code_eq]": "S7"}
+    assert api.get("/api/skus", params=fast).json()["meta"]["record_count"] == 1
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -141,7 +177,7 @@ def test_an_unexpected_error_names_an_id_not_its_internals(app, api, monkeypatch
         raise RuntimeError('duplicate key value violates unique constraint "uq_skus_key"')
 
     monkeypatch.setattr(endpoints, "list_document", broken)
-    client = TestClient(app, base_url=BASE_URL, raise_server_exceptions=False)
+    client = CheckedClient(app, base_url=BASE_URL, raise_server_exceptions=False)
     response = client.get("/api/skus", headers=api.headers())
     assert response.status_code == 500
     (error,) = response.json()["errors"]

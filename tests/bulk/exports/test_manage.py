@@ -143,6 +143,10 @@ def test_delete_and_other_organizations(api, other_org, tags):
     assert api.delete(f"/api/exports/{done['id']}").status_code == 204
     assert api.get(f"/api/exports/{done['id']}").status_code == 404
     assert len(api.get("/api/tags").json()["data"]) == 5  # the records stay
+    # A link handed out before the delete, still within its five minutes, serves nothing.
+    gone = api.client.get(done["attachment_url"].removeprefix("http://testserver"))
+    assert gone.status_code == 404
+    assert gone.json()["errors"][0]["detail"] == "This attachment no longer exists"
 
 
 def test_attachment_url_is_signed_for_five_minutes_and_afresh_per_read(api, org, tags,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import stat
 import types
 from urllib.parse import parse_qs, urlsplit
 
@@ -116,3 +117,24 @@ def test_missing_attachment_file_is_404(api, settings):
     response = fetch(api, attrs["attachment_url"])
     assert response.status_code == 404
     assert response.json()["errors"][0]["code"] == "RECORD_NOT_FOUND"
+
+
+def test_a_deleted_import_takes_its_file_with_it(api, settings):
+    attrs = run_import(api, "tags", [{"name": "one"}])
+    url = attrs["attachment_url"]
+    stored = settings.data_dir / "attachments" / urlsplit(url).path.removeprefix("/attachments/")
+    assert fetch(api, url).status_code == 200
+    assert api.delete(f"/api/imports/{attrs['id']}").status_code == 204
+    response = fetch(api, url)  # signed a moment ago, for five minutes
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["detail"] == "This attachment no longer exists"
+    assert not stored.exists()
+
+
+def test_archived_inputs_are_readable_by_their_owner_only(api, settings):
+    attrs = run_import(api, "tags", [{"name": "one"}])
+    root = settings.data_dir / "attachments"
+    stored = root / urlsplit(attrs["attachment_url"]).path.removeprefix("/attachments/")
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    for folder in stored.relative_to(root).parents:
+        assert stat.S_IMODE((root / folder).stat().st_mode) == 0o700, folder

@@ -6,11 +6,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from starlette.testclient import TestClient
 
 from resources import importable_types
 from tests.support import factories
-from tests.support.api import ApiClient, sales_channel, sql
+from tests.support.api import ApiClient, CheckedClient, sales_channel, sql
 from tests.support.documents import errors, only_error
 from tests.support.jobs import hold_jobs, post_import
 
@@ -183,7 +182,7 @@ def test_the_limit_holds_under_concurrent_requests(app, api, monkeypatch):
     barrier = threading.Barrier(6)
 
     def attempt(i: int) -> int:
-        client = ApiClient(TestClient(app, base_url="http://testserver"), api.token)
+        client = ApiClient(CheckedClient(app, base_url="http://testserver"), api.token)
         barrier.wait(timeout=10)  # a thread that failed before it must not hang the others
         return post_import(client, "tags", [{"name": f"c{i}"}]).status_code
 

@@ -17,12 +17,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import httpx2 as httpx
 import pytest
 import redis
-from starlette.testclient import TestClient
 
 from bulk.broker import QUEUE
 from bulk.dispatch import Dispatcher
 from tests.support import factories
-from tests.support.api import ApiClient, make_org, open_app, sql
+from tests.support.api import ApiClient, CheckedClient, make_org, open_app, sql
 from tests.support.jobs import eventually, post_import, read_job, run_to_end
 from tests.support.services import BUCKET, delete_namespace
 
@@ -115,6 +114,12 @@ def test_import_through_redis_worker_with_s3_attachment(
         longer = httpx.get(with_query(url, **{"X-Amz-Expires": "3600"}), timeout=10)
         assert longer.status_code == 403  # the expiry is part of what is signed
 
+    # Deleting the import deletes its file: a presigned link handed out before serves nothing.
+    url = read_job(api, "imports", sku_import)["attachment_url"]
+    assert api.delete(f"/api/imports/{sku_import}").status_code == 204
+    gone = httpx.get(url, timeout=10)
+    assert gone.status_code == 404 and b"NoSuchKey" in gone.content
+
 
 def test_twenty_concurrent_creates_admit_exactly_ten(service_app, service_settings):
     """No worker runs: every admitted import stays pending, so the limit of 10 is what decides."""
@@ -125,7 +130,7 @@ def test_twenty_concurrent_creates_admit_exactly_ten(service_app, service_settin
     lock = threading.Lock()
 
     def post(_n: int) -> None:
-        api = ApiClient(TestClient(service_app, base_url="http://testserver"), org.api.token)
+        api = ApiClient(CheckedClient(service_app, base_url="http://testserver"), org.api.token)
         barrier.wait(timeout=10)
         r = post_import(api, "skus", inputs)
         with lock:

@@ -1,0 +1,157 @@
+"""`bulkport serve` as its users run it: a subprocess on the embedded default (SQLite, the
+in-process worker, local attachments), stopped the way process managers stop it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from tests.support.layout import ROOT
+from tests.support.services import BOOT
+
+MEDIA = "application/vnd.api+json"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    url: str
+    token: str
+    organization_id: str
+    database: Path
+    log_path: Path
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}", "Accept": MEDIA}
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture
+def server(tmp_path) -> Iterator[Server]:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("BULKPORT_")},
+        "BULKPORT_DATA_DIR": str(tmp_path / "data"),
+        "BULKPORT_STATEMENT_TIMEOUT": "1",
+        "BULKPORT_RATE_LIMITS": "off",
+    }
+    command = [sys.executable, "-m", "app.cli", "orgs", "create", "acme", "--json"]
+    created = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert created.returncode == 0, created.stderr
+    credentials = json.loads(created.stdout)
+    port = free_port()
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", BOOT, str(os.getpid()), "-m", "app.cli", "serve"]
+            + ["--port", str(port)],
+            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        application = credentials["application"]
+        form = {"grant_type": "client_credentials", "client_id": application["client_id"]}
+        form["client_secret"] = application["client_secret"]
+        token = _when_up(proc, log_path, lambda: httpx.post(f"{url}/oauth/token", json=form))
+        yield Server(
+            proc, url, token.json()["access_token"], credentials["organization"]["id"],
+            tmp_path / "data" / "bulkport.sqlite3", log_path,
+        )  # fmt: skip
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+def _when_up(proc: subprocess.Popen, log_path: Path, call, timeout: float = 30):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return call()
+        except httpx.TransportError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the server is not up:\n{log_path.read_text()}") from None
+            time.sleep(0.1)
+
+
+def slow_rows(server: Server, count: int) -> None:
+    """SKUs whose descriptions make `description_cont` with a near miss take ~10 ms a row."""
+    with sqlite3.connect(server.database) as db:
+        db.executemany(
+            "INSERT INTO skus (id, organization_id, created_at, updated_at, code, name, "
+            "description) VALUES (?, ?, '2026-01-01 00:00:00', '2026-01-01 00:00:00', ?, 'x', ?)",
+            [(f"slow{i:06d}", server.organization_id, f"S{i}", "a" * 5000) for i in range(count)],
+        )
+
+
+def test_one_sigterm_stops_the_server_while_a_slow_query_runs(server):
+    slow_rows(server, 1000)  # ~10 s of LIKE without the statement timeout (1 s here)
+    answers: list[httpx.Response] = []
+    secret = "a" * 999 + "b"
+
+    def slow_request() -> None:
+        params = {"filter[q][description_cont]": secret}
+        answers.append(
+            httpx.get(f"{server.url}/api/skus", params=params, headers=server.headers(), timeout=60)
+        )
+
+    client = threading.Thread(target=slow_request)
+    client.start()
+    time.sleep(0.3)  # the query is running
+    started = time.monotonic()
+    server.proc.send_signal(signal.SIGTERM)
+    server.proc.wait(timeout=15)
+    stopped_in = time.monotonic() - started
+    client.join(10)
+    assert stopped_in < 3, server.log()
+    assert server.proc.returncode in (0, -signal.SIGTERM), server.log()
+    (answer,) = answers
+    assert answer.status_code == 503
+    assert answer.json()["errors"][0]["code"] == "QUERY_TIMEOUT"
+    log = server.log()
+    assert "Traceback" not in log, log
+    assert '"GET /api/skus HTTP/1.1" 503' in log, log
+    assert "description_cont" not in log and secret not in log  # no query string logged
+
+
+def test_the_access_log_keeps_attachment_signatures_out(server):
+    headers = {**server.headers(), "Content-Type": MEDIA}
+    body = {"data": {"type": "imports", "attributes": {"resource_type": "tags",
+                                                       "inputs": [{"name": "one"}]}}}  # fmt: skip
+    created = httpx.post(f"{server.url}/api/imports", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    job_url = f"{server.url}/api/imports/{created.json()['data']['id']}"
+    deadline = time.monotonic() + 30
+    while (attrs := httpx.get(job_url, headers=headers).json()["data"]["attributes"])[
+        "status"
+    ] != "completed":
+        assert time.monotonic() < deadline, attrs
+        time.sleep(0.1)
+    download = httpx.get(attrs["attachment_url"])
+    assert download.status_code == 200
+    server.proc.send_signal(signal.SIGTERM)
+    server.proc.wait(timeout=15)
+    log = server.log()
+    path = attrs["attachment_url"].split("?")[0].removeprefix(server.url)
+    assert f'"GET {path} HTTP/1.1" 200' in log, log
+    assert "signature" not in log and "expires=" not in log, log
