@@ -13,7 +13,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import and_, false, func, literal, not_, or_, select, true
+from sqlalchemy import Boolean as SqlBoolean
+from sqlalchemy import and_, false, func, literal, not_, or_, select, true, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -33,7 +34,9 @@ BASE = [
 MODIFIERS = ["_or_null", "_any", "_all"]
 MAX_VALUES = 500  # of a list filter (`_in`, `_any`, `_all`, `ids`)
 MAX_VALUE_LENGTH = 1_000  # characters of one filter value
+MAX_ALTERNATIVES = 5  # attributes one filter joins with `_or_` (`code_or_name_cont`)
 LIKE = ("matches", "does_not_match", "cont", "not_cont", "start", "not_start", "end", "not_end")
+ORDERED = ("lt", "lteq", "gt", "gteq", "from", "to")
 OBJECT_PREDICATES = ("jcont", "null", "not_null")  # the filters object attributes take
 TRUTHY = {"true", "1", "t", "yes"}
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # integer columns: a larger value is an error, not a 500
@@ -111,6 +114,9 @@ def _base_condition(pred: str, attr: Attr | None, value: str, name: str, dialect
         esc = None if pred in ("matches", "does_not_match") else "\\"
         negate = pred.startswith(("not_", "does_not"))
         return lambda c: (not_ if negate else _same)(c.ilike(pattern, escape=esc))
+    if pred in ORDERED and isinstance(attr, Boolean):  # `c < True` is no SQL SQLAlchemy builds
+        detail = f"{name}: {pred} does not apply to boolean attributes"
+        raise FilterNotAllowed(detail, parameter=name)
     (v,) = _values(attr, value, False, name)
     ops = {
         "eq": lambda c: c == v,
@@ -192,13 +198,25 @@ def _check_size(values: list[str], name: str) -> None:
         raise BadRequest(detail, parameter=name)
 
 
+def _balanced(join: Any, conds: list[ColumnElement]) -> ColumnElement:
+    """`join` (or_, and_) of conditions as a tree of parenthesized halves. SQLite parses a flat
+    `a OR b OR c ...` into a tree as deep as the list is long and refuses one deeper than 1,000,
+    which 500 values reach once inside a relationship's subquery; halves keep it 10 deep.
+    (SQLAlchemy flattens nested or_/and_; a type_coerce'd group it keeps as written.)"""
+    if len(conds) <= 2:
+        return join(*conds) if len(conds) > 1 else conds[0]
+    half = len(conds) // 2
+    halves = (_balanced(join, conds[:half]), _balanced(join, conds[half:]))
+    return join(*(type_coerce(h, SqlBoolean).self_group() for h in halves))
+
+
 def _condition(pred: str, modifier: str, attr: Attr | None, value: str, name: str, dialect: str):
     many = modifier in ("_any", "_all") or pred in ("in", "not_in")
     _check_size(value.split(",") if many else [value], name)
     if modifier in ("_any", "_all"):
         parts = [_base_condition(pred, attr, v, name, dialect) for v in value.split(",")]
         join = or_ if modifier == "_any" else and_
-        return lambda c: join(*(p(c) for p in parts))
+        return lambda c: _balanced(join, [p(c) for p in parts])
     base = _base_condition(pred, attr, value, name, dialect)
     if modifier == "_or_null":
         return lambda c: or_(base(c), c.is_(None))
@@ -233,21 +251,25 @@ class FilterCompiler:
                 if not name.endswith(suffix) or len(name) == len(suffix):
                     continue
                 path = name[: -len(suffix)]
-                targets = self._paths(resource, path, pred)
+                targets = self._paths(resource, path, pred, name)
                 if targets is None:
                     continue
                 parts = [
                     build(_condition(pred, modifier, attr, value, name, self.dialect))
                     for attr, build in targets
                 ]
-                return or_(*parts) if len(parts) > 1 else parts[0]
+                return _balanced(or_, parts)
         raise FilterNotAllowed(f"{name} is not a filter of {resource.type}", parameter=name)
 
-    def _paths(self, resource: Resource, path: str, pred: str):
+    def _paths(self, resource: Resource, path: str, pred: str, name: str):
         """`code_or_name` -> [(attr, cond builder), ...], or None if any part is unknown."""
         out = []
         whole = self._path(resource, path, 0, pred)
-        for part in [path] if whole else path.split("_or_"):
+        parts = [path] if whole else path.split("_or_")
+        if len(parts) > MAX_ALTERNATIVES:  # each multiplies the conditions the values make
+            detail = f"{name} joins more than {MAX_ALTERNATIVES} attributes with _or_"
+            raise BadRequest(detail, parameter=name)
+        for part in parts:
             found = self._path(resource, part, 0, pred)
             if found is None:
                 return None

@@ -12,6 +12,7 @@ import pytest
 from app.jsonapi import endpoints
 from tests.support.api import BASE_URL, CheckedClient, make_org, open_app, sql
 from tests.support.documents import errors
+from tests.support.jobs import run_to_end
 
 MEDIA = "application/vnd.api+json"
 
@@ -202,3 +203,56 @@ def test_a_30_digit_number_in_jcont_is_compared(api):
     (error,) = errors(too_big, 400)
     assert error["detail"] == "metadata_jcont: numbers beyond 1.8e308 cannot be compared"
     assert error["source"] == {"parameter": "filter[q][metadata_jcont]"}
+
+
+# Found by the properties of tests/query/test_filtering_properties.py (shrunk inputs).
+
+
+def test_ordering_a_boolean_is_a_400(api):
+    (error,) = errors(api.get("/api/skus", params={"filter[q][do_not_ship_lt]": "true"}), 400)
+    assert error["code"] == "FILTER_NOT_ALLOWED"
+    assert error["detail"] == "do_not_ship_lt: lt does not apply to boolean attributes"
+    assert error["source"] == {"parameter": "filter[q][do_not_ship_lt]"}
+    filters = {"sku_list_items_sku_list_manual_lteq": "TRUE"}
+    body = {
+        "data": {"type": "exports", "attributes": {"resource_type": "skus", "filters": filters}}
+    }
+    (error,) = errors(api.post("/api/exports", json=body))
+    assert error["detail"] == (
+        "filters - sku_list_items_sku_list_manual_lteq: lteq does not apply to boolean attributes"
+    )
+
+
+def test_500_values_behind_three_relationships_are_read(api):
+    """SQLite refuses an expression more than 1,000 deep; a flat OR of 500 values inside three
+    subqueries was one (500, and an export that stayed in progress)."""
+    sku = api.create("skus", {"code": "A", "name": "a", "do_not_ship": True})
+    plist = api.create("price_lists", {"name": "L", "code": "EUR", "currency_code": "EUR"})
+    refs = {"sku": ("skus", sku["id"]), "price_list": ("price_lists", plist["id"])}
+    api.create("prices", {"amount_cents": 1}, refs)
+    name = "sku_prices_price_list_code_does_not_match_any"
+    listed = api.get("/api/prices", params={f"filter[q][{name}]": "," * 499})
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["meta"]["record_count"] == 1
+    codes = ",".join(f"C{i}" for i in range(499)) + ",EUR"
+    for many in ("sku_prices_price_list_code_eq_any", "code_or_name_cont_any"):
+        path = "/api/prices" if many.startswith("sku") else "/api/skus"
+        listed = api.get(path, params={f"filter[q][{many}]": codes})
+        assert listed.status_code == 200, listed.text
+    attributes = {"resource_type": "prices", "filters": {name: "," * 499}}
+    body = {"data": {"type": "exports", "attributes": attributes}}
+    created = api.post("/api/exports", json=body)
+    assert created.status_code == 201, created.text
+    assert run_to_end(api, "exports", created.json()["data"]["id"])["status"] == "completed"
+
+
+def test_a_filter_joins_five_attributes_at_most(api):
+    """Each `_or_` multiplies the conditions a list of values makes: 300 of them with 500
+    values took 44 s of a database before it gave up."""
+    name = "_or_".join(["code"] * 6) + "_cont_any"
+    values = ",".join(f"v{i}" for i in range(500))
+    (error,) = errors(api.get("/api/skus", params={f"filter[q][{name}]": values}), 400)
+    assert error["detail"] == f"{name} joins more than 5 attributes with _or_"
+    assert error["source"] == {"parameter": f"filter[q][{name}]"}
+    five = "_or_".join(["code", "name", "description", "reference", "code"]) + "_cont_any"
+    assert api.get("/api/skus", params={f"filter[q][{five}]": values}).status_code == 200
