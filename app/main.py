@@ -21,6 +21,7 @@ from bulk.imports.service import ImportService
 from core.db import make_engine
 from core.settings import Settings, get_settings
 from resources import REGISTRY
+from resources.versions import resource as versions
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if dispatcher.in_process:
             dispatcher.start_worker()
             dispatcher.recover()  # jobs a previous run of this server left unfinished
+            dispatcher.start_sweep()
         yield
         dispatcher.stop()
         if limiter is not None:
@@ -48,7 +50,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             *auth_routes.routes(),
             *attachments.routes(),
-            *resource_routes(REGISTRY, savers, destroyers),
+            *resource_routes(REGISTRY, savers, destroyers, history=versions),
         ],
         middleware=[
             Middleware(AccessLogMiddleware),

@@ -4,10 +4,11 @@ database's own bulk upsert of the same rows, measured in the same run.
     python bench/imports.py [--items 10000] [--runs 3]
 
 Cases: a 10,000-SKU JSON import and a 10,000-row prices CSV (5,000 prices with two tiers each),
-each all-new and then all-existing. Baseline per case: psycopg COPY of the same rows into a
-temporary table, then one INSERT ... SELECT ... ON CONFLICT DO UPDATE (for prices, the same for
-their tiers). Prints seconds (median of --runs), items/s, the ratio import/raw, and the worker's
-peak RSS (VmHWM). Needs PostgreSQL (BULKPORT_BENCH_DATABASE_URL, default
+each all-new, then all-changed, then the same file again (unchanged). Baseline of new and
+changed: psycopg COPY of the same rows into a temporary table, then one INSERT ... SELECT ...
+ON CONFLICT DO UPDATE (for prices, the same for their tiers); of unchanged: the COPY alone.
+Prints seconds (median of --runs), items/s, the ratio import/raw, and the worker's peak RSS
+(VmHWM). Needs PostgreSQL (BULKPORT_BENCH_DATABASE_URL, default
 postgresql+psycopg://root@127.0.0.1:5432/bench_imports) and Redis (BULKPORT_BENCH_REDIS_URL).
 """
 
@@ -122,7 +123,8 @@ def make(client: httpx.Client, type_: str, attributes: dict) -> str:
     return r.json()["data"]["id"]
 
 
-def raw_skus(dsn: str, org: str, category: str, rows: list[dict]) -> float:
+def raw_skus(dsn: str, org: str, category: str, rows: list[dict]) -> tuple[float, float]:
+    """(seconds to COPY the rows into a temporary table, seconds to COPY and merge them)."""
     cols = ["id", "organization_id", "created_at", "updated_at", "metadata", "code", "name",
             "description", "shipping_category_id", "pieces_per_pack", "weight", "unit_of_weight",
             "hs_tariff_number", "do_not_ship", "do_not_track"]  # fmt: skip
@@ -136,15 +138,21 @@ def raw_skus(dsn: str, org: str, category: str, rows: list[dict]) -> float:
                                 r["description"], category, r["pieces_per_pack"], r["weight"],
                                 r["unit_of_weight"], r["hs_tariff_number"], r["do_not_ship"],
                                 r["do_not_track"]])  # fmt: skip
+        copied = time.perf_counter() - start
         conn.execute(
             f"INSERT INTO skus ({', '.join(cols)}) SELECT {', '.join(cols)} FROM t "
             f"ON CONFLICT (organization_id, code) DO UPDATE SET {updates}"
         )
         conn.commit()
-        return time.perf_counter() - start
+        return copied, time.perf_counter() - start
 
 
-def raw_prices(dsn: str, org: str, price_list: str, skus: dict[str, str], prices: list) -> float:
+def raw_prices(
+    dsn: str, org: str, price_list: str, skus: dict[str, str], prices: list
+) -> tuple[float, float]:
+    """(seconds to COPY the prices and tiers into temporary tables, seconds to COPY and merge
+    them)."""
+    copied = 0.0
     with psycopg.connect(dsn) as conn:
         start = time.perf_counter()
         conn.execute("CREATE TEMP TABLE p (LIKE prices) ON COMMIT DROP")
@@ -155,6 +163,7 @@ def raw_prices(dsn: str, org: str, price_list: str, skus: dict[str, str], prices
             for code, amount, _tiers in prices:
                 copy.write_row([new_id(), org, "now", "now", "{}", amount, price_list,
                                 skus[code], code])  # fmt: skip
+        copied += time.perf_counter() - start
         conn.execute(
             f"INSERT INTO prices ({cols}) SELECT {cols} FROM p ON CONFLICT "
             "(organization_id, price_list_id, sku_id) DO UPDATE SET "
@@ -164,18 +173,31 @@ def raw_prices(dsn: str, org: str, price_list: str, skus: dict[str, str], prices
                                 (price_list,)).fetchall())  # fmt: skip
         tcols = "id, organization_id, created_at, updated_at, metadata, tier_type, name, up_to, "
         tcols += "price_amount_cents, price_id"
+        tiers_from = time.perf_counter()
         with conn.cursor().copy(f"COPY pt ({tcols}) FROM STDIN") as copy:
             for code, _amount, tiers in prices:
                 for name, up_to, cents in tiers:
                     copy.write_row([new_id(), org, "now", "now", "{}", "PriceVolumeTier", name,
                                     up_to, cents, ids[code]])  # fmt: skip
+        copied += time.perf_counter() - tiers_from
         conn.execute(
             f"INSERT INTO price_tiers ({tcols}) SELECT {tcols} FROM pt ON CONFLICT "
             "(organization_id, price_id, name) DO UPDATE SET "
             "price_amount_cents = excluded.price_amount_cents, up_to = excluded.up_to"
         )
         conn.commit()
-        return time.perf_counter() - start
+        return copied, time.perf_counter() - start
+
+
+COUNTED = {"new": "created", "changed": "updated", "unchanged": "unchanged"}
+
+
+def prices_csv(prices: list) -> str:
+    lines = ["sku_code,amount_cents,price_tiers.type,price_tiers.name,price_tiers.up_to,"
+             "price_tiers.price_amount_cents"]  # fmt: skip
+    for code, amount, tiers in prices:
+        lines += [f"{code},{amount},PriceVolumeTier,{t},{u},{c}" for t, u, c in tiers]
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
@@ -191,6 +213,7 @@ def main() -> None:
         "BULKPORT_REDIS_URL": REDIS_URL,
         "BULKPORT_REDIS_NAMESPACE": f"bench-{uuid.uuid4().hex[:8]}",
         "BULKPORT_DATA_DIR": data_dir,
+        "BULKPORT_RATE_LIMITS": "off",  # the bench polls every 10 ms
     }
     settings = Settings.from_env(env)
     upgrade(settings)
@@ -237,17 +260,22 @@ def main() -> None:
             ]
             prices = [(f"SKU{i:06d}", 1000 + i, [("Pack of 10", 10, 900), ("Pack of 20", 20, 800)])
                       for i in range(n // 2)]  # fmt: skip
-            lines = ["sku_code,amount_cents,price_tiers.type,price_tiers.name,price_tiers.up_to,"
-                     "price_tiers.price_amount_cents"]  # fmt: skip
-            for code, amount, tiers in prices:
-                lines += [f"{code},{amount},PriceVolumeTier,{t},{u},{c}" for t, u, c in tiers]
-            csv_text = "\n".join(lines) + "\n"
+            csv_text = prices_csv(prices)
             row: dict[str, float] = {}
-            for phase in ("new", "existing"):
+            # new: every item created; changed: every item updated (names and amounts moved);
+            # unchanged: the same file again, nothing to write. New and changed compare with
+            # the database's merge of the same rows, unchanged with its mere COPY of them.
+            for phase in ("new", "changed", "unchanged"):
+                if phase == "changed":
+                    skus = [{**s, "name": s["name"] + " v2"} for s in skus]
+                    prices = [(c, a + 1, tiers) for c, a, tiers in prices]
+                    csv_text = prices_csv(prices)
                 t, attrs = run_import(client, {"resource_type": "skus", "inputs": skus})
                 assert attrs["processed_count"] == n and attrs["errors_count"] == 0, attrs
+                assert attrs[f"{COUNTED[phase]}_count"] == n, attrs
                 row[f"skus_{phase}"] = t
-                row[f"raw_skus_{phase}"] = raw_skus(dsn, raw_org, raw_category, skus)
+                copied, merged = raw_skus(dsn, raw_org, raw_category, skus)
+                row[f"raw_skus_{phase}"] = copied if phase == "unchanged" else merged
                 t, attrs = run_import(client, {"resource_type": "prices", "format": "csv",
                                                "parent_resource_id": price_list,
                                                "inputs": csv_text})  # fmt: skip
@@ -256,7 +284,8 @@ def main() -> None:
                 with psycopg.connect(dsn) as conn:
                     query = "SELECT code, id FROM skus WHERE organization_id = %s"
                     raw_ids = dict(conn.execute(query, (raw_org,)).fetchall())
-                row[f"raw_prices_{phase}"] = raw_prices(dsn, raw_org, raw_list, raw_ids, prices)
+                copied, merged = raw_prices(dsn, raw_org, raw_list, raw_ids, prices)
+                row[f"raw_prices_{phase}"] = copied if phase == "unchanged" else merged
             results.append(row)
             client.close()
         rss = peak_rss_mb(stack.worker.pid)
@@ -265,7 +294,8 @@ def main() -> None:
         engine.dispose()
     print(f"items per import: {n}; runs: {args.runs} (medians); worker peak RSS: {rss:.0f} MB")
     print(f"{'case':<18}{'import s':>10}{'items/s':>10}{'raw s':>10}{'ratio':>8}")
-    for case in ("skus_new", "skus_existing", "prices_new", "prices_existing"):
+    cases = [f"{t}_{p}" for t in ("skus", "prices") for p in ("new", "changed", "unchanged")]
+    for case in cases:
         t = statistics.median(r[case] for r in results)
         raw = statistics.median(r[f"raw_{case}"] for r in results)
         print(f"{case:<18}{t:>10.3f}{n / t:>10.0f}{raw:>10.3f}{t / raw:>8.1f}")

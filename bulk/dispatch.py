@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 import dramatiq
@@ -17,12 +18,18 @@ from dramatiq.errors import BrokerError
 from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 
-from bulk import recovery
+from bulk import maintenance, recovery
 from bulk.actors import JobType, declare
 from bulk.broker import QUEUE, make_broker
 from core.settings import Settings
 
 log = logging.getLogger("bulkport.jobs")
+PRUNE_EVERY_SECONDS = 3600.0
+
+
+def sweep_interval(settings: Settings) -> float:
+    """How often a process sweeps for jobs whose worker died: half the staleness threshold."""
+    return max(1.0, settings.job_stale_seconds / 2)
 
 
 class Dispatcher:
@@ -33,6 +40,9 @@ class Dispatcher:
         self.actors: dict[str, dramatiq.Actor] = declare(self.broker, engine, settings)
         self._worker: dramatiq.Worker | None = None
         self._lock = threading.Lock()
+        self._sweeping = threading.Event()  # set: the sweep thread is to stop
+        self._sweeper: threading.Thread | None = None
+        self._pruned_at = 0.0
 
     @property
     def in_process(self) -> bool:
@@ -92,6 +102,33 @@ class Dispatcher:
             self.engine, self.settings, self.send, self.queued, all_pending=all_pending
         )
 
+    def maintain(self) -> None:
+        """One sweep: jobs a dead worker left behind are sent again (see recovery; in-process
+        there is no other worker, and startup recovered what the last run left), and, at most
+        hourly, versions past their retention are pruned."""
+        if not self.in_process and (resent := self.recover(all_pending=False)):
+            log.info("re-sent %d jobs left behind", resent)
+        if time.monotonic() - self._pruned_at >= PRUNE_EVERY_SECONDS:
+            self._pruned_at = time.monotonic()
+            if pruned := maintenance.prune_versions(self.engine, self.settings):
+                log.info("pruned %d versions past their retention", pruned)
+
+    def start_sweep(self) -> None:
+        """Runs ``maintain`` every half BULKPORT_JOB_STALE_SECONDS on a thread of its own (a
+        sweep blocked on the database or Redis never delays a shutdown) until ``stop``."""
+
+        def sweep() -> None:
+            while not self._sweeping.wait(sweep_interval(self.settings)):
+                try:
+                    self.maintain()
+                except Exception:  # noqa: BLE001 - e.g. the database restarting: try later
+                    log.exception("maintenance sweep failed")
+
+        with self._lock:
+            if self._sweeper is None:
+                self._sweeper = threading.Thread(target=sweep, name="sweep", daemon=True)
+                self._sweeper.start()
+
     def join(self, timeout_ms: int = 60_000) -> None:
         """Waits until the in-process queue is drained and its jobs have run."""
         if isinstance(self.broker, StubBroker):
@@ -100,6 +137,9 @@ class Dispatcher:
                 self._worker.join()
 
     def stop(self, timeout_ms: int = 10_000) -> None:
+        self._sweeping.set()
+        if self._sweeper is not None:
+            self._sweeper.join(timeout=5)
         with self._lock:
             if self._worker is not None:
                 self._worker.stop(timeout=timeout_ms)

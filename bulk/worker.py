@@ -10,7 +10,6 @@ import faulthandler
 import logging
 import multiprocessing
 import signal
-import threading
 import time
 
 from bulk.dispatch import Dispatcher
@@ -22,17 +21,11 @@ LOG_FORMAT = "%(asctime)s %(process)d %(name)s %(message)s"
 STOP_GRACE = 40  # seconds a process gets to stop (its running jobs get 30 of them)
 
 
-def sweep_interval(settings: Settings) -> float:
-    """How often a worker looks for jobs whose worker died: half the staleness threshold."""
-    return max(1.0, settings.job_stale_seconds / 2)
-
-
 def worker_process(settings: Settings, threads: int) -> None:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, force=True)
     faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints every thread's stack
     engine = make_engine(settings.database_url)
     dispatcher = Dispatcher(settings, engine)
-    stop = threading.Event()
     # The handler only flips a flag: a handler that took a lock (Event.set) could interrupt
     # itself on a second signal while holding it and deadlock the process's shutdown.
     requested = []
@@ -44,29 +37,13 @@ def worker_process(settings: Settings, threads: int) -> None:
     try:
         resent = dispatcher.recover()
         log.info("worker ready (%d threads, %d jobs re-sent)", threads, resent)
-        # The sweep runs on its own thread so that the main thread only waits for a signal: a
-        # sweep blocked on the database or Redis can never delay a shutdown.
-        threading.Thread(target=sweep, args=(dispatcher, stop), name="sweep", daemon=True).start()
+        dispatcher.start_sweep()  # on its own thread: this one only waits for a signal
         while not requested:
             time.sleep(0.2)  # interrupted by the signal itself; the loop then sees the flag
     finally:
-        stop.set()
         log.info("worker stopping")
         dispatcher.stop(timeout_ms=30_000)  # lets running jobs finish for up to 30 s
         engine.dispose()
-
-
-def sweep(dispatcher: Dispatcher, stop: threading.Event) -> None:
-    """A worker killed mid-job leaves it in progress with a heartbeat that stops moving; its
-    message only comes back once dramatiq notices the dead worker. Sweeping the table hands
-    such jobs to a live worker within 1.5 x BULKPORT_JOB_STALE_SECONDS, and sends pending jobs
-    whose message never reached Redis or was lost."""
-    while not stop.wait(sweep_interval(dispatcher.settings)):
-        try:
-            if resent := dispatcher.recover(all_pending=False):
-                log.info("re-sent %d jobs left behind", resent)
-        except Exception:  # noqa: BLE001 - e.g. the database restarting: try again later
-            log.exception("recovery sweep failed")
 
 
 def start(settings: Settings, processes: int, threads: int) -> int:

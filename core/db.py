@@ -189,3 +189,24 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+# SQLSTATE classes and codes of failures that pass: connection loss (08), a transaction
+# rolled back by a conflict (40), too few resources (53), the server shutting down or starting
+# (57P01-57P03), a lock not available in time (55P03).
+_TRANSIENT_CLASSES = ("08", "40", "53")
+_TRANSIENT_CODES = frozenset({"57P01", "57P02", "57P03", "55P03"})
+_SQLITE_TRANSIENT = ("database is locked", "database is busy", "disk I/O error")
+
+
+def transient(exc: DBAPIError) -> bool:
+    """Whether a database error may pass if the work is tried again (the database restarting,
+    a lock, a conflict), as opposed to one the same work meets every time (a statement the
+    database refuses): jobs retry the first kind and fail on the second."""
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    if isinstance(orig, sqlite3.OperationalError):
+        return str(orig).startswith(_SQLITE_TRANSIENT)
+    state = getattr(orig, "sqlstate", None) or ""
+    return state.startswith(_TRANSIENT_CLASSES) or state in _TRANSIENT_CODES

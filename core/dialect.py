@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from sqlalchemy import JSON, Column, MetaData, Table
+from sqlalchemy import JSON, Column, MetaData, Table, and_, bindparam, func, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -91,3 +91,21 @@ def has_nul(value: Any) -> bool:
     if isinstance(value, dict):
         return any(has_nul(k) or has_nul(v) for k, v in value.items())
     return False
+
+
+def where_keys_in(conn: Connection, stmt: Any, columns: list[Column], keys: list[tuple]) -> Any:
+    """``stmt`` narrowed to the rows whose ``columns`` hold one of ``keys`` (tuples).
+
+    PostgreSQL tests a row IN list, `(a, b) IN ((..), ...)`, pair by pair on every row: a chunk
+    of 1,000 price tier keys against 5,000 stored tiers took 0.35 s, and it grows with the
+    table. Joined with the keys unnested from one array per column (two parameters, whatever
+    their number), it hashes them. SQLite plans a row IN list as an index of the keys."""
+    if conn.dialect.name != "postgresql":
+        return stmt.where(tuple_(*columns).in_(keys))
+    arrays = [
+        bindparam(f"key_{c.name}", [k[i] for k in keys], type_=postgresql.ARRAY(c.type))
+        for i, c in enumerate(columns)
+    ]
+    names = (c.name for c in columns)
+    wanted = func.unnest(*arrays).table_valued(*names).render_derived().alias("wanted")
+    return stmt.join(wanted, and_(*(c == wanted.c[c.name] for c in columns)))

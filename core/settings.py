@@ -95,6 +95,7 @@ class Settings:
     import_chunk_size: int = 500
     # Seconds an API request's statement may run before the database cancels it (0: never).
     statement_timeout: float = 5.0
+    versions_retention_days: int = 30
     # Rate limits (app/ratelimit): per token, per organization (factor x a token's), per IP
     # on /oauth/token, and failed client authentications per client_id.
     rate_limits: bool = True
@@ -126,6 +127,7 @@ class Settings:
             job_stale_seconds=int(_env(env, "JOB_STALE_SECONDS", "60")),
             import_chunk_size=int(_env(env, "IMPORT_CHUNK_SIZE", "500")),
             statement_timeout=_seconds(env, "STATEMENT_TIMEOUT", "5"),
+            versions_retention_days=_positive_int(env, "VERSIONS_RETENTION_DAYS", "30"),
             rate_limits=_switch(env, "RATE_LIMITS", "on"),
             rate_limit_reads=_rate_windows(env, "RATE_LIMIT_READS", "1000/60,250/10"),
             rate_limit_writes=_rate_windows(env, "RATE_LIMIT_WRITES", "200/60,50/10"),

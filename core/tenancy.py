@@ -42,6 +42,9 @@ class Scope:
 
     conn: Connection
     organization_id: str
+    # Who writes through this scope, as versions record it: {"application": {"id", "kind"}}
+    # for the API, {"import": {"id"}} for an import's chunks and cleanup.
+    who: dict[str, Any] | None = None
 
     def where(self, stmt: Any, table: Table) -> Any:
         return stmt.where(table.c.organization_id == self.organization_id)

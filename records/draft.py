@@ -25,6 +25,8 @@ class Draft:
     links: dict[str, list[Any]] = field(default_factory=dict)
     existing: dict[str, Any] | None = None  # the stored row when this is an update
     errors: list[FieldError] = field(default_factory=list)
+    # What writing it changed, as its version records it (None until written; {} unchanged).
+    changes: dict[str, list[Any]] | None = None
 
     @property
     def record(self) -> dict[str, Any]:

@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import tuple_
-
+from core.dialect import where_keys_in
 from core.errors import FieldError
 from core.tenancy import Scope
 from records.draft import Draft
@@ -109,12 +108,13 @@ def find_by_keys(scope: Scope, resource: Resource, keys: set[tuple]) -> dict[tup
     for empty, group in patterns.items():
         present = [c for c, e in zip(cols, empty, strict=True) if not e]
         values = [tuple(v for v in k if v is not None) for k in group]
-        if len(present) == 1:
-            cond = present[0].in_([v[0] for v in values])
-        else:
-            cond = tuple_(*present).in_(values)
         nulls = [c.is_(None) for c, e in zip(cols, empty, strict=True) if e]
-        rows = scope.execute(scope.select(table).where(cond, *nulls)).mappings().all()
+        stmt = scope.select(table).where(*nulls)
+        if len(present) == 1:
+            stmt = stmt.where(present[0].in_([v[0] for v in values]))
+        else:
+            stmt = where_keys_in(scope.conn, stmt, present, values)
+        rows = scope.execute(stmt).mappings().all()
         found.update({tuple(r[c.name] for c in cols): dict(r) for r in rows})
     return found
 

@@ -11,7 +11,7 @@ from records.draft import Draft
 from records.keys import check_unique
 from records.references import resolve, resolve_links
 from records.validation import check_record, finish_values, without_repeats
-from records.write import insert, update
+from records.write import delete_where, insert, update
 from resources.base import Resource
 
 
@@ -51,11 +51,9 @@ def save_one(scope: Scope, resource: Resource, draft: Draft) -> str:
 
 def destroy(scope: Scope, resource: Resource, record_id: str) -> None:
     """Deletes one record and its links; 422 while other records still need it."""
-    table = resource.table
     nested = scope.conn.begin_nested()
     try:
-        links.delete_links(scope, resource, [record_id])
-        scope.execute(scope.delete(table).where(table.c.id == record_id))
+        delete_where(scope, resource, resource.table.c.id == record_id)
         nested.commit()
     except IntegrityError:
         nested.rollback()

@@ -1,6 +1,9 @@
-"""Writes: inserts and updates of whole batches of drafts, their links and the codes other
-records keep of them. Validation happened before (``records.save`` for the API, the import's
-stages for a chunk)."""
+"""Writes: inserts, updates and deletes of whole batches of records, their links, the codes
+other records keep of them, and their versions. Validation happened before (``records.save``
+for the API, the import's stages for a chunk).
+
+An update that changes nothing is not written: `updated_at` stays, and no version is recorded
+(``Draft.changes`` is then empty)."""
 
 from __future__ import annotations
 
@@ -11,9 +14,10 @@ from sqlalchemy import bindparam
 
 from core.db import new_id, utcnow
 from core.tenancy import Scope
+from records import versions
 from records.draft import Draft
-from records.links import write_links
-from resources.base import Resource
+from records.links import delete_links, linked_ids, write_links
+from resources.base import ManyToMany, Resource
 
 
 def stored(resource: Resource, values: dict[str, Any]) -> dict[str, Any]:
@@ -33,32 +37,92 @@ def insert(scope: Scope, resource: Resource, drafts: list[Draft]) -> list[str]:
     scope.insert(resource.table, rows)
     for d, row in zip(drafts, rows, strict=True):
         d.values["id"] = row["id"]
+        d.changes = {**versions.differences(resource, None, row), **_link_changes(d.links, {})}
     write_links(scope, resource, [(d.values["id"], d.links) for d in drafts if d.links])
+    versions.record(scope, resource, "create", [(d.values["id"], d.changes or {}) for d in drafts])
     return [r["id"] for r in rows]
 
 
-def update_many(scope: Scope, resource: Resource, drafts: list[Draft]) -> None:
-    """Updates, one statement per set of changed columns (an import changes the same ones)."""
+def update_many(scope: Scope, resource: Resource, drafts: list[Draft]) -> list[Draft]:
+    """Writes the drafts that change their record: one statement per set of columns given
+    (an import gives the same ones). The drafts written; each draft's ``changes`` is set."""
+    current = _current_links(scope, resource, drafts)
+    written = []
     groups: dict[tuple[str, ...], list[Draft]] = defaultdict(list)
     for d in drafts:
-        groups[tuple(sorted(k for k in stored(resource, d.values) if k != "id"))].append(d)
+        assert d.existing is not None
+        values = {k: v for k, v in stored(resource, d.values).items() if k != "id"}
+        changes = versions.differences(resource, d.existing, values)
+        if changes:
+            groups[tuple(sorted(values))].append(d)
+        link_changes = _link_changes(d.links, _links_of(current, d))
+        d.links = {name: ids for name, ids in d.links.items() if name in link_changes}
+        d.changes = {**changes, **link_changes}
+        if d.changes:
+            written.append(d)
     now = utcnow()
     for columns, group in groups.items():
         rows = [{**d.values, "id": d.existing["id"]} for d in group]  # type: ignore[index]
         scope.update_rows(resource.table, rows, list(columns), updated_at=now)
-    propagate_codes(scope, resource, drafts)
-    owners = [(d.existing["id"], d.links) for d in drafts if d.links]  # type: ignore[index]
+    propagate_codes(scope, resource, written)
+    owners = [(d.existing["id"], d.links) for d in written if d.links]  # type: ignore[index]
     write_links(scope, resource, owners)
+    changed = [(d.existing["id"], d.changes or {}) for d in written]  # type: ignore[index]
+    versions.record(scope, resource, "update", changed)
+    return written
 
 
 def update(scope: Scope, resource: Resource, draft: Draft) -> None:
-    assert draft.existing is not None
-    changes = {k: v for k, v in stored(resource, draft.values).items() if k != "id"}
+    update_many(scope, resource, [draft])
+
+
+def delete_where(scope: Scope, resource: Resource, condition: Any) -> list[dict[str, Any]]:
+    """Deletes the records matching ``condition`` and their links, with versions of their
+    before-images; the rows deleted."""
     table = resource.table
-    stmt = scope.update(table).where(table.c.id == draft.existing["id"])
-    scope.execute(stmt.values(**changes, updated_at=utcnow()))
-    propagate_codes(scope, resource, [draft])
-    write_links(scope, resource, [(draft.existing["id"], draft.links)] if draft.links else [])
+    rows = [dict(r) for r in scope.execute(scope.select(table).where(condition)).mappings()]
+    if not rows:
+        return []
+    ids = [r["id"] for r in rows]
+    delete_links(scope, resource, ids)
+    scope.execute(scope.delete(table).where(table.c.id.in_(ids)))
+    before = [(r["id"], versions.differences(resource, r, None)) for r in rows]
+    versions.record(scope, resource, "destroy", before)
+    return rows
+
+
+def _current_links(
+    scope: Scope, resource: Resource, drafts: list[Draft]
+) -> dict[tuple[str, str], dict[str, list[str]]]:
+    """(relationship, owner id) -> {relationship: the linked ids} of the drafts given links."""
+    out: dict[tuple[str, str], dict[str, list[str]]] = {}
+    for name in {n for d in drafts for n in d.links}:
+        rel = resource.relationships[name]
+        assert isinstance(rel, ManyToMany)
+        owners = [d.existing["id"] for d in drafts if name in d.links and d.existing is not None]
+        for owner, linked in linked_ids(scope, rel, owners):
+            out.setdefault((name, owner), {name: []})[name].append(linked)
+    return out
+
+
+def _links_of(current: dict, draft: Draft) -> dict[str, list[str]]:
+    assert draft.existing is not None
+    found: dict[str, list[str]] = {}
+    for name in draft.links:
+        found.update(current.get((name, draft.existing["id"]), {name: []}))
+    return found
+
+
+def _link_changes(given: dict[str, list[Any]], before: dict[str, list[str]]) -> versions.Changes:
+    """{relationship: [ids before, ids after]} of the links that differ (a name still to be
+    created always does)."""
+    out: versions.Changes = {}
+    for name, ids in given.items():
+        old = sorted(before.get(name, []))
+        new = [i if isinstance(i, str) else f"(new) {i.name}" for i in ids]
+        if old != sorted(new):
+            out[name] = [old, sorted(new)]
+    return out
 
 
 def propagate_codes(scope: Scope, resource: Resource, drafts: list[Draft]) -> None:

@@ -47,6 +47,7 @@ NAMES = (
     "tags",
     "tax_calculators",
     "tax_categories",
+    "versions",
 )
 MODULES = [importlib.import_module(f"resources.{name}") for name in NAMES]
 # A table only, no resource: the records an import touched, for cleanup_records.

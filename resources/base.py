@@ -166,6 +166,7 @@ class Resource:
         importable: bool = False,
         read_only: bool = False,
         integration_only: bool = False,
+        versioned: bool = True,
         derive: Callable[[Any, list[Any]], None] | None = None,
         prepare: Callable[[dict[str, Any], dict[str, Any] | None], Iterable[FieldError]]
         | None = None,
@@ -191,6 +192,7 @@ class Resource:
         self.importable = importable
         self.read_only = read_only
         self.integration_only = integration_only  # jobs: not even readable by sales channels
+        self.versioned = versioned  # its creates, updates and destroys leave versions
         # Hooks for what a declaration cannot say, run by the API and the importer alike:
         # derive(scope, drafts) fills derived columns once references are resolved, before
         # records are matched (order numbers, a line item's item code); prepare(values,

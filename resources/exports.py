@@ -38,5 +38,6 @@ resource = Resource(
         *job_attributes(STATUSES),
     ],
     integration_only=True,
+    versioned=False,  # job bookkeeping, not catalog data
     extra_columns=job_columns(),
 )

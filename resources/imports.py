@@ -28,6 +28,9 @@ resource = Resource(
         *read_only(
             Integer("inputs_size"),
             Integer("processed_count", default=0),
+            Integer("created_count", default=0),
+            Integer("updated_count", default=0),
+            Integer("unchanged_count", default=0),
             Integer("errors_count", default=0),
             Integer("warnings_count", default=0),
             Integer("destroyed_count", default=0),
@@ -37,6 +40,7 @@ resource = Resource(
         *job_attributes(STATUSES),
     ],
     integration_only=True,
+    versioned=False,  # job bookkeeping, not catalog data
     extra_columns=[
         # Progress bookkeeping for crash-safe resumption; not part of the API.
         sa.Column("cursor", sa.Integer, nullable=False, default=0),  # items committed so far

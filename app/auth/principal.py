@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 INTEGRATION = "integration"
 SALES_CHANNEL = "sales_channel"
@@ -26,3 +27,8 @@ class Principal:
     @property
     def mode(self) -> str:
         return "test" if self.test else "live"
+
+    @property
+    def who(self) -> dict[str, Any]:
+        """The author of this principal's writes, as versions record it."""
+        return {"application": {"id": self.application_id, "kind": self.kind}}

@@ -1,7 +1,8 @@
 """Stage 5 of an import: writes a wave's valid items, nested children included.
 
 Set-based: one bulk insert, one statement per set of changed columns, and the same again per
-level of nested children. The wave is written in a savepoint: if a concurrent writer (another
+level of nested children. An item equal to its stored record is not written (``Work.action``
+is then "unchanged"). The wave is written in a savepoint: if a concurrent writer (another
 import, the API) took one of its keys meanwhile, its items are redone one by one with fresh
 matching, and an item still colliding is an error of its own.
 """
@@ -18,7 +19,7 @@ from bulk.imports.parse import Item
 from core.errors import FieldError
 from core.tenancy import Scope
 from records import links
-from records.write import insert, update_many
+from records.write import delete_where, insert, update_many
 from resources.base import HasMany, Resource
 
 Prepare = Callable[[Item], Work]  # builds, resolves, matches and validates one item afresh
@@ -84,7 +85,11 @@ def _write_children(scope: Scope, resource: Resource, works: list[Work], created
         owners = [w.draft.existing["id"] for w in given if w.draft.existing is not None]
         kept = [c.draft.existing["id"] for c in kids if c.draft.existing is not None]
         if owners:
-            scope.execute(scope.delete(target).where(fk.in_(owners), target.c.id.notin_(kept)))
+            gone = delete_where(scope, rel.target, fk.in_(owners) & target.c.id.notin_(kept))
+            removed = Counter(r[fk.name] for r in gone)
+            for w in given:
+                if w.draft.existing is not None:
+                    w.children_removed += removed[w.draft.existing["id"]]
         for w in given:
             for c in w.children[name]:
                 c.draft.values[fk.name] = w.record_id

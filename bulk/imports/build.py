@@ -25,6 +25,17 @@ class Work:
     draft: Draft
     warnings: list[str] = field(default_factory=list)
     children: dict[str, list[Work]] = field(default_factory=dict)
+    children_removed: int = 0  # stored children its nested arrays no longer list, deleted
+
+    @property
+    def action(self) -> str:
+        """What writing it did: create, update, or nothing (unchanged), children included."""
+        if self.draft.existing is None:
+            return "create"
+        if self.draft.changes or self.children_removed:
+            return "update"
+        kids = (c.action for cs in self.children.values() for c in cs)
+        return "update" if any(a != "unchanged" for a in kids) else "unchanged"
 
     @property
     def failed(self) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.tenancy import Scope
 from records.keys import label
-from records.links import delete_links
+from records.write import delete_where
 from resources.base import BelongsTo, Resource
 from resources.import_records import import_records
 
@@ -73,11 +73,9 @@ def _delete(scope: Scope, resource: Resource, ids: Any) -> int | None:
     """Deletes the records whose ids the subquery selects; None if the database refused."""
     savepoint = scope.conn.begin_nested()
     try:
-        delete_links(scope, resource, ids)
-        table = resource.table
-        result = scope.execute(scope.delete(table).where(table.c.id.in_(ids)))
+        deleted = delete_where(scope, resource, resource.table.c.id.in_(ids))
         savepoint.commit()
-        return result.rowcount
+        return len(deleted)
     except IntegrityError:
         savepoint.rollback()
         return None

@@ -17,6 +17,9 @@ from core.errors import FieldError
 from records.keys import label, written_names
 from resources.base import Resource
 
+# What a processed item came to -> the counter it adds to (`processed_count` is their sum).
+ACTIONS = {"create": "created", "update": "updated", "unchanged": "unchanged"}
+
 
 @dataclass
 class Outcome:
@@ -25,6 +28,7 @@ class Outcome:
     record_id: str | None
     errors: dict[str, list[str]] | None
     warnings: list[str]
+    action: str | None = None  # create, update or unchanged; None for a failed item
 
 
 def outcome(resource: Resource, work: Work) -> Outcome:
@@ -32,7 +36,7 @@ def outcome(resource: Resource, work: Work) -> Outcome:
     warnings = all_warnings(work)
     if work.failed:
         return Outcome(key, work.item.rows, None, error_log(work.draft.errors), warnings)
-    return Outcome(key, work.item.rows, work.record_id, None, warnings)
+    return Outcome(key, work.item.rows, work.record_id, None, warnings, work.action)
 
 
 def item_key(resource: Resource, work: Work) -> str:
@@ -91,20 +95,23 @@ def tally(row: dict[str, Any], outcomes: list[Outcome]) -> dict[str, Any]:
     """The import's new counters and logs once these outcomes are added."""
     errors_log = dict(row["errors_log"] or {})
     warnings_log = dict(row["warnings_log"] or {})
-    processed = errors = warnings = 0
+    errors = warnings = 0
+    actions = dict.fromkeys(ACTIONS, 0)
     for o in outcomes:
         if o.errors:
             errors += o.rows
             entry = errors_log.setdefault(o.key, {})
             for attr, messages in o.errors.items():
                 entry.setdefault(attr, []).extend(messages)
-        else:
-            processed += o.rows
+        elif o.action is not None:
+            actions[o.action] += o.rows
         if o.warnings:
             warnings += len(o.warnings)
             warnings_log.setdefault(o.key, []).extend(o.warnings)
+    counts = {f"{ACTIONS[a]}_count": row[f"{ACTIONS[a]}_count"] + n for a, n in actions.items()}
     return {
-        "processed_count": row["processed_count"] + processed,
+        **counts,
+        "processed_count": row["processed_count"] + sum(actions.values()),
         "errors_count": row["errors_count"] + errors,
         "warnings_count": row["warnings_count"] + warnings,
         "errors_log": errors_log,

@@ -31,7 +31,7 @@ from bulk.imports.parse import Item, parse_csv, parse_json
 from bulk.imports.report import outcome, tally
 from bulk.imports.resolve import match, resolve, waves
 from bulk.imports.validate import validate
-from core.db import transaction, utcnow
+from core.db import transaction, transient, utcnow
 from core.dialect import analyze
 from core.errors import incident
 from core.settings import Settings
@@ -71,7 +71,10 @@ def run_import(engine: Engine, settings: Settings, import_id: str) -> None:
             chunk = items[cursor : cursor + settings.import_chunk_size]
             cursor = run_chunk(engine, settings, job, chunk, cursor)
         finish(engine, settings, job)
-    except OperationalError:
+    except OperationalError as exc:
+        if not transient(exc):  # the same statement would fail on every retry
+            fail(engine, settings, job, incident(log, f"import {import_id} failed"))
+            return
         # The database failed us (restart, lock timeout): give the lease back so dramatiq's
         # retry resumes at the cursor at once rather than after the lease goes stale.
         release(engine, job)
@@ -113,7 +116,7 @@ def run_chunk(
         if not leases.still_mine(row, job.lease):
             return None  # interrupted, deleted or taken over: stop without writing
         assert row is not None
-        scope = Scope(conn, row["organization_id"])
+        scope = Scope(conn, row["organization_id"], who={"import": {"id": job.id}})
         parent_id = row["parent_resource_id"]
 
         def again(item: Item) -> Work:
@@ -188,7 +191,7 @@ def finish(engine: Engine, settings: Settings, job: Job) -> None:
         row = leases.locked_row(conn, TABLE, job.id, STATE)
         if row is None or (row["status"] == "in_progress" and row["lease"] != job.lease):
             return  # deleted, or taken over by another worker which will finish it
-        scope = Scope(conn, row["organization_id"])
+        scope = Scope(conn, row["organization_id"], who={"import": {"id": job.id}})
         changes: dict[str, Any] = {"attachment_key": key, "inputs": None, "lease": None}
         if row["status"] == "in_progress":
             changes.update(status="completed", completed_at=utcnow())

@@ -18,7 +18,10 @@ from records.write import update
 from resources.imports import resource as imports
 
 MAX_INPUTS = 10_000
-COUNTERS = ("processed_count", "errors_count", "warnings_count", "destroyed_count")
+COUNTERS = (
+    "processed_count", "created_count", "updated_count", "unchanged_count",
+    "errors_count", "warnings_count", "destroyed_count",
+)  # fmt: skip
 
 
 def inputs_size(values: dict[str, Any]) -> tuple[int | None, list[FieldError]]:

@@ -49,6 +49,14 @@ def run_export(api, org: str, records: dict) -> dict:
     return fetch(api, job)
 
 
+def version(api, org: str, records: dict) -> dict:
+    """Versions are written, never posted: the create version of a tag of its own."""
+    tag = created(post(api, "tags", {"name": f"versioned-{org}"}))
+    response = api.get(f"/api/tags/{tag['id']}/versions")
+    assert response.status_code == 200, response.text
+    return response.json()["data"][0]
+
+
 def stock_transfer(api, org: str, records: dict) -> dict:
     """A transfer needs two locations: the world's one is the origin."""
     destination = created(
@@ -126,6 +134,7 @@ RECIPES: dict[str, dict | Callable[[Any, str, dict], dict]] = {
     "tags": {"name": "tag-{o}"},
     "tax_calculators": {"name": "Calculator {o}"},
     "tax_categories": {"code": "TAX-{o}"},
+    "versions": version,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -116,7 +117,9 @@ def test_a_database_error_releases_the_lease_for_the_retry(app, api, held, monke
     import_id = create(api, SEVEN, skip_errors=True)
 
     def lost(job):
-        raise OperationalError("UPDATE imports", {}, Exception("server closed the connection"))
+        # As SQLAlchemy reports a connection the server closed.
+        closed = Exception("server closed the connection")
+        raise OperationalError("UPDATE imports", {}, closed, connection_invalidated=True)
 
     crash_after(monkeypatch, chunks=2, action=lost)
     with pytest.raises(OperationalError):
@@ -127,6 +130,24 @@ def test_a_database_error_releases_the_lease_for_the_retry(app, api, held, monke
     deliver_import(app, import_id)  # the retry, well within the stale time
     assert counts(state(api, import_id)) == ("completed", 6, 1, 0, 0)
     assert tag_names(api) == ["t1", "t2", "t3", "t4", "t6", "t7"]
+
+
+def test_a_database_error_every_retry_would_meet_interrupts_the_import(app, api, held, monkeypatch):
+    """Retried, a statement the database refuses fails again, and again after the sweep
+    re-sends the import: it ends now, interrupted, with an error id (no retry)."""
+    import_id = create(api, SEVEN, skip_errors=True)
+
+    def refused(job):
+        too_large = sqlite3.OperationalError("Expression tree is too large (maximum depth 1000)")
+        raise OperationalError("SELECT ...", {}, too_large)
+
+    crash_after(monkeypatch, chunks=1, action=refused)
+    deliver_import(app, import_id)  # returns: nothing for dramatiq to retry
+    done = state(api, import_id)
+    assert (done["status"], done["processed_count"]) == ("interrupted", 3)
+    (message,) = done["errors_log"]["base"]["base"]
+    assert message.startswith("the import stopped on an internal error (error id ")
+    assert "Expression tree" not in message
 
 
 def test_a_fresh_lease_of_another_worker_is_respected(app, api, held):
