@@ -10,10 +10,11 @@ import hashlib
 import hmac
 import os
 import secrets
+import shutil
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote, urlencode, urlparse
 
 from core.settings import Settings
@@ -51,6 +52,20 @@ class FileStorage:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)  # readers never see half a file
+
+    def put_file(self, key: str, source: IO[bytes] | str | Path, content_type: str) -> None:
+        """``put`` of a file's bytes (an open binary file, read from where it stands, or a
+        path), copied in blocks."""
+        if isinstance(source, str | Path):
+            with open(source, "rb") as f:
+                return self.put_file(key, f, content_type)
+        path = self._path(key)
+        _private_folders(path.parent)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            shutil.copyfileobj(source, f)
+        os.replace(tmp, path)
 
     def get(self, key: str) -> bytes | None:
         path = self._path(key)
@@ -106,6 +121,16 @@ class S3Storage:
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self.client.put_object(
             Bucket=self.bucket, Key=self._key(key), Body=data, ContentType=content_type
+        )
+
+    def put_file(self, key: str, source: IO[bytes] | str | Path, content_type: str) -> None:
+        """``put`` of a file's bytes (an open binary file, read from where it stands, or a
+        path): boto3 streams it, in parts when it is large."""
+        if isinstance(source, str | Path):
+            with open(source, "rb") as f:
+                return self.put_file(key, f, content_type)
+        self.client.upload_fileobj(
+            source, self.bucket, self._key(key), ExtraArgs={"ContentType": content_type}
         )
 
     def get(self, key: str) -> bytes | None:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import Text, case, cast, func
 from sqlalchemy.sql import Select
 
@@ -30,6 +31,12 @@ from resources.fields import Attr, Boolean, DateTime, Json
 
 TIMESTAMPS = ("created_at", "updated_at")
 ALL = None  # every field of a level
+# What a key's value is, for the exporter shaping in the database (``database``): text (also
+# CSV's booleans and JSON cells), a timestamp the database wrote (text that never needs quoting
+# or escaping), an integer, a float, a boolean, stored JSON (JSON files), a dry CSV's JSON cell
+# (blank when `{}`), or anything else (only Python shapes it).
+TEXT, STAMP, INTEGER, FLOAT, BOOLEAN, JSON, CELL, OTHER = (
+    "text", "stamp", "integer", "float", "boolean", "json", "cell", "other")  # fmt: skip
 encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 Render = Callable[[Any], Any]
 
@@ -56,23 +63,41 @@ def _json_cell(text: Any) -> Any:
     return None if text == "{}" else text  # dry CSV: an empty object is a blank
 
 
-def column(attr: Attr, col: Any, dialect: str, csv: bool, dry: bool) -> tuple[Any, Render | None]:
-    """The SQL expression selecting an attribute, and what renders its value after. CSV cells
-    are text: the database writes booleans and JSON as the importer reads them."""
+def column(
+    attr: Attr, col: Any, dialect: str, csv: bool, dry: bool
+) -> tuple[Any, Render | None, str]:
+    """The SQL expression selecting an attribute, what renders its value after, and its kind.
+    CSV cells are text: the database writes booleans and JSON as the importer reads them."""
     kind = type(attr).render
     if kind is DateTime.render:  # the API's format, written by the database
         if dialect == "postgresql":
-            return func.to_char(col, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), None
+            return func.to_char(col, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), None, STAMP
         if dialect == "sqlite":
-            return func.strftime("%Y-%m-%dT%H:%M:%fZ", col), None
-        return col, _datetime
+            return func.strftime("%Y-%m-%dT%H:%M:%fZ", col), None, STAMP
+        return col, _datetime, OTHER
     if isinstance(attr, Json) and kind is Attr.render:
         if csv:
-            return cast(col, Text), (_json_cell if dry else None)
-        return cast(col, Text), _json  # decoding "{}" in Python beats the driver's loader
+            return cast(col, Text), (_json_cell if dry else None), (CELL if dry else TEXT)
+        return cast(col, Text), _json, JSON  # decoding "{}" in Python beats the driver's loader
     if isinstance(attr, Boolean) and kind is Attr.render and csv:
-        return case((col.is_(True), "true"), (col.is_(False), "false")), None
-    return col, (None if kind is Attr.render else attr.render)
+        return case((col.is_(True), "true"), (col.is_(False), "false")), None, TEXT
+    if kind is not Attr.render:
+        return col, attr.render, OTHER
+    return col, None, kind_of(col)
+
+
+def kind_of(col: Any) -> str:
+    """The kind of a column's values as the driver returns them."""
+    sql_type = col.type
+    if isinstance(sql_type, sa.Boolean):
+        return BOOLEAN
+    if isinstance(sql_type, sa.Integer):
+        return INTEGER
+    if isinstance(sql_type, sa.Float):
+        return FLOAT
+    if isinstance(sql_type, sa.String):
+        return TEXT
+    return OTHER
 
 
 def exported(attr: Attr, dry: bool) -> bool:
@@ -145,6 +170,7 @@ class Plan:
     dry: bool
     names: list[str] = field(default_factory=list)
     exprs: list[Any] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)  # of each key's value: TEXT, FLOAT, ...
     renders: list[tuple[str, Render]] = field(default_factory=list)
     extra: dict[str, int] = field(default_factory=dict)  # column name -> row index
     name_lists: list[ManyToMany] = field(default_factory=list)  # named links, not included
@@ -152,12 +178,14 @@ class Plan:
     rels: dict[str, Relationship] = field(default_factory=dict)
     sort_at: list[int] = field(default_factory=list)  # dry order: the key as written
 
-    def key(self, name: str, expr: Any, render: Render | None = None) -> None:
+    def key(self, name: str, expr: Any, render: Render | None = None, kind: str | None = None
+            ) -> None:  # fmt: skip
         assert len(self.exprs) == len(self.names), "keys come before extra columns"
         if expr is self.resource.table.c.get(name) and render is None:
             self.extra[name] = len(self.exprs)  # a plain column: usable by ``at`` too
         self.names.append(name)
         self.exprs.append(expr)
+        self.kinds.append(kind or kind_of(expr))
         if render is not None:
             self.renders.append((name, render))
 
@@ -183,8 +211,12 @@ class Plan:
         return out
 
     def sort_key(self, row: Any) -> tuple:
-        return tuple((row[i] is not None, row[i] if row[i] is not None else 0)
-                     for i in self.sort_at)  # fmt: skip
+        return sort_key(row[i] for i in self.sort_at)
+
+
+def sort_key(values: Any) -> tuple:
+    """Dry order: a record's key as written, blanks first."""
+    return tuple((v is not None, v if v is not None else 0) for v in values)
 
 
 def is_named_links(rel: Relationship) -> bool:

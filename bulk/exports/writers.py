@@ -1,4 +1,6 @@
-"""Export files: a JSON array, or CSV with the importer's dotted headers and comma lists.
+"""Export files: a JSON array, or CSV with the importer's dotted headers and comma lists,
+written a page at a time (``JsonFile``, ``CsvFile``: the same bytes as ``to_json`` and
+``to_csv`` of all the items at once).
 
 JSON: one item per line inside one array.
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from bulk.exports.plan import Plan, is_named_links
@@ -29,6 +31,28 @@ from bulk.exports.plan import Plan, is_named_links
 def to_json(texts: Iterable[str]) -> str:
     """The array of already encoded items."""
     return "[" + ",\n".join(texts) + "]"
+
+
+class JsonFile:
+    """``to_json``, a page of encoded items at a time: ``head``, ``page``s, ``tail``."""
+
+    def __init__(self) -> None:
+        self.started = False
+
+    def head(self) -> str:
+        return "["
+
+    def page(self, texts: list[str]) -> str:
+        if not texts:
+            return ""
+        text = ",\n".join(texts)
+        if self.started:
+            text = ",\n" + text
+        self.started = True
+        return text
+
+    def tail(self) -> str:
+        return "]"
 
 
 def _special(value: Any) -> str:
@@ -110,25 +134,47 @@ def defused(row: list[Any]) -> list[Any]:
     return [f"'{c}" if isinstance(c, str) and c.startswith(FORMULA_STARTS) else c for c in row]
 
 
-def to_csv(items: Sequence[dict[str, Any]], p: Plan, safe: bool = False) -> str:
+class CsvFile:
+    """``to_csv``, a page at a time: ``head`` (the header), then the rows of each page's items
+    (``page``) or the rows the database wrote (``lines``, see ``database``), ``tail``."""
+
+    def __init__(self, p: Plan, safe: bool = False) -> None:
+        self.plan, self.safe = p, safe
+        self.layout = Layout(p)
+
+    def head(self) -> str:
+        return _text([self.plan.header()])
+
+    def page(self, items: Iterable[dict[str, Any]]) -> str:
+        rows = self.layout.rows
+        if self.safe:
+            return _text([defused(row) for item in items for row in rows(item)])
+        return _text([row for item in items for row in rows(item)])
+
+    def lines(self, texts: list[str]) -> str:
+        """The rows of records as the database wrote them (a record's rows joined by `\n`)."""
+        return "".join(text + "\n" for text in texts)
+
+    def tail(self) -> str:
+        return ""
+
+
+def to_csv(items: Iterable[dict[str, Any]], p: Plan, safe: bool = False) -> str:
     """The CSV file of the items; ``safe``: the export's `csv_safe` (``defused`` cells)."""
-    layout = Layout(p)
+    file = CsvFile(p, safe)
+    return file.head() + file.page(items)
 
-    def rows(item: dict[str, Any]) -> list[list[Any]]:
-        return [defused(row) for row in layout.rows(item)] if safe else layout.rows(item)
 
+def _text(rows: list[list[Any]]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(p.header())
-    for item in items:
-        writer.writerows(rows(item))
+    csv.writer(out, lineterminator="\n").writerows(rows)
     text = out.getvalue()
     if "\r" in text:
         # csv quotes a cell only for the characters of its line terminator, so a lone "\r"
         # would end the record for a reader: rows are written as "\r\n"-terminated CSV (which
         # quotes it), then end in "\n" like the others. Rare: the common path writes once.
-        all_rows = [p.header(), *(row for item in items for row in rows(item))]
-        text = "".join(_row(row) for row in all_rows)
+        # (Row by row, the same bytes as deciding it for the whole file.)
+        text = "".join(_row(row) for row in rows)
     return text
 
 
