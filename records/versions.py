@@ -8,6 +8,7 @@ ones), so a rolled-back write leaves no version and a committed one always has i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
 from core.db import new_id, utcnow
@@ -21,14 +22,15 @@ NOT_ATTRIBUTES = frozenset({"id", "organization_id", "created_at", "updated_at"}
 Changes = dict[str, list[Any]]
 
 
-def tracked(resource: Resource) -> list[tuple[str, Any]]:
+@cache
+def tracked(resource: Resource) -> tuple[tuple[str, Any], ...]:
     """(column, attribute or None) of what versions record: every stored value but the id,
     the organization and the timestamps (reference codes and `<rel>_id`s included)."""
-    return [
+    return tuple(
         (c.name, resource.attributes.get(c.name))
         for c in resource.table.columns
         if c.name not in NOT_ATTRIBUTES
-    ]
+    )
 
 
 def _shown(attr: Any, value: Any) -> Any:
@@ -55,13 +57,20 @@ def differences(
     renders them: a create's (no ``before``), a destroy's (no ``after``), or an update's,
     whose ``after`` holds only the columns it writes."""
     out: Changes = {}
+    if before is None or after is None:  # everything there was, or is
+        values = after if before is None else before
+        assert values is not None
+        for name, attr in tracked(resource):
+            value = values.get(name)
+            if not _empty(value):
+                shown = _shown(attr, value)
+                out[name] = [None, shown] if before is None else [shown, None]
+        return out
     for name, attr in tracked(resource):
-        if before is not None and after is not None and name not in after:
-            continue  # an update leaves this column as it is
-        old = before.get(name) if before is not None else None
-        new = after.get(name) if after is not None else None
-        if not same(old, new):
-            out[name] = [_shown(attr, old), _shown(attr, new)]
+        if name in after:  # an update leaves the other columns as they are
+            old, new = before.get(name), after[name]
+            if old != new and not (_empty(old) and _empty(new)):
+                out[name] = [_shown(attr, old), _shown(attr, new)]
     return out
 
 
