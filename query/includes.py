@@ -8,10 +8,14 @@ Exports take the same paths and the same tree.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Result
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import BindParameter
 
 from core.errors import InvalidInclude
 from core.tenancy import Scope
@@ -74,15 +78,12 @@ class IncludeLoader:
         """The rows `rel` relates to `rows`, recording the linkage of each of `rows`."""
         scope, owner = self.scope, rel.owner
         assert owner is not None
-        target = rel.target.table
         if not rows:
             return []
+        stmt = _statement(scope, rel)
         if isinstance(rel, BelongsTo):
             ids = {r[rel.column] for r in rows if r.get(rel.column)}
-            found = []
-            if ids:
-                stmt = scope.select(target).where(target.c.id.in_(ids))
-                found = [dict(r) for r in scope.execute(stmt).mappings()]
+            found = row_dicts(scope.execute(stmt, {IDS: list(ids)})) if ids else []
             for r in rows:
                 fk = r.get(rel.column)
                 ident = {"type": rel.target_type, "id": fk} if fk else None
@@ -91,28 +92,14 @@ class IncludeLoader:
         owner_ids = [r["id"] for r in rows]
         groups: dict[str, list[dict[str, str]]] = {i: [] for i in owner_ids}
         if isinstance(rel, HasMany):
-            fk = rel.foreign_key
-            stmt = (
-                scope.select(target)
-                .where(fk.in_(owner_ids))
-                .order_by(target.c.created_at, target.c.id)
-            )
-            found = [dict(r) for r in scope.execute(stmt).mappings()]
+            found = row_dicts(scope.execute(stmt, {IDS: owner_ids}))
+            column = rel.foreign_key.name
             for r in found:
-                groups[r[fk.name]].append({"type": rel.target_type, "id": r["id"]})
+                groups[r[column]].append({"type": rel.target_type, "id": r["id"]})
         else:
             assert isinstance(rel, ManyToMany)
-            jt = rel.join_table
-            stmt = scope.where(
-                select(jt.c.owner_id.label("_owner_id"), target)
-                .join(target, target.c.id == rel.linked_id)
-                .where(rel.owned_by(owner_ids))
-                .order_by(target.c.created_at, target.c.id),
-                jt,
-            )
             found, seen = [], set()
-            for r in scope.execute(stmt).mappings():
-                row = dict(r)
+            for row in row_dicts(scope.execute(stmt, {IDS: owner_ids})):
                 owner_id = row.pop("_owner_id")
                 groups[owner_id].append({"type": rel.target_type, "id": row["id"]})
                 if row["id"] not in seen:
@@ -121,3 +108,48 @@ class IncludeLoader:
         for owner_id, idents in groups.items():
             self.linkage[(owner.type, owner_id)][rel.name] = idents
         return found
+
+
+def row_dicts(result: Result) -> list[dict[str, Any]]:
+    """A result's rows as dicts, fetched at once."""
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]
+
+
+# The statement loading each relationship for an organization, the ids bound at execution:
+# built once rather than per request (building and keying it cost more than running it).
+IDS = "include_ids"
+STATEMENTS_MAX = 4096
+_statements: dict[tuple[Relationship, str], Select] = {}
+_statements_lock = threading.Lock()
+
+
+def _statement(scope: Scope, rel: Relationship) -> Select:
+    key = (rel, scope.organization_id)
+    stmt = _statements.get(key)
+    if stmt is None:
+        stmt = _build(scope, rel)
+        with _statements_lock:
+            if len(_statements) >= STATEMENTS_MAX:
+                del _statements[next(iter(_statements))]  # the oldest
+            _statements[key] = stmt
+    return stmt
+
+
+def _build(scope: Scope, rel: Relationship) -> Select:
+    target = rel.target.table
+    ids: BindParameter[list[str]] = bindparam(IDS, expanding=True)
+    if isinstance(rel, BelongsTo):
+        return scope.select(target).where(target.c.id.in_(ids))
+    if isinstance(rel, HasMany):
+        order = (target.c.created_at, target.c.id)
+        return scope.select(target).where(rel.foreign_key.in_(ids)).order_by(*order)
+    assert isinstance(rel, ManyToMany)
+    jt = rel.join_table
+    return scope.where(
+        select(jt.c.owner_id.label("_owner_id"), target)
+        .join(target, target.c.id == rel.linked_id)
+        .where(rel.owned_by(ids))
+        .order_by(target.c.created_at, target.c.id),
+        jt,
+    )

@@ -2,17 +2,21 @@
 
 Besides the signature, every request checks that the token's application still exists (one
 primary-key query). Nothing about applications is cached, so deleting an application, or its
-organization, locks its tokens out at once instead of when they expire hours later.
+organization, locks its tokens out at once instead of when they expire hours later. (What is
+cached is the signature check of a token already verified, until it expires: app/auth/tokens.)
 """
 
 from __future__ import annotations
 
+from sqlalchemy import func, select, true
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql import Select
 from starlette.requests import Request
 
 from app.auth import tokens
 from app.auth.models import applications
 from app.auth.principal import Principal
+from app.jsonapi.statements import Memo
 from core.db import transaction
 from core.errors import InvalidToken, Unauthorized
 from core.settings import Settings
@@ -34,14 +38,32 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def check_application(conn: Connection, principal: Principal) -> None:
-    """The token's application must still exist: deleting it locks its tokens out at once."""
-    scope = Scope(conn, principal.organization_id)
-    stmt = scope.select(applications, applications.c.id).where(
-        applications.c.id == principal.application_id,
-        applications.c.client_id == principal.client_id,
-    )
-    if conn.scalar(stmt) is None:
+# The statement of each application's check: the same one, request after request.
+_CHECKS: Memo[Select] = Memo(1024)
+
+
+def check_application(
+    conn: Connection, principal: Principal, statement_timeout: float | None = None
+) -> None:
+    """The token's application must still exist: deleting it locks its tokens out at once.
+
+    With ``statement_timeout`` (seconds; PostgreSQL), the same statement also sets the
+    transaction's statement timeout (``set_config(..., is_local)``, what ``SET LOCAL`` does) for
+    the statements after it: a request's first round trip does both."""
+    milliseconds = max(1, round(statement_timeout * 1000)) if statement_timeout else None
+
+    def build() -> Select:
+        scope = Scope(conn, principal.organization_id)
+        stmt = scope.select(applications, applications.c.id).where(
+            applications.c.id == principal.application_id,
+            applications.c.client_id == principal.client_id,
+        )
+        if milliseconds is None:
+            return stmt
+        timeout = func.set_config("statement_timeout", str(milliseconds), true())
+        return select(stmt.scalar_subquery(), timeout)
+
+    if conn.scalar(_CHECKS.get((principal, milliseconds), build)) is None:
         error = InvalidToken("The application this access token was issued to no longer exists")
         error.headers = INVALID
         raise error

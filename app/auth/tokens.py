@@ -7,6 +7,7 @@ treats a 401 ``INVALID_TOKEN`` as "refresh and retry", so the claims and errors 
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from typing import Any
 
@@ -86,8 +87,31 @@ def _claims(engine: Engine, settings: Settings, token: str) -> dict[str, Any]:
         raise InvalidToken(f"The access token is invalid: {exc}") from None
 
 
+# Tokens whose signature and claims were verified, until they expire: a client sends the same
+# token with every request, and an RSA verification costs more than the request's rendering.
+# Keyed by the exact token text and what it was verified against (signing key, issuer); only
+# tokens this server signed get in, so the size bound is for memory, not against forgeries.
+# Whether the token's application still exists is not cached (see app/auth/backend.py).
+VERIFIED_MAX = 4096
+_verified: dict[tuple[str, str, str], tuple[Principal, int]] = {}
+_verified_lock = threading.Lock()
+
+
 def verify(engine: Engine, settings: Settings, token: str) -> Principal:
     """The caller a token stands for; ``InvalidToken`` saying why when it cannot be trusted."""
+    key = (signing_key(engine, settings).kid, settings.issuer, token)
+    hit = _verified.get(key)
+    if hit is not None and time.time() < hit[1]:  # PyJWT's rule: expired once `exp` <= now
+        return hit[0]
+    principal, expires = _verify(engine, settings, token)  # raises once expired
+    with _verified_lock:
+        if len(_verified) >= VERIFIED_MAX:
+            del _verified[next(iter(_verified))]  # the oldest entry
+        _verified[key] = (principal, expires)
+    return principal
+
+
+def _verify(engine: Engine, settings: Settings, token: str) -> tuple[Principal, int]:
     claims = _claims(engine, settings, token)
     try:
         organization, application = claims["organization"], claims["application"]
@@ -103,4 +127,4 @@ def verify(engine: Engine, settings: Settings, token: str) -> Principal:
         raise InvalidToken("The access token lacks organization or application claims") from None
     if principal.kind not in KINDS:
         raise InvalidToken("The access token names an unknown application kind")
-    return principal
+    return principal, int(claims["exp"])  # an integer: PyJWT checked it

@@ -1,15 +1,21 @@
-"""Renders rows as JSON:API resource objects with absolute links and linkage."""
+"""Renders rows as JSON:API resource objects with absolute links and linkage.
+
+Resource objects come out encoded (``Encoded``, see app/jsonapi/compiled.py): documents hold
+them as they are and ``JsonApiResponse`` splices them into the response body.
+"""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
-from resources.base import BelongsTo, Resource
+from app.jsonapi.compiled import RowRenderer, compile_renderer, segment
+from app.jsonapi.encoding import Encoded, dumps, escaped
+from resources.base import Resource
 
-SAFE = re.compile(r"[A-Za-z0-9_.~-]+")  # path segments that need no percent-encoding
+Linkage = Mapping[tuple[str, str], dict[str, Any]]  # (type, id) -> relationship name -> data
 
 
 @dataclass
@@ -20,46 +26,41 @@ class Renderer:
     settings: Any = None  # for attributes computed per read, e.g. signed attachment URLs
 
     def url(self, *parts: str, query: list[tuple[str, str]] | None = None) -> str:
-        path = "/".join(p if SAFE.fullmatch(p) else quote(p, safe="") for p in parts)
-        link = f"{self.base}/api/{path}"
+        link = f"{self.base}/api/{'/'.join(map(segment, parts))}"
         return f"{link}?{urlencode(query)}" if query else link
+
+    def _plan(self, resource: Resource) -> tuple[RowRenderer, bytes, bytes]:
+        """The compiled renderer of ``resource`` for this request's sparse fieldset, and what it
+        is given besides rows: the type's URL prefix and the `meta` object, both encoded."""
+        wanted = self.fields.get(resource.type)
+        render = compile_renderer(resource, None if wanted is None else frozenset(wanted))
+        prefix = escaped(f"{self.base}/api/{segment(resource.type)}/")
+        return render, prefix, dumps({"mode": self.mode})
 
     def resource_object(
         self, resource: Resource, row: dict[str, Any], linkage: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
-        wanted = self.fields.get(resource.type)
-        attributes = {}
-        for name, attr in resource.attributes.items():
-            hidden = attr.hidden if wanted is None else name not in wanted
-            if attr.secret or hidden:
-                continue
-            if attr.compute is not None:
-                attributes[name] = attr.compute(row, self)
-            elif attr.column or name in row:
-                attributes[name] = attr.render(row.get(name))
-        relationships = {}
-        linkage = linkage or {}
-        # Links are built by concatenation: quoting each part costs a third of a list request.
-        me = self.url(resource.type, row["id"])
-        for name, rel in resource.relationships.items():
-            if wanted is not None and name not in wanted:
-                continue
-            obj: dict[str, Any] = {
-                "links": {"self": f"{me}/relationships/{name}", "related": f"{me}/{name}"}
-            }
-            if name in linkage:
-                obj["data"] = linkage[name]
-            elif isinstance(rel, BelongsTo):
-                fk = row.get(rel.column)
-                obj["data"] = {"type": rel.target_type, "id": fk} if fk else None
-            relationships[name] = obj
-        out: dict[str, Any] = {
-            "id": row["id"],
-            "type": resource.type,
-            "links": {"self": me},
-            "attributes": attributes,
-        }
-        if relationships:
-            out["relationships"] = relationships
-        out["meta"] = {"mode": self.mode}
+    ) -> Encoded:
+        render, prefix, meta = self._plan(resource)
+        return render(row, linkage, prefix, meta, self)
+
+    def resource_objects(
+        self, resource: Resource, rows: Iterable[dict[str, Any]], linkage: Linkage
+    ) -> list[Encoded]:
+        """``resource_object`` of each row, with each row's linkage from ``linkage``."""
+        render, prefix, meta = self._plan(resource)
+        type_, get = resource.type, linkage.get
+        return [render(row, get((type_, row["id"])), prefix, meta, self) for row in rows]
+
+    def included_objects(
+        self, included: Mapping[tuple[str, str], tuple[Resource, dict[str, Any]]], linkage: Linkage
+    ) -> list[Encoded]:
+        """The resource objects of an include loader's ``included`` (of any types), in order."""
+        plans: dict[str, tuple[RowRenderer, bytes, bytes]] = {}
+        out = []
+        for key, (resource, row) in included.items():
+            plan = plans.get(resource.type)
+            if plan is None:
+                plan = plans[resource.type] = self._plan(resource)
+            render, prefix, meta = plan
+            out.append(render(row, linkage.get(key), prefix, meta, self))
         return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -11,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.jsonapi.encoding import dumps
 from core import strict_json
 from core.errors import (
     MEDIA_TYPE,
@@ -32,7 +32,7 @@ class JsonApiResponse(Response):
     media_type = MEDIA_TYPE
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode()
+        return dumps(content)
 
 
 def base_url(request: Request) -> str:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from urllib.parse import urlencode
 
 from app.jsonapi.document import Renderer
 from app.jsonapi.parameters import QuerySpec
+
+PAGE_NUMBER = urlencode([("page[number]", "")])  # `page%5Bnumber%5D=`
 
 
 class PageNumberPaginator:
@@ -27,15 +30,15 @@ class PageNumberPaginator:
         return {"record_count": self.total, "page_count": self.page_count}
 
     def links(self, renderer: Renderer, *path: str) -> dict[str, str | None]:
+        # The query but for the page number, encoded once for the four links (urlencode of a
+        # list is the encodings of its pairs joined by "&").
         others = [(k, v) for k, v in self.spec.raw if k not in ("page[number]", "page[size]")]
+        query = urlencode(others)
+        head = f"{renderer.url(*path)}?{query}&" if query else f"{renderer.url(*path)}?"
+        size = urlencode([("page[size]", str(self.spec.page_size))])
 
         def page(number: int) -> str:
-            query = [
-                *others,
-                ("page[number]", str(number)),
-                ("page[size]", str(self.spec.page_size)),
-            ]
-            return renderer.url(*path, query=query)
+            return f"{head}{PAGE_NUMBER}{number}&{size}"
 
         n = self.spec.page_number
         return {
