@@ -3,7 +3,6 @@ both databases, never a 500, and nothing unreadable is stored."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from datetime import datetime
 
@@ -127,10 +126,8 @@ def test_a_query_past_the_statement_timeout_is_a_503_that_frees_the_database(imp
             id=f"slow{i:06d}", org=org_id, now=datetime(2026, 1, 1), code=f"S{i}",
             description="a" * 5000,
         )  # fmt: skip
-    started = time.monotonic()
-    slow = {"filter[q][description_cont]": "a" * 999 + "b"}
+    slow = {"filter[q][description_cont]": "a" * 999 + "b"}  # a 200 after ~1 s without it
     (error,) = errors(api.get("/api/skus", params=slow), 503)
-    assert time.monotonic() - started < 0.9
     assert error["code"] == "QUERY_TIMEOUT"
     assert error["detail"].startswith(
         "The request's database work took longer than 0.2 s and was cancelled: narrow its filters"
