@@ -120,12 +120,8 @@ def transaction(
             with conn.begin(), _deadline(conn, timeout):
                 yield conn
         except DBAPIError as exc:
-            if timeout and _cancelled(exc):
-                raise QueryTimedOut(
-                    f"The request's database work took longer than {timeout:g} s and was "
-                    "cancelled: narrow its filters (fewer or shorter values), ask for fewer "
-                    "includes or a smaller page, or retry later."
-                ) from None
+            if timeout and cancelled(exc):
+                raise QueryTimedOut.after(timeout) from None
             raise
 
 
@@ -156,7 +152,7 @@ def _deadline(conn: Connection, timeout: float | None) -> Iterator[None]:
         dbapi.set_progress_handler(None, 0)
 
 
-def _cancelled(exc: DBAPIError) -> bool:
+def cancelled(exc: DBAPIError) -> bool:
     """PostgreSQL's query_canceled (57014), or SQLite's interrupted statement."""
     orig = exc.orig
     if isinstance(orig, sqlite3.OperationalError):

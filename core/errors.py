@@ -225,3 +225,11 @@ class QueryTimedOut(ApiError):
     the server, is at fault, but 503 tells clients (and the SDK's retry logic) to back off."""
 
     status, code, title = 503, "QUERY_TIMEOUT", "Query timed out"
+
+    @classmethod
+    def after(cls, timeout: float) -> QueryTimedOut:
+        return cls(
+            f"The request's database work took longer than {timeout:g} s and was "
+            "cancelled: narrow its filters (fewer or shorter values), ask for fewer "
+            "includes or a smaller page, or retry later."
+        )

@@ -34,7 +34,7 @@ from app.jsonapi.media import JsonApiResponse, base_url, check_accept, read_docu
 from app.jsonapi.pagination import PageNumberPaginator
 from app.jsonapi.routing import ResourceRoute
 from app.jsonapi.statements import Memo
-from core.db import transaction
+from core.db import cancelled, transaction
 from core.errors import Forbidden, NotFound, ParameterNotAllowed, QueryTimedOut
 from core.settings import Settings
 from core.tenancy import Scope
@@ -86,9 +86,6 @@ async def run(
     return await run_in_threadpool(work)
 
 
-QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement past its timeout
-
-
 @contextmanager
 def request_transaction(
     engine: Engine, settings: Settings, principal: Principal, write: bool
@@ -108,13 +105,9 @@ def request_transaction(
             check_application(conn, principal, statement_timeout=timeout)
             yield conn
     except DBAPIError as exc:
-        if getattr(exc.orig, "sqlstate", None) != QUERY_CANCELED:
+        if not cancelled(exc):
             raise
-        raise QueryTimedOut(  # the words of core.db.transaction
-            f"The request's database work took longer than {timeout:g} s and was "
-            "cancelled: narrow its filters (fewer or shorter values), ask for fewer "
-            "includes or a smaller page, or retry later."
-        ) from None
+        raise QueryTimedOut.after(timeout) from None
 
 
 def get_row(scope: Scope, resource: Resource, record_id: str) -> dict[str, Any]:
@@ -154,7 +147,7 @@ def _document(ctx: Context, resource: Resource, rows: list[dict], spec: q.QueryS
 PAGE_LIMIT = bindparam("page_limit", type_=Integer)
 PAGE_OFFSET = bindparam("page_offset", type_=Integer)
 # The count and page statements of lists (by type, organization, filters and sort).
-_LISTS: Memo[tuple[Select, Select]] = Memo(1024)
+_LISTS: Memo[tuple[Select, Select]] = Memo(256)  # some 20 kB each
 
 
 def list_statements(
