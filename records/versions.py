@@ -7,13 +7,14 @@ ones), so a rolled-back write leaves no version and a committed one always has i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import Any
 
 from core.db import new_id, utcnow
 from core.tenancy import Scope
 from resources.base import Resource
+from resources.fields import Attr
 from resources.versions import resource as versions
 
 FILTERED = "[FILTERED]"  # what a version shows of a secret (a password hash)
@@ -27,18 +28,29 @@ def tracked(resource: Resource) -> tuple[tuple[str, Any], ...]:
     """(column, attribute or None) of what versions record: every stored value but the id,
     the organization and the timestamps (reference codes and `<rel>_id`s included)."""
     return tuple(
-        (c.name, resource.attributes.get(c.name))
+        (str(c.name), resource.attributes.get(c.name))
         for c in resource.table.columns
         if c.name not in NOT_ATTRIBUTES
     )
 
 
-def _shown(attr: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    if attr is not None and attr.secret:
-        return FILTERED
-    return attr.render(value) if attr is not None else value
+def _filtered(_value: Any) -> str:
+    return FILTERED
+
+
+@cache
+def _shown_by(resource: Resource) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    """(column, how a version shows its value: None when as it is) of each tracked column.
+    Worked out once per type: a 10,000-item import shows 100,000 values."""
+    out: list[tuple[str, Callable[[Any], Any] | None]] = []
+    for name, attr in tracked(resource):
+        if attr is not None and attr.secret:
+            out.append((name, _filtered))
+        elif attr is not None and type(attr).render is not Attr.render:
+            out.append((name, attr.render))
+        else:
+            out.append((name, None))
+    return tuple(out)
 
 
 def _empty(value: Any) -> bool:
@@ -60,17 +72,22 @@ def differences(
     if before is None or after is None:  # everything there was, or is
         values = after if before is None else before
         assert values is not None
-        for name, attr in tracked(resource):
+        for name, show in _shown_by(resource):
             value = values.get(name)
-            if not _empty(value):
-                shown = _shown(attr, value)
-                out[name] = [None, shown] if before is None else [shown, None]
+            if value is None or value == "" or value == {}:
+                continue
+            if show is not None:
+                value = show(value)
+            out[name] = [None, value] if before is None else [value, None]
         return out
-    for name, attr in tracked(resource):
+    for name, show in _shown_by(resource):
         if name in after:  # an update leaves the other columns as they are
             old, new = before.get(name), after[name]
             if old != new and not (_empty(old) and _empty(new)):
-                out[name] = [_shown(attr, old), _shown(attr, new)]
+                if show is not None:
+                    old = None if old is None else show(old)
+                    new = None if new is None else show(new)
+                out[name] = [old, new]
     return out
 
 

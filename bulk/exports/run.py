@@ -14,7 +14,6 @@ connection; `_interrupt` is seen at the next page. Any other error fails the exp
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -28,6 +27,7 @@ from bulk.exports import database
 from bulk.exports.plan import Plan, encode, field_tree, include_paths, plan, sort_key
 from bulk.exports.shape import fetch, shape
 from bulk.exports.writers import CsvFile, JsonFile
+from core.collector import collector_paused
 from core.db import transaction, transient, utcnow
 from core.errors import incident
 from core.settings import Settings
@@ -53,7 +53,12 @@ def run_export(engine: Engine, settings: Settings, export_id: str) -> None:
     if claimed is None:
         return
     row, lease = claimed
-    gc.disable()  # tens of thousands of acyclic dicts: cyclic collections only cost time
+    with collector_paused():
+        _run(engine, settings, row, lease)
+
+
+def _run(engine: Engine, settings: Settings, row: dict[str, Any], lease: str) -> None:
+    export_id = row["id"]
     try:
         export = Export(engine, row, lease)
         key = files.store_stream(settings, exports, row, export.text(), GZIP_LEVEL)
@@ -72,8 +77,6 @@ def run_export(engine: Engine, settings: Settings, export_id: str) -> None:
         error_id = incident(log, f"export {export_id} failed")
         message = f"the export stopped on an internal error (error id {error_id} in the server log)"
         finish(engine, row, lease, status="failed", errors_log={"base": [message]})
-    finally:
-        gc.enable()
 
 
 def finish(engine: Engine, row: dict[str, Any], lease: str, **changes: Any) -> None:

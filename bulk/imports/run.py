@@ -31,6 +31,7 @@ from bulk.imports.parse import Item, parse_csv, parse_json
 from bulk.imports.report import outcome, tally
 from bulk.imports.resolve import match, resolve, waves
 from bulk.imports.validate import validate
+from core.collector import collector_paused
 from core.db import transaction, transient, utcnow
 from core.dialect import analyze
 from core.errors import incident
@@ -69,7 +70,8 @@ def run_import(engine: Engine, settings: Settings, import_id: str) -> None:
         cursor = job.row["cursor"]
         while cursor is not None and cursor < len(items):
             chunk = items[cursor : cursor + settings.import_chunk_size]
-            cursor = run_chunk(engine, settings, job, chunk, cursor)
+            with collector_paused():  # one chunk's garbage at most: the collector runs after it
+                cursor = run_chunk(engine, settings, job, chunk, cursor)
         finish(engine, settings, job)
     except OperationalError as exc:
         if not transient(exc):  # the same statement would fail on every retry
