@@ -24,8 +24,12 @@ def store(settings: Settings, job: Resource, row: dict[str, Any], text: str, lev
 
     ``level`` is gzip's compression level: each job type trades time for bytes its own way.
     """
+    return store_gzipped(settings, job, row, gzip.compress(text.encode(), level, mtime=0))
+
+
+def store_gzipped(settings: Settings, job: Resource, row: dict[str, Any], data: bytes) -> str:
+    """``store`` for text already gzipped (an import's inputs, as the database keeps them)."""
     key = file_key(job, row)
-    data = gzip.compress(text.encode(), compresslevel=level, mtime=0)
     storage_for(settings).put(key, data, "application/gzip")
     return key
 

@@ -4,13 +4,20 @@ import sqlalchemy as sa
 
 from resources.base import Resource
 from resources.fields import Boolean, Integer, Json, String
+from resources.import_inputs import unpack
 from resources.job_attributes import job_attributes, job_columns, read_only
 
 STATUSES = ("pending", "in_progress", "completed", "interrupted")
 
 
 class Inputs(Json):
-    """A JSON array of objects (format json) or one CSV text (format csv)."""
+    """A JSON array of objects (format json) or one CSV text (format csv), stored gzipped
+    (resources/import_inputs.py) until the import has run."""
+
+    column_type = sa.LargeBinary()
+
+    def render(self, value):
+        return unpack(value)
 
     def coerce(self, value):
         return value

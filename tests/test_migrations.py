@@ -1,6 +1,7 @@
 """The migrations create exactly the schema the declarations describe (a declaration changed
 without a new revision fails here, on both databases)."""
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -12,6 +13,7 @@ from sqlalchemy import inspect, text
 import resources  # noqa: F401 - every table declared
 from app.migrate import upgrade
 from core.db import make_engine, metadata
+from resources.import_inputs import unpack
 from tests.support.services import empty_postgres, make_settings
 
 
@@ -30,6 +32,12 @@ def empty_database(request, tmp_path) -> Iterator[str]:
             yield url
 
 
+PENDING_IMPORTS = [
+    ("imp0000001", "json", [{"name": "summer"}, {"name": "sale", "metadata": {"n": 2**70}}]),
+    ("imp0000002", "csv", "name\nwinter\n"),
+]
+
+
 def test_a_database_of_the_first_release_upgrades_in_place(empty_database, tmp_path, jwt_pem):
     """Servers already running keep their data: each schema change after the initial one is a
     revision of its own, applied over the existing tables."""
@@ -45,9 +53,21 @@ def test_a_database_of_the_first_release_upgrades_in_place(empty_database, tmp_p
                      "VALUES ('org0000001', 'acme', 'Acme', :now, :now)"),
                 {"now": datetime(2026, 11, 1)},
             )  # fmt: skip
+            for job_id, fmt, inputs in PENDING_IMPORTS:
+                conn.execute(
+                    text("INSERT INTO imports (id, organization_id, created_at, updated_at, "
+                         "resource_type, format, inputs, status, cursor) VALUES (:id, "
+                         "'org0000001', :now, :now, 'tags', :fmt, :inputs, 'pending', 0)"),
+                    {"id": job_id, "fmt": fmt, "inputs": json.dumps(inputs),
+                     "now": datetime(2026, 11, 1)},
+                )  # fmt: skip
         upgrade(settings)
         with engine.connect() as conn:
             assert conn.execute(text("SELECT slug FROM organizations")).scalars().all() == ["acme"]
+            # Imports created before the upgrade and not yet run keep their inputs.
+            stored = dict(conn.execute(text("SELECT id, inputs FROM imports")).all())
+            for job_id, _fmt, inputs in PENDING_IMPORTS:
+                assert unpack(bytes(stored[job_id])) == inputs
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(context, metadata) == []
     finally:

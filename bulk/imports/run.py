@@ -39,6 +39,7 @@ from core.settings import Settings
 from core.tenancy import Scope
 from resources import REGISTRY
 from resources.base import Resource
+from resources.import_inputs import unpack
 from resources.imports import resource as imports
 
 log = logging.getLogger("bulkport.imports")
@@ -89,8 +90,8 @@ def parse_items(row: dict[str, Any]) -> list[Item]:
     """Stage 1; an unusable CSV header is one failing item counting every row."""
     resource = REGISTRY[row["resource_type"]]
     if row["format"] != "csv":
-        return parse_json(resource, row["inputs"] or [])
-    items, fatal = parse_csv(resource, row["inputs"] or "", row["parent_resource_id"])
+        return parse_json(resource, unpack(row["inputs"]) or [])
+    items, fatal = parse_csv(resource, unpack(row["inputs"]) or "", row["parent_resource_id"])
     return [Item(1, {}, error=fatal, rows=row["inputs_size"] or 1)] if fatal else items
 
 

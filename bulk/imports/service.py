@@ -15,6 +15,7 @@ from core.unit import Unit
 from records.draft import Draft
 from records.validation import apply_defaults, check_record
 from records.write import update
+from resources.import_inputs import pack
 from resources.imports import resource as imports
 
 MAX_INPUTS = 10_000
@@ -79,6 +80,7 @@ class ImportService:
         errors = draft.errors + check_record(imports, values) + validate_new(unit, values)
         if errors:
             raise ValidationFailed(errors)
+        values["inputs"] = pack(values["format"], values["inputs"])
         values.update(status="pending", errors_log={}, warnings_log={}, cursor=0)
         values.update(dict.fromkeys(COUNTERS, 0))
         return admission.admit(unit, imports, draft, self.send)
