@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 import httpx2 as httpx
@@ -105,15 +106,25 @@ def token(base: str, client_id: str, secret: str) -> str:
 
 
 def run_import(client: httpx.Client, attributes: dict) -> tuple[float, dict]:
+    """(seconds from POST to seeing it completed, its attributes); the attributes also get
+    `_post` (seconds of the POST), `_queued` (created -> started) and `_run` (started ->
+    completed), for the breakdown."""
     body = {"data": {"type": "imports", "attributes": attributes}}
     start = time.perf_counter()
     r = client.post("/api/imports", json=body)
     r.raise_for_status()
+    posted = time.perf_counter() - start
     import_id = r.json()["data"]["id"]
     while True:
         attrs = client.get(f"/api/imports/{import_id}").json()["data"]["attributes"]
         if attrs["status"] in ("completed", "interrupted"):
-            return time.perf_counter() - start, attrs
+            seen = time.perf_counter() - start
+            stamps = {k: datetime.fromisoformat(attrs[k].replace("Z", "+00:00"))
+                      for k in ("created_at", "started_at", "completed_at")}  # fmt: skip
+            attrs["_post"] = posted
+            attrs["_queued"] = (stamps["started_at"] - stamps["created_at"]).total_seconds()
+            attrs["_run"] = (stamps["completed_at"] - stamps["started_at"]).total_seconds()
+            return seen, attrs
         time.sleep(0.01)
 
 
@@ -274,6 +285,7 @@ def main() -> None:
                 assert attrs["processed_count"] == n and attrs["errors_count"] == 0, attrs
                 assert attrs[f"{COUNTED[phase]}_count"] == n, attrs
                 row[f"skus_{phase}"] = t
+                row.update({f"skus_{phase}{k}": attrs[k] for k in ("_post", "_queued", "_run")})
                 copied, merged = raw_skus(dsn, raw_org, raw_category, skus)
                 row[f"raw_skus_{phase}"] = copied if phase == "unchanged" else merged
                 t, attrs = run_import(client, {"resource_type": "prices", "format": "csv",
@@ -281,6 +293,7 @@ def main() -> None:
                                                "inputs": csv_text})  # fmt: skip
                 assert attrs["processed_count"] == n and attrs["errors_count"] == 0, attrs
                 row[f"prices_{phase}"] = t
+                row.update({f"prices_{phase}{k}": attrs[k] for k in ("_post", "_queued", "_run")})
                 with psycopg.connect(dsn) as conn:
                     query = "SELECT code, id FROM skus WHERE organization_id = %s"
                     raw_ids = dict(conn.execute(query, (raw_org,)).fetchall())
@@ -299,6 +312,11 @@ def main() -> None:
         t = statistics.median(r[case] for r in results)
         raw = statistics.median(r[f"raw_{case}"] for r in results)
         print(f"{case:<18}{t:>10.3f}{n / t:>10.0f}{raw:>10.3f}{t / raw:>8.1f}")
+    print("\nwhere the time goes (medians, s): POST, created -> started, started -> completed")
+    for case in cases:
+        post, queued, ran = (statistics.median(r[case + k] for r in results)
+                             for k in ("_post", "_queued", "_run"))  # fmt: skip
+        print(f"{case:<18}{post:>10.3f}{queued:>10.3f}{ran:>10.3f}")
 
 
 if __name__ == "__main__":

@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Column, MetaData, Table, and_, bindparam, func, tuple_
+from sqlalchemy import (
+    JSON,
+    Column,
+    ColumnElement,
+    MetaData,
+    Table,
+    all_,
+    and_,
+    any_,
+    bindparam,
+    func,
+    tuple_,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.sqltypes import BOOLEANTYPE
 
 # Below this many rows a multi-row INSERT costs less than setting up a COPY.
 COPY_MIN_ROWS = 50
@@ -121,3 +136,39 @@ def where_keys_in(conn: Connection, stmt: Any, columns: list[Column], keys: list
     names = (c.name for c in columns)
     wanted = func.unnest(*arrays).table_valued(*names).render_derived().alias("wanted")
     return stmt.join(wanted, and_(*(c == wanted.c[c.name] for c in columns)))
+
+
+class _OneOf(ColumnElement[bool]):
+    """``column IN (values)``, written as one array parameter on PostgreSQL: an expanded IN
+    list is one parameter per value, and the driver rewrites a 5,000-parameter statement on
+    every execution (0.25 s of an unchanged 10,000-row prices import)."""
+
+    type = BOOLEANTYPE
+    _is_implicitly_boolean = True  # a test, as IN is: no `= 1` after it on SQLite
+    inherit_cache = False  # the values are part of the statement, not of a cached form
+
+    def __init__(self, column: Any, values: list[Any], negate: bool) -> None:
+        self.column = column
+        self.values = values
+        self.negate = negate
+
+
+@compiles(_OneOf)
+def _one_of_default(element: _OneOf, compiler: Any, **kw: Any) -> str:
+    column, values = element.column, element.values
+    return compiler.process(column.notin_(values) if element.negate else column.in_(values), **kw)
+
+
+@compiles(_OneOf, "postgresql")
+def _one_of_postgresql(element: _OneOf, compiler: Any, **kw: Any) -> str:
+    array = bindparam(None, element.values, type_=postgresql.ARRAY(element.column.type))
+    test = element.column != all_(array) if element.negate else element.column == any_(array)
+    return compiler.process(test, **kw)
+
+
+def one_of(column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    return _OneOf(column, list(values), negate=False)
+
+
+def none_of(column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    return _OneOf(column, list(values), negate=True)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any, Protocol
 
-from core.dialect import where_keys_in
+from core.dialect import one_of, where_keys_in
 from core.errors import FieldError
 from core.tenancy import Scope
 from records.draft import Draft
@@ -111,7 +111,7 @@ def find_by_keys(scope: Scope, resource: Resource, keys: set[tuple]) -> dict[tup
         nulls = [c.is_(None) for c, e in zip(cols, empty, strict=True) if e]
         stmt = scope.select(table).where(*nulls)
         if len(present) == 1:
-            stmt = stmt.where(present[0].in_([v[0] for v in values]))
+            stmt = stmt.where(one_of(present[0], [v[0] for v in values]))
         else:
             stmt = where_keys_in(scope.conn, stmt, present, values)
         rows = scope.execute(stmt).mappings().all()

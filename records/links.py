@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.db import new_id, utcnow
+from core.dialect import one_of
 from core.errors import FieldError
 from core.tenancy import Scope
 from records.draft import Draft, NewName
@@ -91,7 +92,7 @@ def ids_by_name(
     table = rel.target.table
     column = table.c[rel.named_by]
     found = dict(
-        scope.execute(scope.select(table, column, table.c.id).where(column.in_(names))).all()
+        scope.execute(scope.select(table, column, table.c.id).where(one_of(column, names))).all()
     )
     check = rel.target.attributes[rel.named_by].check
     invalid = {n for n in names - set(found) if check(n) is not None}
@@ -163,7 +164,9 @@ def _resolve_refs(scope: Scope, rel: ManyToMany, wanted: list[Draft]) -> None:
     names = {v for kind, v in refs if kind == "name"}
     table = rel.target.table
     column = table.c[rel.named_by]
-    stmt = scope.select(table, table.c.id, column).where(table.c.id.in_(ids) | column.in_(names))
+    stmt = scope.select(table, table.c.id, column).where(
+        one_of(table.c.id, ids) | one_of(column, names)
+    )
     found = scope.execute(stmt).all()
     by_id = {r[0] for r in found}
     by_name = {r[1]: r[0] for r in found}

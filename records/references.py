@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from core.dialect import one_of
 from core.errors import FieldError
 from core.tenancy import Scope
 from records.draft import Draft
@@ -49,8 +50,8 @@ def resolve_references(scope: Scope, resource: Resource, drafts: list[Draft]) ->
                         break
         if not ids and not codes:
             continue
-        conditions = [target.c.id.in_(ids)] if ids else []
-        conditions += [target.c[attr].in_(values) for attr, values in codes.items()]
+        conditions = [one_of(target.c.id, ids)] if ids else []
+        conditions += [one_of(target.c[attr], values) for attr, values in codes.items()]
         code_attrs = sorted(set(rel.codes.values()))
         columns = [target.c.id, *(target.c[a] for a in code_attrs)]
         found = scope.execute(scope.where(select(*columns).where(or_(*conditions)), target)).all()
@@ -102,7 +103,7 @@ def resolve_links(scope: Scope, resource: Resource, drafts: list[Draft]) -> None
         found = set()
         if wanted:
             target = rel.target.table
-            stmt = scope.select(target, target.c.id).where(target.c.id.in_(wanted))
+            stmt = scope.select(target, target.c.id).where(one_of(target.c.id, wanted))
             found = set(scope.execute(stmt).scalars())
         for d in drafts:
             ids = d.links.get(rel.name)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam
 
 from core.db import new_id, utcnow
+from core.dialect import one_of
 from core.tenancy import Scope
 from records import versions
 from records.draft import Draft
@@ -85,7 +86,7 @@ def delete_where(scope: Scope, resource: Resource, condition: Any) -> list[dict[
         return []
     ids = [r["id"] for r in rows]
     delete_links(scope, resource, ids)
-    scope.execute(scope.delete(table).where(table.c.id.in_(ids)))
+    scope.execute(scope.delete(table).where(one_of(table.c.id, ids)))
     before = [(r["id"], versions.differences(resource, r, None)) for r in rows]
     versions.record(scope, resource, "destroy", before)
     return rows

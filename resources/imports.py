@@ -1,5 +1,7 @@
 """The `imports` job resource (Commerce Layer's Imports API). Processing: bulk/imports."""
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from resources.base import Resource
@@ -14,7 +16,7 @@ class Inputs(Json):
     """A JSON array of objects (format json) or one CSV text (format csv), stored gzipped
     (resources/import_inputs.py) until the import has run."""
 
-    column_type = sa.LargeBinary()
+    column_type: Any = sa.LargeBinary()
 
     def render(self, value):
         return unpack(value)

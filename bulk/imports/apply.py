@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bulk.imports.build import Work
 from bulk.imports.parse import Item
+from core.dialect import none_of, one_of
 from core.errors import FieldError
 from core.tenancy import Scope
 from records import links
@@ -85,7 +86,7 @@ def _write_children(scope: Scope, resource: Resource, works: list[Work], created
         owners = [w.draft.existing["id"] for w in given if w.draft.existing is not None]
         kept = [c.draft.existing["id"] for c in kids if c.draft.existing is not None]
         if owners:
-            gone = delete_where(scope, rel.target, fk.in_(owners) & target.c.id.notin_(kept))
+            gone = delete_where(scope, rel.target, one_of(fk, owners) & none_of(target.c.id, kept))
             removed = Counter(r[fk.name] for r in gone)
             for w in given:
                 if w.draft.existing is not None:

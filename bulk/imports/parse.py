@@ -330,21 +330,17 @@ def merge_consecutive(
 ) -> list[Row]:
     """Rows repeating the previous row's key add their children to it (one price, N tiers)."""
     merged: list[Row] = []
+    last_key: tuple | None = None  # the key of merged[-1]'s item
     for item, children in rows:
-        prev = merged[-1] if merged else None
         key = merge_key(resource, item, parent_id) if item.error is None else None
-        if (
-            prev is not None
-            and prev[0].error is None
-            and key is not None
-            and key == merge_key(resource, prev[0], parent_id)
-            and children
-        ):
+        if merged and key is not None and key == last_key and children:
+            prev = merged[-1]
             for rel, more in children.items():
                 prev[1].setdefault(rel, []).extend(more)
             for rel, refs in item.links.items():
                 prev[0].links.setdefault(rel, []).extend(refs)
             prev[0].rows += 1
             continue
+        last_key = key
         merged.append((item, children))
     return merged

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bulk.imports.build import Work
+from core.dialect import one_of
 from core.errors import FieldError
 from core.tenancy import Scope
 from records import links, references
@@ -36,7 +37,7 @@ def match(scope: Scope, resource: Resource, works: list[Work]) -> None:
     by_id = [w for w in works if w.draft.values.get("id")]
     if by_id:
         ids = {w.draft.values["id"] for w in by_id}
-        rows = scope.execute(scope.select(table).where(table.c.id.in_(ids)))
+        rows = scope.execute(scope.select(table).where(one_of(table.c.id, ids)))
         stored = {r["id"]: dict(r) for r in rows.mappings()}
         for w in by_id:
             w.draft.existing = stored.get(w.draft.values.pop("id"))
