@@ -4,6 +4,10 @@ Every read or write of tenant data goes through a ``Scope``: it adds the organiz
 selects, updates and deletes, and stamps ``organization_id`` on inserts. Nothing else in the code
 filters on ``organization_id`` (a test scans the tree for it), so a forgotten filter cannot leak
 another organization's records.
+
+A table may also hold only some rows of its SQL table: ``info["only"]`` (column -> value) is
+added to its conditions and stamped on its inserts the same way, so a concrete type sharing its
+family's table (``resources.base``) never reads or writes another type's rows.
 """
 
 from __future__ import annotations
@@ -36,6 +40,12 @@ class Organization(SQLModel, table=True):
 organizations = table_of(Organization)
 
 
+def _only(table: Any) -> dict[str, Any]:
+    """The values every row of ``table`` (or of the table an alias stands for) holds."""
+    info = getattr(getattr(table, "element", table), "info", None)
+    return info.get("only", {}) if info else {}
+
+
 @dataclass
 class Scope:
     """A connection bound to one organization."""
@@ -46,8 +56,12 @@ class Scope:
     # for the API, {"import": {"id"}} for an import's chunks and cleanup.
     who: dict[str, Any] | None = None
 
-    def where(self, stmt: Any, table: Table) -> Any:
-        return stmt.where(table.c.organization_id == self.organization_id)
+    def where(self, stmt: Any, table: Any) -> Any:
+        only = _only(table)
+        return stmt.where(
+            table.c.organization_id == self.organization_id,
+            *(table.c[column] == value for column, value in only.items()),
+        )
 
     def select(self, table: Table, *columns: Any) -> Select:
         return self.where(select(*(columns or (table,))), table)
@@ -57,7 +71,8 @@ class Scope:
 
     def insert(self, table: Table, rows: list[dict[str, Any]], skip_existing: bool = False) -> None:
         if rows:
-            stamped = [{**r, "organization_id": self.organization_id} for r in rows]
+            stamp = {**_only(table), "organization_id": self.organization_id}
+            stamped = [{**r, **stamp} for r in rows]
             if skip_existing:
                 insert_ignoring_duplicates(self.conn, table, stamped)
             else:

@@ -74,6 +74,16 @@ class IncludeLoader:
             if subtree and related:
                 self.load(rel.target, related, subtree)
 
+    def link_families(
+        self, resource: Resource, rows: list[dict[str, Any]], tree: dict[str, dict]
+    ) -> None:
+        """The linkage of to-one relationships to a family's umbrella, which names each
+        related record's concrete type (a foreign key alone does not tell it), unless the
+        include ``tree`` loads them anyway."""
+        for rel in resource.belongs_to:
+            if rel.target.members and rel.name not in tree:
+                self.fetch(rel, rows)
+
     def fetch(self, rel: Relationship, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The rows `rel` relates to `rows`, recording the linkage of each of `rows`."""
         scope, owner = self.scope, rel.owner
@@ -84,9 +94,10 @@ class IncludeLoader:
         if isinstance(rel, BelongsTo):
             ids = {r[rel.column] for r in rows if r.get(rel.column)}
             found = row_dicts(scope.execute(stmt, {IDS: list(ids)})) if ids else []
+            types = {r["id"]: rel.target.member_for(r).type for r in found}
             for r in rows:
                 fk = r.get(rel.column)
-                ident = {"type": rel.target_type, "id": fk} if fk else None
+                ident = {"type": types.get(fk, rel.target_type), "id": fk} if fk else None
                 self.linkage[(owner.type, r["id"])][rel.name] = ident
             return found
         owner_ids = [r["id"] for r in rows]
@@ -95,13 +106,13 @@ class IncludeLoader:
             found = row_dicts(scope.execute(stmt, {IDS: owner_ids}))
             column = rel.foreign_key.name
             for r in found:
-                groups[r[column]].append({"type": rel.target_type, "id": r["id"]})
+                groups[r[column]].append({"type": rel.target.member_for(r).type, "id": r["id"]})
         else:
             assert isinstance(rel, ManyToMany)
             found, seen = [], set()
             for row in row_dicts(scope.execute(stmt, {IDS: owner_ids})):
                 owner_id = row.pop("_owner_id")
-                groups[owner_id].append({"type": rel.target_type, "id": row["id"]})
+                groups[owner_id].append({"type": rel.target.member_for(row).type, "id": row["id"]})
                 if row["id"] not in seen:
                     seen.add(row["id"])
                     found.append(row)

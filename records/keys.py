@@ -99,7 +99,7 @@ def find_by_keys(scope: Scope, resource: Resource, keys: set[tuple]) -> dict[tup
     optional parts, rare)."""
     if not keys:
         return {}
-    table = resource.table
+    table = resource.key_table
     cols = resource.key_columns
     patterns: dict[tuple[bool, ...], list[tuple]] = defaultdict(list)
     for key in keys:

@@ -2,10 +2,12 @@
 
 Importing this package declares every table on ``core.db.metadata`` and wires the declarations
 together: each relationship gets its target, each ``BelongsTo(inverse=...)`` its to-many side, and
-each type the list of relationships pointing to it. Routes, the importer and the exporter read
-``REGISTRY``.
+each type the list of relationships pointing to it. The members of a family (the concrete types
+of an umbrella such as `promotions`) are registered after it and get its relationships. Routes,
+the importer and the exporter read ``REGISTRY``.
 """
 
+import copy
 import importlib
 
 from core import sequences  # noqa: F401 - declares the counters table
@@ -53,7 +55,9 @@ MODULES = [importlib.import_module(f"resources.{name}") for name in NAMES]
 # A table only, no resource: the records an import touched, for cleanup_records.
 importlib.import_module("resources.import_records")
 
-REGISTRY: dict[str, Resource] = {m.resource.type: m.resource for m in MODULES}
+REGISTRY: dict[str, Resource] = {
+    r.type: r for m in MODULES for r in (m.resource, *m.resource.members.values())
+}
 
 
 def _wire() -> None:
@@ -67,6 +71,21 @@ def _wire() -> None:
                 inverse = HasMany(rel.inverse, resource.type, inverse=rel.name, nested=rel.nested)
                 inverse.target = resource
                 rel.target.add_relationship(inverse)
+    for umbrella in REGISTRY.values():
+        for member in umbrella.members.values():
+            _share(umbrella, member)
+
+
+def _share(umbrella: Resource, member: Resource) -> None:
+    """A member relates as its umbrella does: the same relationships (their inverses and the
+    references to them stay the umbrella's, whose table is the member's)."""
+    for rel in umbrella.relationships.values():
+        if rel.name not in member.relationships:
+            mine = copy.copy(rel)
+            if isinstance(mine, BelongsTo):
+                mine.inverse = None
+            member.add_relationship(mine)
+    member.referenced_by = umbrella.referenced_by
 
 
 def importable_types() -> list[str]:

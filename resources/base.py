@@ -18,6 +18,8 @@ from core.db import ID_LENGTH, id_column, metadata, org_column, timestamp_column
 from core.errors import FieldError
 from resources.fields import Attr, DateTime, Json, NameList, String
 
+Validator = Callable[[dict[str, Any]], Iterable[FieldError]]
+
 # Every resource has these; all writable but the timestamps.
 COMMON_ATTRIBUTES = (
     String("reference"),
@@ -135,7 +137,7 @@ class ManyToMany(Relationship):
     def of_owner_type(self) -> Any:
         """The join-table rows of this relationship: the table serves every owner type."""
         assert self.owner is not None
-        return self.join_table.c.owner_type == self.owner.type
+        return self.join_table.c.owner_type == self.owner.stored_type
 
     def owned_by(self, owner_ids: Any) -> Any:
         """The join-table condition selecting the links of these owners (ids or a subquery)."""
@@ -144,7 +146,7 @@ class ManyToMany(Relationship):
     def link_rows(self, owner_id: str, target_ids: Iterable[str]) -> list[dict[str, str]]:
         assert self.owner is not None
         return [
-            {"owner_type": self.owner.type, "owner_id": owner_id, self.target_column: t}
+            {"owner_type": self.owner.stored_type, "owner_id": owner_id, self.target_column: t}
             for t in dict.fromkeys(target_ids)
         ]
 
@@ -162,7 +164,7 @@ class Resource:
         relationships: Iterable[Relationship] = (),
         unique_key: tuple[str, ...] = (),
         parent: str | None = None,
-        validators: Iterable[Callable[[dict[str, Any]], Iterable[FieldError]]] = (),
+        validators: Iterable[Validator] = (),
         importable: bool = False,
         read_only: bool = False,
         integration_only: bool = False,
@@ -171,8 +173,19 @@ class Resource:
         prepare: Callable[[dict[str, Any], dict[str, Any] | None], Iterable[FieldError]]
         | None = None,
         extra_columns: Iterable[sa.Column] = (),
+        discriminator: str | None = None,
+        family: Resource | None = None,
+        kind: str | None = None,
     ) -> None:
         self.type = type_
+        # A family of concrete types over one table: the umbrella type (`promotions`) owns the
+        # table and names the column telling its rows apart (``discriminator``); each member
+        # (`percentage_discount_promotions`) is a Resource over the same table whose rows are
+        # those holding its ``kind``, which its writes set.
+        self.discriminator = discriminator
+        self.members: dict[str, Resource] = {}  # kind -> member, on the umbrella
+        self.family = family
+        self.kind = kind
         self.own_attributes = list(attributes)
         self.attributes: dict[str, Attr] = {
             a.name: a for a in [*self.own_attributes, *COMMON_ATTRIBUTES, *TIMESTAMPS]
@@ -186,9 +199,11 @@ class Resource:
         for rel in self.named_links:
             for trigger in rel.triggers:
                 self.attributes[trigger] = NameList(trigger)
-        self.unique_key = unique_key
-        self.parent = parent
+        self.unique_key = family.unique_key if family else unique_key
+        self.parent = family.parent if family else parent
         self.validators = list(validators)
+        if discriminator:
+            self.validators.append(self._member_rules)
         self.importable = importable
         self.read_only = read_only
         self.integration_only = integration_only  # jobs: not even readable by sales channels
@@ -201,7 +216,51 @@ class Resource:
         self.prepare = prepare
         # (resource, relationship) of every BelongsTo pointing here; filled by the registry.
         self.referenced_by: list[tuple[Resource, BelongsTo]] = []
-        self.table = self._build_table(list(extra_columns))
+        if family is None:
+            self.table = self._build_table(list(extra_columns))
+        else:
+            assert family.discriminator and kind, "a member needs its family's discriminator"
+            self.table = family._member_table(kind)
+            family.members[kind] = self
+
+    # -- families of concrete types ---------------------------------------------------------------
+    @property
+    def stored_type(self) -> str:
+        """The type a row is stored under where tables serve several types (join tables'
+        owner_type): the umbrella's, so a member's links are its family's."""
+        return self.family.type if self.family else self.type
+
+    @cached_property
+    def family_types(self) -> frozenset[str]:
+        """The types a linkage to this type may name: itself and, for an umbrella, its members."""
+        return frozenset([self.type, *(m.type for m in self.members.values())])
+
+    def member_for(self, row: dict[str, Any]) -> Resource:
+        """The concrete type of a row read through this type (itself when it has no members)."""
+        if not self.members:
+            return self
+        return self.members.get(row.get(self.discriminator or ""), self)  # type: ignore[arg-type]
+
+    def _member_rules(self, record: dict[str, Any]) -> list[FieldError]:
+        """The rules of the member a record written through the umbrella (an import) is of."""
+        member = self.members.get(record.get(self.discriminator or ""))
+        if member is None:
+            return []
+        return [e for rule in member.validators for e in rule(record)]
+
+    def _member_table(self, kind: str) -> sa.Table:
+        """This table as a member sees it: the same SQL table (in a MetaData of its own, as
+        two tables of one name cannot share one), whose ``info["only"]`` has ``core.tenancy``
+        scope every statement to the member's rows and stamp its kind on inserts."""
+        columns = [
+            sa.Column(
+                c.name, c.type, primary_key=c.primary_key, nullable=c.nullable,
+                default=c.default.arg if isinstance(c.default, sa.ColumnDefault) else None,
+            )  # fmt: skip
+            for c in self.table.columns
+        ]
+        only = {self.discriminator: kind}
+        return sa.Table(self.table.name, sa.MetaData(), *columns, info={"only": only})
 
     @cached_property
     def inputs(self) -> dict[str, Attr]:
@@ -257,7 +316,12 @@ class Resource:
     @cached_property
     def key_columns(self) -> list[sa.Column]:
         """The database columns behind the unique key (relationships by their id column)."""
-        return [self.table.c[self._key_column(name)] for name in self.unique_key]
+        return [self.key_table.c[self._key_column(name)] for name in self.unique_key]
+
+    @property
+    def key_table(self) -> sa.Table:
+        """Where unique keys are looked up: a family's keys are unique across its members."""
+        return self.family.table if self.family else self.table
 
     def _key_column(self, name: str) -> str:
         rel = self.relationships.get(name)

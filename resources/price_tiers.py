@@ -1,16 +1,28 @@
+"""Price tiers: `price_volume_tiers` and `price_frequency_tiers` over one table.
+
+`price_tiers` lists them all and is what imports write, nested under prices with Commerce
+Layer's `type` column (`PriceVolumeTier`), stored as `tier_type` (JSON:API reserves `type`).
+"""
+
 from resources.base import BelongsTo, Resource
-from resources.fields import Float, Integer, String
+from resources.fields import Attr, Float, Integer, String
 
 TIER_TYPES = ("PriceVolumeTier", "PriceFrequencyTier")
+
+
+def common() -> list[Attr]:
+    return [
+        String("name", required=True),
+        Float("up_to", minimum=0),
+        Integer("price_amount_cents", required=True, minimum=0),
+    ]
+
 
 resource = Resource(
     "price_tiers",
     attributes=[
-        # `type` is reserved by JSON:API; imports and exports use Commerce Layer's `type`.
         String("tier_type", required=True, choices=TIER_TYPES, alias="type"),
-        String("name", required=True),
-        Float("up_to", minimum=0),
-        Integer("price_amount_cents", required=True, minimum=0),
+        *common(),
     ],
     relationships=[
         BelongsTo(
@@ -25,4 +37,11 @@ resource = Resource(
     unique_key=("price", "name"),
     parent="price",
     importable=True,
+    discriminator="tier_type",
+    read_only=True,  # the API writes them through the concrete types
+)
+
+volume = Resource("price_volume_tiers", attributes=common(), family=resource, kind="PriceVolumeTier")
+frequency = Resource(
+    "price_frequency_tiers", attributes=common(), family=resource, kind="PriceFrequencyTier"
 )

@@ -1,14 +1,18 @@
-"""Promotions: one type for Commerce Layer's concrete promotions, told apart by `kind`."""
+"""Promotions: the family of Commerce Layer's concrete promotion types over one table.
+
+`promotions` lists and shows them all, each as its concrete type; they are written through
+their concrete types (`percentage_discount_promotions`, ...), each with its own rules. The
+column telling them apart is `kind` (the concrete type without `_promotions`): JSON:API reserves
+`type`.
+"""
 
 from core.errors import FieldError
 from resources.base import Resource
 from resources.currencies import CURRENCY_CODES
-from resources.fields import Boolean, DateTime, Integer, String
+from resources.fields import Attr, Boolean, DateTime, Integer, String
 from resources.markets import market_relationship
 from resources.tags import tags_relationship
 
-# Commerce Layer's concrete promotion types, without the `_promotions` suffix. The attribute
-# cannot be called `type`: JSON:API reserves it.
 KINDS = (
     "percentage_discount",
     "fixed_amount",
@@ -18,42 +22,72 @@ KINDS = (
     "buy_x_pay_y",
     "external",
 )
-# What each kind cannot do without.
-NEEDS = {"percentage_discount": "percentage", "fixed_amount": "fixed_amount_cents"}
 
 
-def period_and_amounts(promotion: dict) -> list[FieldError]:
-    errors = []
-    starts, expires = promotion.get("starts_at"), promotion.get("expires_at")
-    if starts and expires and expires <= starts:
-        errors.append(FieldError("expires_at", "greater_than", "must be after starts_at"))
-    needed = NEEDS.get(promotion.get("kind") or "")
-    if needed and promotion.get(needed) is None:
-        errors.append(FieldError.of(needed, "blank"))
-    percentage = promotion.get("percentage")
-    if percentage is not None and percentage > 100:
-        errors.append(FieldError.of("percentage", "less_than_or_equal_to", count=100))
-    return errors
-
-
-resource = Resource(
-    "promotions",
-    attributes=[
+def common() -> list[Attr]:
+    """What every concrete promotion has (Commerce Layer's promotion attributes)."""
+    return [
         String("name", required=True),
-        String("kind", required=True, choices=KINDS),
         DateTime("starts_at", required=True),
         DateTime("expires_at", required=True),
         Integer("total_usage_limit", minimum=1),
         Integer("total_usage_count", writable=False, default=0),
         Boolean("exclusive", default=False),
         Integer("priority", minimum=0),
+        String("currency_code", choices=CURRENCY_CODES),
+    ]
+
+
+def period(promotion: dict) -> list[FieldError]:
+    starts, expires = promotion.get("starts_at"), promotion.get("expires_at")
+    if starts and expires and expires <= starts:
+        return [FieldError("expires_at", "greater_than", "must be after starts_at")]
+    return []
+
+
+def at_most_100(promotion: dict) -> list[FieldError]:
+    percentage = promotion.get("percentage")
+    if percentage is not None and percentage > 100:
+        return [FieldError.of("percentage", "less_than_or_equal_to", count=100)]
+    return []
+
+
+resource = Resource(
+    "promotions",
+    attributes=[
+        *common(),
+        String("kind", required=True, choices=KINDS),
         Integer("percentage", minimum=0),
         Integer("fixed_amount_cents", minimum=0),
-        String("currency_code", choices=CURRENCY_CODES),
     ],
     relationships=[
         market_relationship(inverse="promotions", on_delete="SET NULL"),
         tags_relationship(),
     ],
-    validators=[period_and_amounts],
+    validators=[period],
+    discriminator="kind",
+    read_only=True,  # written through the concrete types
 )
+
+
+def concrete(kind: str, *attributes: Attr, validators: tuple = ()) -> Resource:
+    return Resource(
+        f"{kind}_promotions",
+        attributes=[*common(), *attributes],
+        validators=[period, *validators],
+        family=resource,
+        kind=kind,
+    )
+
+
+percentage_discount = concrete(
+    "percentage_discount",
+    Integer("percentage", required=True, minimum=0),
+    validators=(at_most_100,),
+)
+fixed_amount = concrete("fixed_amount", Integer("fixed_amount_cents", required=True, minimum=0))
+fixed_price = concrete("fixed_price", Integer("fixed_amount_cents", required=True, minimum=0))
+free_shipping = concrete("free_shipping")
+free_gift = concrete("free_gift")
+buy_x_pay_y = concrete("buy_x_pay_y")
+external = concrete("external")

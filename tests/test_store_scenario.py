@@ -91,17 +91,16 @@ def test_a_store_from_nothing(api):
     )
     promotion = made(
         api,
-        "promotions",
+        "percentage_discount_promotions",
         {
             "name": "Welcome 10%",
-            "kind": "percentage_discount",
             "percentage": 10,
             "starts_at": "2024-01-01T00:00:00Z",
             "expires_at": "2030-01-01T00:00:00Z",
         },
         market=("markets", market["id"]),
     )
-    rule = made(api, "coupon_codes_promotion_rules", {}, promotion=("promotions", promotion["id"]))
+    rule = made(api, "coupon_codes_promotion_rules", {}, promotion=(promotion["type"], promotion["id"]))
     card_payments = made(
         api,
         "payment_methods",
@@ -341,8 +340,8 @@ def test_a_store_from_nothing(api):
         ("shipping_categories", "Standard"),
         ("tags", "apparel"),
         ("tags", "summer"),
-        ("price_tiers", "5 pack"),
-        ("price_tiers", "10 pack"),
+        ("price_volume_tiers", "5 pack"),
+        ("price_volume_tiers", "10 pack"),
     }
 
     stock = list_all(api, f"/api/stock_locations/{milan['id']}/stock_items")

@@ -10,11 +10,13 @@ from records.validation import coerce_attributes
 from resources.base import BelongsTo, ManyToMany, Resource
 
 
-def _identifier(value: Any, target: str, pointer: str) -> str:
+def _identifier(value: Any, target: Resource, pointer: str) -> str:
+    """The id of a resource identifier of ``target`` (of any of its family's types)."""
     if not isinstance(value, dict) or not isinstance(value.get("id"), str):
         raise BadRequest("A resource identifier needs a string id and a type", pointer=pointer)
-    if value.get("type") != target:
-        raise Conflict(f"Type must be {target}, got {value.get('type')!r}", pointer=pointer)
+    if value.get("type") not in target.family_types:
+        expected = " or ".join(sorted(target.family_types))
+        raise Conflict(f"Type must be {expected}, got {value.get('type')!r}", pointer=pointer)
     return value["id"]
 
 
@@ -23,10 +25,10 @@ def linkage_ids(rel: Any, data: Any, pointer: str) -> str | list[str] | None:
     if rel.many:
         if not isinstance(data, list):
             raise BadRequest(f"{rel.name} takes an array of resource identifiers", pointer=pointer)
-        return [_identifier(v, rel.target_type, f"{pointer}/{i}") for i, v in enumerate(data)]
+        return [_identifier(v, rel.target, f"{pointer}/{i}") for i, v in enumerate(data)]
     if data is None:
         return None
-    return _identifier(data, rel.target_type, pointer)
+    return _identifier(data, rel.target, pointer)
 
 
 def read_draft(

@@ -46,10 +46,26 @@ class Renderer:
     def resource_objects(
         self, resource: Resource, rows: Iterable[dict[str, Any]], linkage: Linkage
     ) -> list[Encoded]:
-        """``resource_object`` of each row, with each row's linkage from ``linkage``."""
-        render, prefix, meta = self._plan(resource)
+        """``resource_object`` of each row, with each row's linkage from ``linkage``; a row of
+        a family's umbrella renders as its concrete type."""
         type_, get = resource.type, linkage.get
+        if resource.members:
+            plans: dict[str, tuple[RowRenderer, bytes, bytes]] = {}
+            out = []
+            for row in rows:
+                render, prefix, meta = self._member_plan(plans, resource.member_for(row))
+                out.append(render(row, get((type_, row["id"])), prefix, meta, self))
+            return out
+        render, prefix, meta = self._plan(resource)
         return [render(row, get((type_, row["id"])), prefix, meta, self) for row in rows]
+
+    def _member_plan(
+        self, plans: dict[str, tuple[RowRenderer, bytes, bytes]], resource: Resource
+    ) -> tuple[RowRenderer, bytes, bytes]:
+        plan = plans.get(resource.type)
+        if plan is None:
+            plan = plans[resource.type] = self._plan(resource)
+        return plan
 
     def included_objects(
         self, included: Mapping[tuple[str, str], tuple[Resource, dict[str, Any]]], linkage: Linkage
@@ -58,9 +74,6 @@ class Renderer:
         plans: dict[str, tuple[RowRenderer, bytes, bytes]] = {}
         out = []
         for key, (resource, row) in included.items():
-            plan = plans.get(resource.type)
-            if plan is None:
-                plan = plans[resource.type] = self._plan(resource)
-            render, prefix, meta = plan
+            render, prefix, meta = self._member_plan(plans, resource.member_for(row))
             out.append(render(row, linkage.get(key), prefix, meta, self))
         return out

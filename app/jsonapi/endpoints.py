@@ -134,8 +134,10 @@ def _spec(ctx: Context, resource: Resource, collection: bool) -> q.QuerySpec:
 
 def _document(ctx: Context, resource: Resource, rows: list[dict], spec: q.QuerySpec, many: bool):
     loader = IncludeLoader(ctx.scope, {(resource.type, r["id"]) for r in rows})
-    if spec.include:
-        loader.load(resource, rows, include_tree(spec.include))
+    tree = include_tree(spec.include) if spec.include else {}
+    loader.link_families(resource, rows, tree)
+    if tree:
+        loader.load(resource, rows, tree)
     data = ctx.renderer.resource_objects(resource, rows, loader.linkage)
     doc: dict[str, Any] = {"data": data if many else (data[0] if data else None)}
     if spec.include:

@@ -58,8 +58,8 @@ def shop(request, tmp_path_factory, jwt_pem):
             linkage = {"data": [{"type": "tags", "id": tag["id"]}]}
             assert api.patch(f"/api/skus/{sku['id']}/relationships/tags", json=linkage).is_success
             price = factories.price(api, sku, plist, amount_cents=100 * i)
-            tier = {"tier_type": "PriceVolumeTier", "name": f"t{i}", "price_amount_cents": i}
-            api.create("price_tiers", tier, {"price": ("prices", price["id"])})
+            tier = {"name": f"t{i}", "price_amount_cents": i}
+            api.create("price_volume_tiers", tier, {"price": ("prices", price["id"])})
             skus.append(sku)
         yield Shop(api, skus[1])
 

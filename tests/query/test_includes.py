@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.support import factories
 from tests.support.documents import listing, ok
 
-TIER = {"type": "PriceVolumeTier", "up_to": 10, "price_amount_cents": 900}
+TIER = {"up_to": 10, "price_amount_cents": 900}
 
 
 def make_skus(api, count: int, prices: int = 2, tiers: int = 0, category=None) -> list[dict]:
@@ -17,7 +17,7 @@ def make_skus(api, count: int, prices: int = 2, tiers: int = 0, category=None) -
         for plist in lists:
             price = factories.price(api, sku, plist)
             for i in range(tiers):
-                api.create("price_tiers", {**TIER, "name": f"tier{i}"},
+                api.create("price_volume_tiers", {**TIER, "name": f"tier{i}"},
                            {"price": ("prices", price["id"])})  # fmt: skip
         skus.append(sku)
     return skus
@@ -59,12 +59,12 @@ def test_include_prices_and_tiers(api):
         price = included[("prices", p["id"])]
         assert price["relationships"]["sku"]["data"] == {"type": "skus", "id": sku["id"]}
         tier_refs = price["relationships"]["price_tiers"]["data"]
-        assert [included[("price_tiers", t["id"])]["attributes"]["name"] for t in tier_refs] == [
+        assert [included[("price_volume_tiers", t["id"])]["attributes"]["name"] for t in tier_refs] == [
             "tier0",
             "tier1",
         ]
         tiers += tier_refs
-    assert sorted(t for t, _ in included) == ["price_tiers"] * 4 + ["prices"] * 2
+    assert sorted(t for t, _ in included) == ["price_volume_tiers"] * 4 + ["prices"] * 2
     assert len(tiers) == 4
 
 
@@ -117,7 +117,7 @@ def test_include_on_single_and_related_resources(api):
     assert len(doc["included"]) == 4
     related = ok(api.get(f"/api/skus/{sku['id']}/prices", params={"include": "price_tiers,sku"}))
     check_compound(related)
-    assert sorted(t for t, _ in keys(related["included"])) == ["price_tiers", "price_tiers", "skus"]
+    assert sorted(t for t, _ in keys(related["included"])) == ["price_volume_tiers"] * 2 + ["skus"]
     price_id = related["data"][0]["id"]
     one = ok(api.get(f"/api/prices/{price_id}/sku", params={"include": "shipping_category"}))
     check_compound(one)

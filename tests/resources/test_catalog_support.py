@@ -70,7 +70,8 @@ FULL = {
         {"name": "Main", "code": "WH1", "label_format": "ZPL", "suppress_etd": True},
         with_address,
     ),
-    "tax_calculators": ({"name": "Avalara", "kind": "avalara"}, None),
+    "avalara_accounts": ({"name": "Avalara"}, None),
+    "manual_tax_calculators": ({"name": "Manual"}, None),
     "customer_groups": ({"name": "VIP", "code": "vip"}, None),
 }
 
@@ -87,7 +88,6 @@ DEFAULTS = {
         with_address,
         {"label_format": "PDF", "suppress_etd": False},
     ),
-    "tax_calculators": ({"name": "T"}, None, {"kind": "manual"}),
 }
 
 # type -> (unique attribute, a valid record's attributes, relationships builder)

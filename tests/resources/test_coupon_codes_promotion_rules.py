@@ -6,10 +6,48 @@ from tests.support.documents import (
     assert_must_exist,
     assert_taken,
     created,
+    errors,
     gone,
+    listed,
     post,
     related_id,
 )
+from tests.support.jobs import run_import
+
+PERIOD = {"starts_at": "2024-06-01T00:00:00.000Z", "expires_at": "2024-09-01T00:00:00.000Z"}
+
+
+def test_coupons_of_a_concrete_promotion_are_imported(api):
+    """What Commerce Layer's SDK does: a percentage discount promotion, its coupon codes rule
+    (linked by the promotion's concrete type), then an import of coupons for that rule."""
+    promo = created(
+        post(api, "percentage_discount_promotions", {"name": "Ten off", "percentage": 10, **PERIOD})
+    )
+    linkage = {"type": "percentage_discount_promotions", "id": promo["id"]}
+    body = {"data": {"type": "coupon_codes_promotion_rules", "attributes": {},
+                     "relationships": {"promotion": {"data": linkage}}}}  # fmt: skip
+    response = api.post("/api/coupon_codes_promotion_rules", json=body)
+    rule = created(response)
+    assert rule["relationships"]["promotion"]["data"] == linkage
+    shown = api.get(f"/api/coupon_codes_promotion_rules/{rule['id']}?include=promotion").json()
+    assert shown["data"]["relationships"]["promotion"]["data"] == linkage
+    assert [(i["type"], i["id"]) for i in shown["included"]] == [tuple(linkage.values())]
+    related = api.get(f"/api/coupon_codes_promotion_rules/{rule['id']}/promotion").json()
+    assert (related["data"]["type"], related["data"]["id"]) == tuple(linkage.values())
+    inputs = [{"code": "WELCOME-2024-A"}, {"code": "WELCOME-2024-B", "usage_limit": 2}]
+    job = run_import(api, "coupons", inputs, parent_resource_id=rule["id"])
+    assert (job["status"], job["processed_count"], job["errors_log"]) == ("completed", 2, {})
+    assert listed(api, "coupons", "code") == ["WELCOME-2024-A", "WELCOME-2024-B"]
+
+
+def test_promotion_linkage_takes_the_family_types_only(api):
+    promo = factories.promotion(api)
+    for type_ in ("skus", "promotion_rules"):
+        body = {"data": {"type": "coupon_codes_promotion_rules",
+                         "relationships": {"promotion": {"data": {"type": type_, "id": promo["id"]}}}}}  # fmt: skip
+        response = api.post("/api/coupon_codes_promotion_rules", json=body)
+        assert response.status_code == 409, response.text
+        assert "percentage_discount_promotions" in errors(response)[0]["detail"]
 
 
 def test_create_list_and_include(api):
@@ -23,7 +61,7 @@ def test_create_list_and_include(api):
         f"/api/coupon_codes_promotion_rules/{data['id']}", params={"include": "promotion,coupons"}
     ).json()
     assert {(r["type"], r["id"]) for r in doc["included"]} == {
-        ("promotions", promo["id"]),
+        ("percentage_discount_promotions", promo["id"]),
         ("coupons", coupon["id"]),
     }
     listed = api.get(

@@ -149,43 +149,58 @@ def price(api, catalog):
     return factories.price(api, *catalog)
 
 
-@pytest.mark.parametrize("tier_type", ["PriceVolumeTier", "PriceFrequencyTier"])
-def test_tier_create_with_every_attribute(api, price, tier_type):
+@pytest.mark.parametrize(
+    ("type_", "tier_type"),
+    [("price_volume_tiers", "PriceVolumeTier"), ("price_frequency_tiers", "PriceFrequencyTier")],
+)
+def test_tier_create_with_every_attribute(api, price, type_, tier_type):
     attributes = {
-        "tier_type": tier_type,
         "name": "10+",
         "up_to": 10.0,
         "price_amount_cents": 900,
         "reference": "t1",
         "metadata": {"a": 1},
     }
-    data = created(post(api, "price_tiers", attributes, {"price": price}))
+    data = created(post(api, type_, attributes, {"price": price}))
+    assert data["type"] == type_
     assert_rendered(data, attributes)
     assert related_id(data, "price") == price["id"]
     listed = api.get(f"/api/prices/{price['id']}/price_tiers").json()["data"]
-    assert [t["id"] for t in listed] == [data["id"]]
-    included = api.get(f"/api/prices/{price['id']}?include=price_tiers").json()["included"]
-    assert [t["id"] for t in included] == [data["id"]]
+    assert [(t["type"], t["id"]) for t in listed] == [(type_, data["id"])]
+    included = api.get(f"/api/prices/{price['id']}?include=price_tiers").json()
+    assert [(t["type"], t["id"]) for t in included["included"]] == [(type_, data["id"])]
+    linkage = included["data"]["relationships"]["price_tiers"]["data"]
+    assert linkage == [{"type": type_, "id": data["id"]}]
+    umbrella = api.get(f"/api/price_tiers/{data['id']}").json()["data"]
+    assert (umbrella["type"], umbrella["attributes"]["tier_type"]) == (type_, tier_type)
+
+
+def test_volume_tier_update_and_delete(api, price):
+    tier = factories.price_tier(api, price, name="bulk", up_to=10)
+    response = patch(api, tier, {"up_to": 20, "price_amount_cents": 800})
+    assert response.status_code == 200, response.text
+    assert_rendered(response.json()["data"], {"up_to": 20.0, "price_amount_cents": 800})
+    frequency = {"type": "price_frequency_tiers", "id": tier["id"]}
+    assert patch(api, frequency, {"name": "x"}).status_code == 404
+    assert api.delete(f"/api/price_tiers/{tier['id']}").status_code == 403
+    assert api.delete(f"/api/price_volume_tiers/{tier['id']}").status_code == 204
+    assert gone(api, tier)
 
 
 def test_tier_rules(api, price):
     base = {"name": "t", "price_amount_cents": 100}
-    assert_invalid(post(api, "price_tiers", base, {"price": price}), "tier_type", "blank")
-    bad = {**base, "tier_type": "PriceTier"}
-    assert_invalid(post(api, "price_tiers", bad, {"price": price}), "tier_type", "inclusion")
-    response = post(
-        api, "price_tiers", {**base, "tier_type": "PriceVolumeTier", "up_to": -1}, {"price": price}
-    )
+    response = post(api, "price_volume_tiers", {**base, "tier_type": "PriceFrequencyTier"})
+    assert errors(response)[0]["source"] == {"pointer": "/data/attributes/tier_type"}
+    response = post(api, "price_tiers", {**base, "tier_type": "PriceVolumeTier"}, {"price": price})
+    assert response.status_code == 403, response.text
+    response = post(api, "price_volume_tiers", {**base, "up_to": -1}, {"price": price})
     assert errors(response)[0]["meta"]["error"] == "greater_than_or_equal_to"
 
 
 def test_tier_name_is_unique_per_price(api, other_org, price, catalog):
     factories.price_tier(api, price, name="bulk")
     response = post(
-        api,
-        "price_tiers",
-        {"name": "bulk", "tier_type": "PriceVolumeTier", "price_amount_cents": 1},
-        {"price": price},
+        api, "price_volume_tiers", {"name": "bulk", "price_amount_cents": 1}, {"price": price}
     )
     assert_taken(response, "price", relationship=True)
     another = factories.price(api, catalog[0], factories.price_list(api))
@@ -195,9 +210,6 @@ def test_tier_name_is_unique_per_price(api, other_org, price, catalog):
     )
     factories.price_tier(other_org.api, other_price, name="bulk")  # another organization: fine
     response = post(
-        other_org.api,
-        "price_tiers",
-        {"name": "x", "tier_type": "PriceVolumeTier", "price_amount_cents": 1},
-        {"price": price},
+        other_org.api, "price_volume_tiers", {"name": "x", "price_amount_cents": 1}, {"price": price}
     )
     assert_must_exist(response, "price")

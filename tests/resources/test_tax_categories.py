@@ -97,18 +97,27 @@ def test_update_and_delete(api, catalog):
 def test_deleting_a_tax_calculator_deletes_its_tax_categories(api, catalog):
     sku, calculator = catalog
     category = factories.tax_category(api, sku, calculator)
-    assert api.delete(f"/api/tax_calculators/{calculator['id']}").status_code == 204
+    assert api.delete(f"/api/{calculator['type']}/{calculator['id']}").status_code == 204
     assert gone(api, category)
     assert not gone(api, sku)
 
 
-def test_tax_calculator_kinds(api):
-    for kind in ("manual", "avalara", "stripe", "vertex", "taxjar", "external"):
-        data = created(post(api, "tax_calculators", {"name": kind, "kind": kind}))
-        assert data["attributes"]["kind"] == kind
-    assert (
-        created(post(api, "tax_calculators", {"name": "default"}))["attributes"]["kind"] == "manual"
+def test_tax_calculators_are_served_as_their_concrete_types(api):
+    types = ("manual_tax_calculators", "external_tax_calculators", "avalara_accounts",
+             "stripe_tax_accounts", "vertex_accounts", "taxjar_accounts")  # fmt: skip
+    made = {t: created(post(api, t, {"name": t})) for t in types}
+    assert {t: d["type"] for t, d in made.items()} == {t: t for t in types}
+    listed = api.get("/api/tax_calculators", params={"page[size]": 25}).json()["data"]
+    assert sorted((d["type"], d["id"]) for d in listed) == sorted(
+        (t, d["id"]) for t, d in made.items()
     )
-    assert_invalid(
-        post(api, "tax_calculators", {"name": "x", "kind": "abacus"}), "kind", "inclusion"
-    )
+    manual = made["manual_tax_calculators"]
+    response = patch(api, manual, {"name": "In house"})
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["attributes"]["name"] == "In house"
+    assert api.get(f"/api/avalara_accounts/{manual['id']}").status_code == 404
+    assert_invalid(post(api, "manual_tax_calculators", {}), "name", "blank")
+    response = post(api, "tax_calculators", {"name": "x", "kind": "manual"})
+    assert response.status_code == 403, response.text
+    assert api.delete(f"/api/manual_tax_calculators/{manual['id']}").status_code == 204
+    assert gone(api, manual)

@@ -99,15 +99,15 @@ def merchant(api, **attrs) -> dict:
     )
 
 
-def tax_calculator(api, **attrs) -> dict:
-    return api.create("tax_calculators", {"name": f"Calculator {n()}", **attrs})
+def tax_calculator(api, type_: str = "manual_tax_calculators", **attrs) -> dict:
+    return api.create(type_, {"name": f"Calculator {n()}", **attrs})
 
 
 def tax_category(api, sku_row: dict, calculator: dict, code: str | None = None, **attrs) -> dict:
     return api.create(
         "tax_categories",
         {"code": code or f"TAX{n()}", **attrs},
-        {"sku": ("skus", sku_row["id"]), "tax_calculator": ("tax_calculators", calculator["id"])},
+        {"sku": ("skus", sku_row["id"]), "tax_calculator": (calculator["type"], calculator["id"])},
     )
 
 
@@ -119,30 +119,32 @@ def stock_item(api, location: dict, sku_row: dict, quantity: int = 10, **attrs) 
     )
 
 
-def price_tier(api, price_row: dict, name: str | None = None, **attrs) -> dict:
-    values = {"name": name or f"Tier {n()}", "tier_type": "PriceVolumeTier", **attrs}
+def price_tier(
+    api, price_row: dict, name: str | None = None, type_: str = "price_volume_tiers", **attrs
+) -> dict:
+    values = {"name": name or f"Tier {n()}", **attrs}
     values.setdefault("price_amount_cents", 900)
-    return api.create("price_tiers", values, {"price": ("prices", price_row["id"])})
+    return api.create(type_, values, {"price": ("prices", price_row["id"])})
 
 
 # -- promotions, coupons, gift cards, customer links, stock transfers ---------------------------
-def promotion(api, **attrs) -> dict:
+def promotion(api, type_: str = "percentage_discount_promotions", **attrs) -> dict:
     values = {
         "name": f"Promotion {n()}",
-        "kind": "percentage_discount",
-        "percentage": 10,
         "starts_at": "2024-01-01T00:00:00.000Z",
         "expires_at": "2030-12-31T23:59:59.000Z",
         **attrs,
     }
-    return api.create("promotions", values)
+    if type_ == "percentage_discount_promotions":
+        values.setdefault("percentage", 10)
+    return api.create(type_, values)
 
 
 def coupon_rule(api, promo: dict | None = None, **attrs) -> dict:
     """A coupon codes promotion rule (the parent of coupons), of a new promotion by default."""
     promo = promo or promotion(api)
     return api.create(
-        "coupon_codes_promotion_rules", attrs, {"promotion": ("promotions", promo["id"])}
+        "coupon_codes_promotion_rules", attrs, {"promotion": (promo["type"], promo["id"])}
     )
 
 

@@ -77,6 +77,24 @@ def line_item(api, org: str, records: dict) -> dict:
     return created(post(api, "line_items", {"quantity": 2}, relationships))
 
 
+def through(member: str, **also: Any) -> Callable[[Any, str, dict], dict]:
+    """A family's umbrella is written through its members: its world record is one more of
+    `member` (its recipe, plus `also`), read back through the umbrella."""
+
+    def recipe(api, org: str, records: dict) -> dict:
+        values = {**RECIPES[member], **also}  # type: ignore[dict-item]
+        return build_one(api, org, member, values, records)
+
+    return recipe
+
+
+PROMOTION = {
+    "name": "Promo {o}",
+    "starts_at": "2024-01-01T00:00:00Z",
+    "expires_at": "2030-01-01T00:00:00Z",
+}
+TIER = {"name": "tier-{o}", "up_to": 10, "price_amount_cents": 900}
+
 # One record per type: its attributes (`{o}` is the organization's tag, so keys differ between
 # organizations), or a function (api, tag, records so far) -> record. Relationships are filled
 # from the registry: every to-one with the record of its target type, every to-many with [it].
@@ -109,20 +127,18 @@ RECIPES: dict[str, dict | Callable[[Any, str, dict], dict]] = {
     "orders": {"number": "ORDER-{o}", "customer_email": "buyer@{o}.example.com"},
     "payment_methods": {"payment_source_type": "wire_transfers", "price_amount_cents": 0},
     "price_lists": {"name": "List {o}", "code": "list-{o}", "currency_code": "EUR"},
-    "price_tiers": {
-        "tier_type": "PriceVolumeTier",
-        "name": "tier-{o}",
-        "up_to": 10,
-        "price_amount_cents": 900,
-    },
+    "price_tiers": through("price_volume_tiers", name="tier-{o}"),
+    "price_volume_tiers": {**TIER, "name": "volume-{o}"},
+    "price_frequency_tiers": {**TIER, "name": "frequency-{o}"},
     "prices": {"amount_cents": 1000},
-    "promotions": {
-        "name": "Promo {o}",
-        "kind": "percentage_discount",
-        "percentage": 10,
-        "starts_at": "2024-01-01T00:00:00Z",
-        "expires_at": "2030-01-01T00:00:00Z",
-    },
+    "promotions": through("percentage_discount_promotions"),
+    "percentage_discount_promotions": {**PROMOTION, "percentage": 10},
+    "fixed_amount_promotions": {**PROMOTION, "fixed_amount_cents": 500},
+    "fixed_price_promotions": {**PROMOTION, "fixed_amount_cents": 900},
+    "free_shipping_promotions": PROMOTION,
+    "free_gift_promotions": PROMOTION,
+    "buy_x_pay_y_promotions": PROMOTION,
+    "external_promotions": PROMOTION,
     "shipping_categories": {"name": "Category {o}", "code": "cat-{o}"},
     "sku_list_items": {"position": 1, "quantity": 1},
     "sku_lists": {"name": "List {o}"},
@@ -132,7 +148,13 @@ RECIPES: dict[str, dict | Callable[[Any, str, dict], dict]] = {
     "stock_locations": {"name": "Warehouse {o}", "code": "wh-{o}"},
     "stock_transfers": stock_transfer,
     "tags": {"name": "tag-{o}"},
-    "tax_calculators": {"name": "Calculator {o}"},
+    "tax_calculators": through("manual_tax_calculators"),
+    "manual_tax_calculators": {"name": "Calculator {o}"},
+    "external_tax_calculators": {"name": "External {o}"},
+    "avalara_accounts": {"name": "Avalara {o}"},
+    "stripe_tax_accounts": {"name": "Stripe {o}"},
+    "vertex_accounts": {"name": "Vertex {o}"},
+    "taxjar_accounts": {"name": "TaxJar {o}"},
     "tax_categories": {"code": "TAX-{o}"},
     "versions": version,
 }
@@ -161,13 +183,17 @@ def build_world(api, org: str, types: set[str] | None = None) -> dict[str, dict]
         if callable(recipe):
             records[type_] = recipe(api, org, records)
             continue
-        attributes = {k: v.format(o=org) if isinstance(v, str) else v for k, v in recipe.items()}
-        relationships = {
-            rel.name: [records[rel.target_type]] if rel.many else records[rel.target_type]
-            for rel in writable_relationships(type_)
-        }
-        records[type_] = created(post(api, type_, attributes, relationships))
+        records[type_] = build_one(api, org, type_, recipe, records)
     return records
+
+
+def build_one(api, org: str, type_: str, recipe: dict, records: dict) -> dict:
+    attributes = {k: v.format(o=org) if isinstance(v, str) else v for k, v in recipe.items()}
+    relationships = {
+        rel.name: [records[rel.target_type]] if rel.many else records[rel.target_type]
+        for rel in writable_relationships(type_)
+    }
+    return created(post(api, type_, attributes, relationships))
 
 
 def depends(type_: str) -> set[str]:

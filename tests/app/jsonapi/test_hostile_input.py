@@ -75,12 +75,12 @@ def test_a_number_beyond_any_float_is_a_422(api, value, error):
 @pytest.mark.parametrize("when", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
 def test_dates_beyond_utc_are_a_422_and_a_400(api, when):
     response = api.post(
-        "/api/promotions",
+        "/api/free_shipping_promotions",
         json={
             "data": {
-                "type": "promotions",
+                "type": "free_shipping_promotions",
                 "attributes": {
-                    "name": "p", "kind": "free_shipping",
+                    "name": "p",
                     "starts_at": when, "expires_at": "2030-01-01T00:00:00Z",
                 },
             }

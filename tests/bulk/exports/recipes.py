@@ -50,8 +50,8 @@ def more_skus(api, world: dict) -> None:
 
 def more_tiers(api, world: dict) -> None:
     """The world's price gets a second tier (nested children: rows per tier in CSV)."""
-    created(post(api, "price_tiers", {"tier_type": "PriceFrequencyTier", "name": "monthly",
-                                      "up_to": 30, "price_amount_cents": 700},
+    created(post(api, "price_frequency_tiers", {"name": "monthly",
+                                                "up_to": 30, "price_amount_cents": 700},
                  {"price": world["prices"]}))  # fmt: skip
 
 
