@@ -27,6 +27,9 @@ class Draft:
     errors: list[FieldError] = field(default_factory=list)
     # What writing it changed, as its version records it (None until written; {} unchanged).
     changes: dict[str, list[Any]] | None = None
+    # The concrete type a linkage named for a to-one relationship to a family's umbrella
+    # (`percentage_discount_promotions`): the related record must be of it.
+    linked_types: dict[str, str] = field(default_factory=dict)
 
     @property
     def record(self) -> dict[str, Any]:

@@ -53,7 +53,8 @@ def resolve_references(scope: Scope, resource: Resource, drafts: list[Draft]) ->
         conditions = [one_of(target.c.id, ids)] if ids else []
         conditions += [one_of(target.c[attr], values) for attr, values in codes.items()]
         code_attrs = sorted(set(rel.codes.values()))
-        columns = [target.c.id, *(target.c[a] for a in code_attrs)]
+        kind = rel.target.discriminator if rel.target.members else None
+        columns = [target.c.id, *(target.c[a] for a in [*code_attrs, *filter(None, [kind])])]
         found = scope.execute(scope.where(select(*columns).where(or_(*conditions)), target)).all()
         by_id = {row.id: row for row in found}
         by_code: dict[tuple, Any] = {}
@@ -76,7 +77,7 @@ def resolve_references(scope: Scope, resource: Resource, drafts: list[Draft]) ->
                         break
             if not given:
                 continue
-            if row is None:
+            if row is None or not _of_linked_type(rel, d, row):
                 d.errors.append(FieldError.of(rel.name, "required", relationship=True))
                 continue
             if row is AMBIGUOUS:
@@ -86,6 +87,15 @@ def resolve_references(scope: Scope, resource: Resource, drafts: list[Draft]) ->
             d.values[rel.column] = row.id
             for key, attr in rel.codes.items():
                 d.values[key] = getattr(row, attr)
+
+
+def _of_linked_type(rel: BelongsTo, draft: Draft, row: Any) -> bool:
+    """Whether a related record is of the concrete type its linkage named, if it named one
+    (a `fixed_amount_promotions` linkage to a percentage discount finds nothing)."""
+    linked = draft.linked_types.get(rel.name)
+    if linked is None or linked == rel.target.type or row is AMBIGUOUS:
+        return True
+    return rel.target.member_for(dict(row._mapping)).type == linked
 
 
 def _normalized(rel: BelongsTo, attr: str, value: Any) -> Any:

@@ -85,6 +85,7 @@ def _share(umbrella: Resource, member: Resource) -> None:
             if isinstance(mine, BelongsTo):
                 mine.inverse = None
             member.add_relationship(mine)
+    member.add_relationship_attributes()
     member.referenced_by = umbrella.referenced_by
 
 

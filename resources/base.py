@@ -193,14 +193,9 @@ class Resource:
         self.relationships: dict[str, Relationship] = {}
         for rel in relationships:
             self.add_relationship(rel)
-        for key in self.code_columns:
-            if key not in self.attributes:
-                self.attributes[key] = String(key)
-        for rel in self.named_links:
-            for trigger in rel.triggers:
-                self.attributes[trigger] = NameList(trigger)
-        self.unique_key = family.unique_key if family else unique_key
-        self.parent = family.parent if family else parent
+        self.add_relationship_attributes()
+        self.unique_key: tuple[str, ...] = family.unique_key if family else unique_key
+        self.parent: str | None = family.parent if family else parent
         self.validators = list(validators)
         if discriminator:
             self.validators.append(self._member_rules)
@@ -239,11 +234,11 @@ class Resource:
         """The concrete type of a row read through this type (itself when it has no members)."""
         if not self.members:
             return self
-        return self.members.get(row.get(self.discriminator or ""), self)  # type: ignore[arg-type]
+        return self.members.get(str(row.get(self.discriminator or "")), self)
 
     def _member_rules(self, record: dict[str, Any]) -> list[FieldError]:
         """The rules of the member a record written through the umbrella (an import) is of."""
-        member = self.members.get(record.get(self.discriminator or ""))
+        member = self.members.get(str(record.get(self.discriminator or "")))
         if member is None:
             return []
         return [e for rule in member.validators for e in rule(record)]
@@ -254,7 +249,10 @@ class Resource:
         scope every statement to the member's rows and stamp its kind on inserts."""
         columns = [
             sa.Column(
-                c.name, c.type, primary_key=c.primary_key, nullable=c.nullable,
+                c.name,
+                c.type,
+                primary_key=c.primary_key,
+                nullable=c.nullable,
                 default=c.default.arg if isinstance(c.default, sa.ColumnDefault) else None,
             )  # fmt: skip
             for c in self.table.columns
@@ -278,6 +276,15 @@ class Resource:
             for owner, rel in self.referenced_by
             for key, attr in rel.codes.items()
         ]
+
+    def add_relationship_attributes(self) -> None:
+        """The attributes relationships bring: stored codes (`sku_code`), link triggers."""
+        for key in self.code_columns:
+            if key not in self.attributes:
+                self.attributes[key] = String(key)
+        for rel in self.named_links:
+            for trigger in rel.triggers:
+                self.attributes[trigger] = NameList(trigger)
 
     def add_relationship(self, rel: Relationship) -> None:
         rel.owner = self

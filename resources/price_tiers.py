@@ -41,7 +41,9 @@ resource = Resource(
     read_only=True,  # the API writes them through the concrete types
 )
 
-volume = Resource("price_volume_tiers", attributes=common(), family=resource, kind="PriceVolumeTier")
+volume = Resource(
+    "price_volume_tiers", attributes=common(), family=resource, kind="PriceVolumeTier"
+)
 frequency = Resource(
     "price_frequency_tiers", attributes=common(), family=resource, kind="PriceFrequencyTier"
 )

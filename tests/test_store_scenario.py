@@ -100,7 +100,9 @@ def test_a_store_from_nothing(api):
         },
         market=("markets", market["id"]),
     )
-    rule = made(api, "coupon_codes_promotion_rules", {}, promotion=(promotion["type"], promotion["id"]))
+    rule = made(
+        api, "coupon_codes_promotion_rules", {}, promotion=(promotion["type"], promotion["id"])
+    )
     card_payments = made(
         api,
         "payment_methods",

@@ -15,7 +15,10 @@ def _identifier(value: Any, target: Resource, pointer: str) -> str:
     if not isinstance(value, dict) or not isinstance(value.get("id"), str):
         raise BadRequest("A resource identifier needs a string id and a type", pointer=pointer)
     if value.get("type") not in target.family_types:
-        expected = " or ".join(sorted(target.family_types))
+        expected = target.type
+        if target.members:
+            concrete = ", ".join(sorted(m.type for m in target.members.values()))
+            expected += f" or one of its concrete types ({concrete})"
         raise Conflict(f"Type must be {expected}, got {value.get('type')!r}", pointer=pointer)
     return value["id"]
 
@@ -83,6 +86,8 @@ def read_draft(
         ids = linkage_ids(rel, obj["data"], f"{pointer}/data")
         if isinstance(rel, BelongsTo):
             draft.values[rel.column] = ids
+            if ids is not None and rel.target.members:
+                draft.linked_types[name] = obj["data"]["type"]
             for key in rel.codes:  # the id wins over a code given beside it
                 draft.values.pop(key, None)
         elif isinstance(rel, ManyToMany):

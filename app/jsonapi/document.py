@@ -40,7 +40,7 @@ class Renderer:
     def resource_object(
         self, resource: Resource, row: dict[str, Any], linkage: dict[str, Any] | None = None
     ) -> Encoded:
-        render, prefix, meta = self._plan(resource)
+        render, prefix, meta = self._plan(resource.member_for(row))
         return render(row, linkage, prefix, meta, self)
 
     def resource_objects(

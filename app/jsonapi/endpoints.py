@@ -211,6 +211,9 @@ def generic_destroyer(resource: Resource) -> Destroyer:
 
 
 def _writable(resource: Resource) -> None:
+    if resource.read_only and resource.members:
+        concrete = ", ".join(sorted(m.type for m in resource.members.values()))
+        raise Forbidden(f"{resource.type} are written through their concrete types: {concrete}")
     if resource.read_only:
         raise Forbidden(f"{resource.type} cannot be changed through the API")
 

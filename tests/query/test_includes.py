@@ -59,7 +59,9 @@ def test_include_prices_and_tiers(api):
         price = included[("prices", p["id"])]
         assert price["relationships"]["sku"]["data"] == {"type": "skus", "id": sku["id"]}
         tier_refs = price["relationships"]["price_tiers"]["data"]
-        assert [included[("price_volume_tiers", t["id"])]["attributes"]["name"] for t in tier_refs] == [
+        assert [
+            included[("price_volume_tiers", t["id"])]["attributes"]["name"] for t in tier_refs
+        ] == [
             "tier0",
             "tier1",
         ]

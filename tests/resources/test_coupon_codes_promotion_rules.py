@@ -43,11 +43,22 @@ def test_coupons_of_a_concrete_promotion_are_imported(api):
 def test_promotion_linkage_takes_the_family_types_only(api):
     promo = factories.promotion(api)
     for type_ in ("skus", "promotion_rules"):
+        linkage = {"type": type_, "id": promo["id"]}
         body = {"data": {"type": "coupon_codes_promotion_rules",
-                         "relationships": {"promotion": {"data": {"type": type_, "id": promo["id"]}}}}}  # fmt: skip
+                         "relationships": {"promotion": {"data": linkage}}}}  # fmt: skip
         response = api.post("/api/coupon_codes_promotion_rules", json=body)
-        assert response.status_code == 409, response.text
-        assert "percentage_discount_promotions" in errors(response)[0]["detail"]
+        detail = errors(response, 409)[0]["detail"]
+        assert detail.startswith("Type must be promotions or one of its concrete types (")
+        assert "percentage_discount_promotions" in detail
+    # a concrete type of the family, but not this promotion's: no such promotion
+    wrong = {"type": "fixed_amount_promotions", "id": promo["id"]}
+    body = {"data": {"type": "coupon_codes_promotion_rules",
+                     "relationships": {"promotion": {"data": wrong}}}}  # fmt: skip
+    assert_must_exist(api.post("/api/coupon_codes_promotion_rules", json=body), "promotion")
+    umbrella = {"type": "promotions", "id": promo["id"]}
+    body["data"]["relationships"]["promotion"]["data"] = umbrella
+    rule = created(api.post("/api/coupon_codes_promotion_rules", json=body))
+    assert related_id(rule, "promotion") == promo["id"]
 
 
 def test_create_list_and_include(api):

@@ -210,6 +210,9 @@ def test_tier_name_is_unique_per_price(api, other_org, price, catalog):
     )
     factories.price_tier(other_org.api, other_price, name="bulk")  # another organization: fine
     response = post(
-        other_org.api, "price_volume_tiers", {"name": "x", "price_amount_cents": 1}, {"price": price}
+        other_org.api,
+        "price_volume_tiers",
+        {"name": "x", "price_amount_cents": 1},
+        {"price": price},
     )
     assert_must_exist(response, "price")
