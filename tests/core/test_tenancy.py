@@ -87,7 +87,7 @@ def test_relationships_cannot_point_at_another_organization(app, org, other_org)
         for rel in writable_relationships(type_):
             target = [mine[rel.target_type]] if rel.many else mine[rel.target_type]
             assert_must_exist(patch(b, own, relationships={rel.name: target}), rel.name)
-            path = f"/api/{type_}/{own['id']}/relationships/{rel.name}"
+            path = f"/api/{own['type']}/{own['id']}/relationships/{rel.name}"
             response = b.request(
                 "POST" if rel.many else "PATCH", path, json={"data": linkage(target)}
             )
