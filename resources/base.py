@@ -8,6 +8,7 @@ includes, the importer's key resolution and the exporter's shape.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any
@@ -186,6 +187,11 @@ class Resource:
         self.members: dict[str, Resource] = {}  # kind -> member, on the umbrella
         self.family = family
         self.kind = kind
+        if family is not None and family.discriminator:
+            # shown as stored, read-only: a member's kind is fixed
+            shown = copy.copy(family.attributes[family.discriminator])
+            shown.writable, shown.required, shown.default = False, False, None
+            attributes = [shown, *attributes]
         self.own_attributes = list(attributes)
         self.attributes: dict[str, Attr] = {
             a.name: a for a in [*self.own_attributes, *COMMON_ATTRIBUTES, *TIMESTAMPS]
