@@ -111,7 +111,7 @@ def test_filters_and_includes(api, rule):
     ).json()
     assert {(r["type"], r["id"]) for r in doc["included"]} == {
         ("coupon_codes_promotion_rules", rule["id"]),
-        ("promotions", promo_id),
+        ("percentage_discount_promotions", promo_id),  # an included promotion is concrete
     }
 
 
