@@ -24,7 +24,7 @@ from sqlalchemy import Text, case, cast, func
 from sqlalchemy.sql import Select
 
 from core.tenancy import Scope
-from query.includes import include_tree
+from query.includes import MAX_INCLUDE_DEPTH, include_tree
 from records.keys import sort_columns
 from resources.base import BelongsTo, HasMany, ManyToMany, Relationship, Resource
 from resources.fields import Attr, Boolean, DateTime, Json
@@ -129,13 +129,19 @@ def field_tree(fields: list[str] | None) -> dict[tuple[str, ...], set[str] | Non
 def field_problem(resource: Resource, name: str) -> str | None:
     """Why `name` (e.g. `prices.amount_cents`) is not a field of `resource`, or None."""
     *path, last = name.split(".")
+    if len(path) > MAX_INCLUDE_DEPTH:  # the include it implies would be refused
+        return f"{name}: {'.'.join(path)} is nested deeper than {MAX_INCLUDE_DEPTH} levels"
     current = resource
     for segment in path:
         rel = current.relationships.get(segment)
         if rel is None:
             return f"{name}: {segment} is not a relationship of {current.type}"
         current = rel.target
-    if last in ("*", "id") or last in field_names(current) or last in current.relationships:
+    rel = current.relationships.get(last)
+    if rel is not None and not isinstance(rel, BelongsTo) and not is_named_links(rel):
+        # its records are not a value of this level: they come as an include
+        return f"{name}: {last} has many records, name {name}.* or {name}.<field>"
+    if last in ("*", "id") or last in field_names(current) or rel is not None:
         return None
     return f"{name}: {last} is not a field of {current.type}"
 
