@@ -43,7 +43,7 @@ def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
             if "," in path or not path.strip():
                 errors.append(FieldError("includes", "invalid", f"{path!r} is not one path"))
     for name in values.get("fields") or []:
-        problem = field_problem(resource, name)
+        problem = field_problem(resource, name, bool(values.get("dry_data")))
         if problem:
             errors.append(FieldError("fields", "invalid", problem))
     if errors:
