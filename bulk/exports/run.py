@@ -8,8 +8,10 @@ saves); elsewhere, and for what only Python renders, ``shape`` and ``writers`` d
 gzipped into a temporary file as it comes (``files.store_stream``) and the file is stored once
 complete: a worker dying half-way leaves nothing behind, and the next one (same lease rules as
 imports) starts over. Dry exports are ordered by key, so their records (10,000 at most) are
-held until the last page. Progress and the heartbeat are committed per page on a second
-connection; `_interrupt` is seen at the next page. Any other error fails the export.
+held until the last page. Progress, the estimated completion (the time left extrapolated from
+the pages so far) and the heartbeat are committed per page on a second connection;
+`_interrupt` is seen at the next page. Any other error fails the export; `_start` (service)
+puts an interrupted or failed one back to pending, to run from the beginning.
 """
 
 from __future__ import annotations
