@@ -1,5 +1,5 @@
-"""What creating and interrupting imports and exports share: a free slot, the message after
-commit, the job's current row under its lock, and `_interrupt`."""
+"""What creating, interrupting and restarting imports and exports share: a free slot, the
+message after commit, the job's current row under its lock, `_interrupt` and `_start`."""
 
 from __future__ import annotations
 
@@ -44,11 +44,11 @@ def count_error(attribute: str, count: int | None, maximum: int) -> FieldError |
     return None
 
 
-def admit(unit: Unit, resource: Resource, draft: Draft, send: Send) -> str:
-    """Inserts a new job if the organization has a free slot; its message leaves after commit.
+def take_slot(unit: Unit, resource: Resource) -> None:
+    """Raises unless the organization has a free slot for one more active job.
 
-    The organization's row lock makes the count and the insert one step, so concurrent
-    requests cannot both take the tenth slot.
+    The organization's row lock makes the count and the write that follows one step, so
+    concurrent requests cannot both take the tenth slot.
     """
     unit.scope.lock_organization()
     table = resource.table
@@ -59,6 +59,11 @@ def admit(unit: Unit, resource: Resource, draft: Draft, send: Send) -> str:
             "organization): wait for one to complete"
         )
         raise ValidationFailed([FieldError("base", "too_many_active", message)])
+
+
+def admit(unit: Unit, resource: Resource, draft: Draft, send: Send) -> str:
+    """Inserts a new job if the organization has a free slot; its message leaves after commit."""
+    take_slot(unit, resource)
     job_id = insert(unit.scope, resource, [draft])[0]
     unit.after_commit.append(lambda: send(job_id))
     return job_id
@@ -83,3 +88,28 @@ def interrupt(draft: Draft, current: dict[str, Any]) -> bool:
         draft.values.update(status="interrupted", interrupted_at=utcnow(), lease=None)
         return True
     return False
+
+
+def start(
+    unit: Unit, resource: Resource, draft: Draft, current: dict[str, Any], send: Send,
+    restartable: tuple[str, ...],
+) -> bool:  # fmt: skip
+    """Applies `_start: true`: a job in one of the `restartable` statuses is pending again, from
+    the start, and queued as a new one is (a free slot, its message after commit); whether it
+    did. Any other status is a 422: a running job cannot be started twice, nor a finished one."""
+    if not draft.values.pop("_start", None):
+        return False
+    if current["status"] not in restartable:
+        allowed = " or ".join(restartable)
+        message = (
+            f"cannot restart one of the {resource.type} that is {current['status']}: "
+            f"only {allowed} ones can be restarted"
+        )
+        raise ValidationFailed([FieldError("_start", "invalid", message)])
+    take_slot(unit, resource)
+    draft.values.update(status="pending", started_at=None, completed_at=None,
+                        interrupted_at=None, lease=None, heartbeat_at=None,
+                        attachment_key=None)  # fmt: skip
+    job_id = current["id"]
+    unit.after_commit.append(lambda: send(job_id))
+    return True

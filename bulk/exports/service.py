@@ -17,10 +17,12 @@ from query.includes import parse_include
 from records.draft import Draft
 from records.validation import apply_defaults, check_record
 from records.write import update
+from resources import REGISTRY
 from resources.base import Resource
 from resources.exports import resource as exports
 
 MAX_RECORDS = 10_000
+RESTARTABLE = ("interrupted", "failed")
 
 
 def count(scope: Scope, resource: Resource, filters: dict[str, Any] | None) -> int:
@@ -41,7 +43,7 @@ def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
             if "," in path or not path.strip():
                 errors.append(FieldError("includes", "invalid", f"{path!r} is not one path"))
     for name in values.get("fields") or []:
-        problem = field_problem(resource, name)
+        problem = field_problem(resource, name, bool(values.get("dry_data")))
         if problem:
             errors.append(FieldError("fields", "invalid", problem))
     if errors:
@@ -76,6 +78,19 @@ class ExportService:
 
     def update(self, unit: Unit, draft: Draft) -> str:
         current = admission.locked_current(unit, exports, draft)
-        admission.interrupt(draft, current)
+        if admission.interrupt(draft, current):
+            draft.values["estimated_completion_at"] = None  # it will not complete
+        if admission.start(unit, exports, draft, current, self.send, RESTARTABLE):
+            restart(unit, draft, current)
         update(unit.scope, exports, draft)
         return current["id"]
+
+
+def restart(unit: Unit, draft: Draft, current: dict[str, Any]) -> None:
+    """Resets what the last run wrote. The records are counted again, under the same limits
+    as at create: they may have changed since."""
+    total = count(unit.scope, REGISTRY[current["resource_type"]], current["filters"])
+    if too_many := admission.count_error("records_count", total, MAX_RECORDS):
+        raise ValidationFailed([too_many])
+    draft.values.update(records_count=total, processed_count=0, progress=0.0,
+                        estimated_completion_at=None, errors_log=None)  # fmt: skip
