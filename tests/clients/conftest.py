@@ -1,4 +1,5 @@
-"""One live Bulkport per test module (and xdist worker) for the official clients' checks."""
+"""One live Bulkport per test module (and xdist worker) for the official clients' checks; a
+module overrides ``server_env`` to start it with more settings."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from tests.support.live_server import Server, live_server
 
 
 @pytest.fixture(scope="module")
-def bulkport(tmp_path_factory) -> Iterator[Server]:
+def server_env() -> dict[str, str]:
+    return {}
+
+
+@pytest.fixture(scope="module")
+def bulkport(tmp_path_factory, server_env) -> Iterator[Server]:
     node_modules()
-    with live_server(tmp_path_factory.mktemp("bulkport"), slug="clients-org") as server:
+    folder = tmp_path_factory.mktemp("bulkport")
+    with live_server(folder, slug="clients-org", **server_env) as server:
         yield server

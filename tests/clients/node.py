@@ -66,11 +66,12 @@ def _env(server: Server, **extra: str) -> dict[str, str]:
     }
 
 
-def sdk(server: Server, script: str) -> Any:
-    """Runs tests/clients/js/sdk/<script>.cjs: the JSON it prints."""
+def sdk(server: Server, script: str, **env: str) -> Any:
+    """Runs tests/clients/js/sdk/<script>.cjs (`env` added to its environment): the JSON it
+    prints."""
     done = subprocess.run(
         ["node", str(JS / "sdk" / f"{script}.cjs")],
-        cwd=JS, env=_env(server), capture_output=True, text=True, timeout=TIMEOUT,
+        cwd=JS, env=_env(server, **env), capture_output=True, text=True, timeout=TIMEOUT,
     )  # fmt: skip
     assert done.returncode == 0, f"sdk/{script}.cjs failed:\n{done.stderr}\n{server.log()[-3000:]}"
     return json.loads(done.stdout)

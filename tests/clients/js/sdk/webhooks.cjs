@@ -1,7 +1,18 @@
 // Webhooks through the SDK: one on imports.complete pointing at RECEIVER_URL (shared_secret
-// shown at create), listed by topic, an import that fires it, the circuit reset, then an update
-// and a delete. The test checks the delivery the receiver got.
-const { run, failure, untilDone, unique } = require('./client.cjs')
+// shown at create), listed by topic, an import that fires it, its delivery listed among the
+// webhook's last event callbacks, the circuit reset, then an update and a delete. The test
+// checks the delivery the receiver got.
+const { run, failure, untilDone, unique, sleep } = require('./client.cjs')
+
+async function firstCallback (cl, webhookId) {
+  const deadline = Date.now() + 30000
+  for (;;) {
+    const [callback] = await cl.webhooks.last_event_callbacks(webhookId)
+    if (callback) return callback
+    if (Date.now() > deadline) throw new Error(`webhook ${webhookId}: no event callback after 30 s`)
+    await sleep(100)
+  }
+}
 
 run(async (cl) => {
   const prefix = unique('HOOK')
@@ -13,6 +24,7 @@ run(async (cl) => {
   const job = await untilDone(cl.imports, (await cl.imports.create({
     resource_type: 'skus', inputs: [{ code: prefix, name: 'Hooked', shipping_category_code: category.code }]
   })).id)
+  const callback = await firstCallback(cl, webhook.id)
   const reset = await cl.webhooks._reset_circuit(webhook.id)
   const updated = await cl.webhooks.update({ id: webhook.id, callback_url: `${process.env.RECEIVER_URL}/moved` })
   const retrieved = await cl.webhooks.retrieve(webhook.id)
@@ -25,6 +37,7 @@ run(async (cl) => {
     listed: listed.map((item) => item.id),
     import_id: job.id,
     import_status: job.status,
+    callback: { callback_url: callback.callback_url, response_code: callback.response_code },
     reset: { circuit_state: reset.circuit_state, circuit_failure_count: reset.circuit_failure_count },
     updated: updated.callback_url,
     invalid: invalid && invalid.status,
