@@ -91,13 +91,13 @@ def test_imports_create_json_in_chunks_then_list_group_and_details(bulkport, tmp
     assert "completed" in details
 
 
-def test_imports_create_csv_reports_the_failed_row(bulkport, tmp_path):
+def test_imports_create_csv_with_tags_reports_the_failed_row_then_deletes(bulkport, tmp_path):
     code = prefix()
     shipping_category(bulkport, code)
-    rows = [f"{code}{n:02d},Item {n},{code}" for n in range(11)] + [f"{code}XX,Broken,NOPE"]
-    (tmp_path / "skus.csv").write_text(
-        "code,name,shipping_category_code\n" + "\n".join(rows) + "\n"
-    )
+    rows = [f'{code}00,Item 0,{code},"summer,cotton"']  # commercelayer-cli#183: CSV tags
+    rows += [f"{code}{n:02d},Item {n},{code}," for n in range(1, 11)] + [f"{code}XX,Bad,NOPE,"]
+    header = "code,name,shipping_category_code,tags.name\n"
+    (tmp_path / "skus.csv").write_text(header + "\n".join(rows) + "\n")
     before = jobs(bulkport, "imports")
 
     done = cli(bulkport, "imports", "imports:create", "-t", "skus", "-i", "skus.csv", "-C", "-q",
@@ -108,8 +108,40 @@ def test_imports_create_csv_reports_the_failed_row(bulkport, tmp_path):
     assert (job["format"], job["status"], job["inputs_size"]) == ("csv", "completed", 12)
     assert (job["processed_count"], job["errors_count"]) == (11, 1)
     assert sku_count(bulkport, code) == 11
+    tagged = get(bulkport, "/api/skus", include="tags", **{"filter[q][code_eq]": f"{code}00"})
+    assert sorted(tag["attributes"]["name"] for tag in tagged["included"]) == ["cotton", "summer"]
     details = expect(cli(bulkport, "imports", "imports:details", id, "-l", cwd=tmp_path))
     assert f"{code}XX" in details and "must exist" in details
+
+    expect(cli(bulkport, "imports", "imports:delete", id, cwd=tmp_path))
+    gone = httpx.get(f"{bulkport.url}/api/imports/{id}", headers=bulkport.headers())
+    assert gone.status_code == 404
+
+
+def test_imports_create_prices_under_a_parent_price_list_with_tiers(bulkport, tmp_path):
+    code = prefix()
+    seed_skus(bulkport, code, 2)
+    attributes = {"name": code, "currency_code": "EUR"}
+    document = {"data": {"type": "price_lists", "attributes": attributes}}
+    price_list = post(bulkport, "/api/price_lists", document)["data"]["id"]
+    (tmp_path / "prices.csv").write_text(
+        "sku_code,amount_cents,price_tiers.type,price_tiers.name,price_tiers.up_to,"
+        "price_tiers.price_amount_cents\n"
+        f"{code}00,1000,PriceVolumeTier,ten,10,900\n"
+        f"{code}00,1000,PriceVolumeTier,twenty,20,800\n"
+        f"{code}01,500,,,,\n"
+    )
+
+    done = cli(bulkport, "imports", "imports:create", "-t", "prices", "-p", price_list,
+               "-i", "prices.csv", "-C", "-q", cwd=tmp_path)  # fmt: skip
+
+    expect(done)
+    prices = get(bulkport, "/api/prices", include="price_tiers", sort="amount_cents",
+                 **{"filter[q][price_list_id_eq]": price_list})  # fmt: skip
+    assert [p["attributes"]["amount_cents"] for p in prices["data"]] == [500, 1000]
+    tiers = sorted((t["attributes"]["name"], t["attributes"]["price_amount_cents"])
+                   for t in prices["included"])  # fmt: skip
+    assert tiers == [("ten", 900), ("twenty", 800)]
 
 
 def seed_skus(server: Server, code: str, count: int) -> None:
