@@ -61,11 +61,6 @@ def receiver() -> Iterator[Receiver]:
         thread.join(10)
 
 
-@pytest.fixture(scope="module")
-def server_env() -> dict[str, str]:
-    return {"BULKPORT_WEBHOOKS_ALLOW_PRIVATE": "1"}  # the receiver is on 127.0.0.1, over http
-
-
 def test_concrete_promotions_coupon_rules_and_coupon_imports(bulkport):
     result = sdk(bulkport, "promotions")
     prefix = result["prefix"]

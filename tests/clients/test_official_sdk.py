@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.clients.node import sdk
 
 
-def test_skus_create_retrieve_list_update_delete(bulkport):
+def test_skus_create_retrieve_list_update_clear_delete(bulkport):
     result = sdk(bulkport, "skus")
     prefix = result["prefix"]
     assert [sku["code"] for sku in result["created"]] == [f"{prefix}S", f"{prefix}M", f"{prefix}L"]
@@ -18,6 +18,13 @@ def test_skus_create_retrieve_list_update_delete(bulkport):
     assert result["listed"]["categories"] == [result["category_id"]] * 2
     assert (result["listed"]["record_count"], result["listed"]["page_count"]) == (2, 1)
     assert result["counted"] == 3
+    assert result["fields"] == {"keys": ["code", "id", "type"], "page_count": 3}
+    assert result["related"] == [f"{prefix}M"]
+    assert result["duplicate"]["status"] == 422
+    assert result["duplicate"]["errors"][0]["source"] == {"pointer": "/data/attributes/code"}
+    assert result["duplicate"]["errors"][0]["meta"]["error"] == "taken"
+    assert result["cleared"] == {"shipping_category": None, "tags": []}
+    assert result["tagged"] == [prefix.lower()]
     assert result["updated"] == {"name": "T-shirt M (new)", "reference": "sdk"}
     assert result["after_delete"]["status"] == 404
     assert result["after_delete"]["errors"][0]["code"] == "RECORD_NOT_FOUND"
