@@ -176,6 +176,21 @@ def test_exports_create_json_and_csv_files(bulkport, tmp_path):
     ]  # fmt: skip
 
 
+def test_a_dry_export_imports_back_unchanged(bulkport, tmp_path):
+    code = prefix()
+    seed_skus(bulkport, code, 3)
+    before = jobs(bulkport, "imports")
+
+    expect(cli(bulkport, "exports", "exports:create", "-t", "skus", "-w", f"code_start={code}",
+               "-D", "-x", "dry.json", "-b", cwd=tmp_path))  # fmt: skip
+    expect(cli(bulkport, "imports", "imports:create", "-t", "skus", "-i", "dry.json", "-q",
+               cwd=tmp_path))  # fmt: skip
+
+    assert all("id" not in item for item in json.loads((tmp_path / "dry.json").read_text()))
+    [job] = [job for id, job in jobs(bulkport, "imports").items() if id not in before]
+    assert (job["status"], job["unchanged_count"], job["errors_count"]) == ("completed", 3, 0)
+
+
 def test_exports_create_with_no_records_says_so(bulkport, tmp_path):
     done = cli(bulkport, "exports", "exports:create", "-t", "skus", "-w", "code_eq=NOTHING",
                "-x", "none.json", "-b", cwd=tmp_path)  # fmt: skip
