@@ -54,11 +54,13 @@ def node_modules() -> Path:
 
 
 def _env(server: Server, **extra: str) -> dict[str, str]:
+    """The clients' environment: the variables the CLIs read for the organization and token
+    (the SDK scripts read the same), and where redirect.cjs sends their requests."""
     return {
         **os.environ,
-        "BULKPORT_URL": server.url,
-        "BULKPORT_ORGANIZATION": server.organization_slug,
-        "BULKPORT_TOKEN": server.token,
+        "CL_REDIRECT_URL": server.url,
+        "CL_CLI_ORGANIZATION": server.organization_slug,
+        "CL_CLI_ACCESS_TOKEN": server.token,
         "NO_UPDATE_NOTIFIER": "1",
         "NO_COLOR": "1",
         "FORCE_COLOR": "0",
@@ -93,8 +95,6 @@ def cli(
         XDG_CACHE_HOME=str(home / "cache"),
         XDG_CONFIG_HOME=str(home / "config"),
         XDG_DATA_HOME=str(home / "data"),
-        CL_CLI_ORGANIZATION=server.organization_slug,
-        CL_CLI_ACCESS_TOKEN=server.token,
         NODE_OPTIONS=" ".join(f"--require {path}" for path in preloads),
     )
     return subprocess.run(

@@ -1,8 +1,8 @@
 // Preloaded into the official CLIs (NODE_OPTIONS="--require .../redirect.cjs"): their SDK calls
 // the global fetch with https://<slug>.commercelayer.io/api/...; this sends those requests to
-// BULKPORT_URL. Attachment downloads go through axios, straight to the URL Bulkport gave.
+// CL_REDIRECT_URL. Attachment downloads go through axios, straight to the URL Bulkport gave.
 const original = globalThis.fetch
-const target = new URL(process.env.BULKPORT_URL)
+const target = new URL(process.env.CL_REDIRECT_URL)
 
 globalThis.fetch = (input, init) => {
   const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url)

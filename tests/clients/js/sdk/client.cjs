@@ -1,13 +1,13 @@
 // The SDK pointed at Bulkport, as the README tells users: the `fetch` option sends every request
-// (built for https://<slug>.commercelayer.io/api/...) to BULKPORT_URL instead. Each check script
+// (built for https://<slug>.commercelayer.io/api/...) to CL_REDIRECT_URL instead. Each check script
 // prints one JSON document on stdout that tests/clients asserts on.
 const { CommerceLayer, CommerceLayerStatic } = require('@commercelayer/sdk')
 
 function config () {
-  const target = process.env.BULKPORT_URL
+  const target = process.env.CL_REDIRECT_URL
   return {
-    organization: process.env.BULKPORT_ORGANIZATION,
-    accessToken: process.env.BULKPORT_TOKEN,
+    organization: process.env.CL_CLI_ORGANIZATION,
+    accessToken: process.env.CL_CLI_ACCESS_TOKEN,
     fetch: (url, init) => fetch(new URL(url.pathname + url.search, target), init)
   }
 }
