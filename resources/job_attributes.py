@@ -44,7 +44,10 @@ def job_attributes(statuses: tuple[str, ...], attachment: bool = True) -> list[A
 
 def job_columns(attachment: bool = True) -> list[sa.Column]:
     """Bookkeeping for crash-safe processing; not part of the API."""
-    columns = [sa.Column("heartbeat_at", sa.DateTime), sa.Column("lease", sa.String(32))]
+    columns: list[sa.Column] = [
+        sa.Column("heartbeat_at", sa.DateTime),
+        sa.Column("lease", sa.String(32)),
+    ]
     if attachment:
         columns.append(sa.Column("attachment_key", sa.String(255)))
     return columns

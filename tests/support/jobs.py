@@ -1,4 +1,5 @@
-"""Imports, exports and cleanups as a client drives them: create one, run it to its end, read its file.
+"""Imports, exports and cleanups as a client drives them: create one, run it to its end, read
+its file.
 
 ``run_to_end`` is the one way a test waits for a job. In the embedded setup the job runs on the
 app's in-process dramatiq worker: joining the dispatcher (its queue drained, the worker idle)

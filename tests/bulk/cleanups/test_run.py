@@ -128,9 +128,7 @@ class Crash(BaseException):
     """The worker process dying mid-run: nothing of the pipeline runs after it."""
 
 
-def test_a_crashed_run_is_taken_over_and_resumes_after_its_last_chunk(
-    app, api, skus, monkeypatch
-):
+def test_a_crashed_run_is_taken_over_and_resumes_after_its_last_chunk(app, api, skus, monkeypatch):
     hold_jobs(app, monkeypatch)
     monkeypatch.setattr(run, "CHUNK", 2)
     cleanup_id = post_cleanup(api, "skus", filters={"code_start": "OLD"}).json()["data"]["id"]
