@@ -328,7 +328,7 @@ def snapshot(app, api, records: dict[str, dict]) -> dict[str, Any]:
     return out
 
 
-JOB_TABLES = {"imports", "exports", "import_records"}  # bookkeeping, not records
+JOB_TABLES = {"imports", "exports", "cleanups", "import_records"}  # bookkeeping, not records
 
 
 def stored_rows(app, organization_id: str) -> dict[str, list[tuple]]:
