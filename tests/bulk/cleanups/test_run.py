@@ -88,6 +88,22 @@ def test_a_record_others_need_is_an_error_and_its_neighbours_go(api):
     assert len(list_all(api, "/api/bundles")) == 1
 
 
+def test_a_dependency_found_only_by_the_database_is_an_error_too(api, monkeypatch):
+    """A record others started to need after the check (a concurrent write): the database's
+    refusal is caught, and the chunk's records are then deleted one by one."""
+    lists = {name: factories.sku_list(api, name) for name in ("Summer", "Winter", "Spring")}
+    factories.bundle(api, lists["Winter"], "WINTER-KIT")
+    monkeypatch.setattr(run, "dependents", lambda *_args: {})
+    attrs = run_cleanup(api, "sku_lists")
+    assert summary(attrs) == ("completed", 3, 3, 1), attrs
+    assert attrs["errors_log"] == {
+        lists["Winter"]["id"]: {"base": ["cannot be deleted because dependent records exist"]}
+    }
+    assert [r["attributes"]["name"] for r in list_all(api, "/api/sku_lists")] == ["Winter"]
+    versions = list_all(api, "/api/versions", **q(event_eq="destroy"))
+    assert len(versions) == 2  # the refused attempt left none
+
+
 def test_chunks_are_committed_one_by_one_and_interrupt_stops_between_them(
     app, api, skus, monkeypatch
 ):
