@@ -82,11 +82,12 @@ def run_chunk(engine: Engine, cleanup_id: str, lease: str) -> bool:
 
 
 def next_ids(scope: Scope, resource: Resource, row: dict[str, Any], limit: int) -> list[str]:
+    """Up to ``limit`` ids of matching records after the cursor, in id order."""
     if limit <= 0:
         return []
     table = resource.table
-    stmt = scope.select(table, table.c.id).where(*object_conditions(scope, resource,
-                                                                    row["filters"]))  # fmt: skip
+    conditions = object_conditions(scope, resource, row["filters"])
+    stmt = scope.select(table, table.c.id).where(*conditions)
     if row["cursor"] is not None:
         stmt = stmt.where(table.c.id > row["cursor"])
     return list(scope.execute(stmt.order_by(table.c.id).limit(limit)).scalars())
