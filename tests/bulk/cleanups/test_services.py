@@ -13,6 +13,7 @@ import pytest
 from bulk.cleanups.run import CHUNK
 from tests.support import factories
 from tests.support.api import make_org, sql
+from tests.support.documents import only_error
 from tests.support.jobs import eventually, post_cleanup, post_import, read_job, run_to_end
 
 pytestmark = pytest.mark.services
@@ -33,6 +34,9 @@ def test_sigkilled_worker_is_taken_over_and_ten_thousand_records_go(service_app,
                           [a], timeout=60)  # fmt: skip
     assert imported["created_count"] == total, imported
     kept = factories.sku(api, code="KEEP")  # the filters leave it
+    error = only_error(post_cleanup(api, "skus"))  # 10,001: one too many, really counted
+    assert error["meta"] == {"error": "less_than_or_equal_to", "value": total + 1, "count": total}
+    assert error["detail"] == "records_count - must be less than or equal to 10000"
     started = time.monotonic()
     response = post_cleanup(api, "skus", filters={"code_start": "K0"})
     assert response.status_code == 201, response.text
