@@ -1,6 +1,5 @@
-"""What creating and interrupting jobs (imports, exports, cleanups) share: the type a job works
-on, the records its filters match, a free slot, the message after commit, the job's current row
-under its lock, and `_interrupt`."""
+"""What creating and interrupting imports and exports share: a free slot, the message after
+commit, the job's current row under its lock, and `_interrupt`."""
 
 from __future__ import annotations
 

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select
+
 from bulk import admission
 from bulk.admission import Send
 from bulk.exports.plan import field_problem
 from core.errors import ApiError, FieldError, ValidationFailed
+from core.tenancy import Scope
 from core.unit import Unit
+from query.filtering import object_conditions
 from query.includes import parse_include
 from records.draft import Draft
 from records.validation import apply_defaults, check_record
 from records.write import update
+from resources.base import Resource
 from resources.exports import resource as exports
 
 MAX_RECORDS = 10_000
+
+
+def count(scope: Scope, resource: Resource, filters: dict[str, Any] | None) -> int:
+    stmt = scope.select(resource.table).where(*object_conditions(scope, resource, filters))
+    return scope.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
 
 
 def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
@@ -37,7 +47,7 @@ def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
     if errors:
         return errors
     try:
-        total = admission.count_matching(unit.scope, resource, values.get("filters"))
+        total = count(unit.scope, resource, values.get("filters"))
     except ApiError as exc:
         return [FieldError("filters", "invalid", exc.detail)]
     if too_many := admission.count_error("records_count", total, MAX_RECORDS):
