@@ -14,7 +14,8 @@ from app.jsonapi.endpoints import resource_routes
 from app.jsonapi.media import BodyLimitMiddleware, install_error_handlers
 from app.ratelimit.middleware import RateLimitMiddleware, make_limiter
 from bulk import files
-from bulk.actors import EXPORTS, IMPORTS, JOB_TYPES
+from bulk.actors import CLEANUPS, EXPORTS, IMPORTS, JOB_TYPES
+from bulk.cleanups.service import CleanupService
 from bulk.dispatch import Dispatcher
 from bulk.exports.service import ExportService
 from bulk.imports.service import ImportService
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     savers = {
         IMPORTS.resource.type: ImportService(settings, dispatcher.sender(IMPORTS)).save,
         EXPORTS.resource.type: ExportService(dispatcher.sender(EXPORTS)).save,
+        CLEANUPS.resource.type: CleanupService(dispatcher.sender(CLEANUPS)).save,
     }
     destroyers = {job.resource.type: files.destroyer(settings, job.resource) for job in JOB_TYPES}
 

@@ -14,10 +14,12 @@ import dramatiq
 from sqlalchemy.engine import Engine
 
 from bulk.broker import QUEUE
+from bulk.cleanups.run import run_cleanup
 from bulk.exports.run import run_export
 from bulk.imports.run import run_import
 from core.settings import Settings
 from resources.base import Resource
+from resources.cleanups import resource as cleanups
 from resources.exports import resource as exports
 from resources.imports import resource as imports
 
@@ -33,7 +35,8 @@ class JobType:
 
 IMPORTS = JobType("imports.run", imports, run_import)
 EXPORTS = JobType("exports.run", exports, run_export)
-JOB_TYPES = (IMPORTS, EXPORTS)
+CLEANUPS = JobType("cleanups.run", cleanups, run_cleanup)
+JOB_TYPES = (IMPORTS, EXPORTS, CLEANUPS)
 
 
 def declare(

@@ -6,9 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import func, select
+
 from core.db import utcnow
 from core.errors import FieldError, NotFound, ValidationFailed
+from core.tenancy import Scope
 from core.unit import Unit
+from query.filtering import object_conditions
 from records.draft import Draft
 from records.write import insert
 from resources import REGISTRY, importable_types
@@ -20,10 +24,12 @@ Send = Callable[[str], bool]  # queues the job with this id; False if the queue 
 MAX_ACTIVE = 10  # pending or in progress, per organization and job type, as Commerce Layer
 
 
-def job_target(values: dict[str, Any]) -> tuple[Resource | None, list[FieldError]]:
-    """The type a job works on (`resource_type`), if it is one it may: the importable types,
-    for exports too, so that every export can be imported back."""
-    allowed = importable_types()
+def job_target(
+    values: dict[str, Any], allowed: list[str] | None = None
+) -> tuple[Resource | None, list[FieldError]]:
+    """The type a job works on (`resource_type`), if it is one of ``allowed``: by default the
+    importable types, for exports too, so that every export can be imported back."""
+    allowed = importable_types() if allowed is None else allowed
     resource_type = values.get("resource_type")
     if resource_type is None:
         return None, []  # `can't be blank` comes from the declaration
@@ -31,6 +37,13 @@ def job_target(values: dict[str, Any]) -> tuple[Resource | None, list[FieldError
         message = f"is not included in the list ({', '.join(allowed)})"
         return None, [FieldError("resource_type", "inclusion", message, meta={"allowed": allowed})]
     return REGISTRY[resource_type], []
+
+
+def count_matching(scope: Scope, resource: Resource, filters: dict[str, Any] | None) -> int:
+    """The records of ``resource`` that ``filters`` (filter[q] predicates) match; ApiError
+    naming a filter that is not one."""
+    stmt = scope.select(resource.table).where(*object_conditions(scope, resource, filters))
+    return scope.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
 
 
 def count_error(attribute: str, count: int | None, maximum: int) -> FieldError | None:

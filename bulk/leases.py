@@ -47,3 +47,13 @@ def claim(engine: Engine, table: Table, job_id: str, stale_seconds: int):
 
 def still_mine(row: dict[str, Any] | None, lease: str) -> bool:
     return row is not None and row["status"] == "in_progress" and row["lease"] == lease
+
+
+def finish(engine: Engine, table: Table, job_id: str, lease: str, **changes: Any) -> bool:
+    """Ends a job (completed, failed...) with ``changes`` if it is still this worker's; whether
+    it was."""
+    with transaction(engine) as conn:
+        if not still_mine(locked_row(conn, table, job_id), lease):
+            return False
+        conn.execute(table.update().where(table.c.id == job_id).values(**changes, lease=None))
+    return True

@@ -43,7 +43,8 @@ class Scope:
     conn: Connection
     organization_id: str
     # Who writes through this scope, as versions record it: {"application": {"id", "kind"}}
-    # for the API, {"import": {"id"}} for an import's chunks and cleanup.
+    # for the API, {"import": {"id"}} for an import's chunks and cleanup, {"cleanup": {"id"}}
+    # for a cleanup's chunks.
     who: dict[str, Any] | None = None
 
     def where(self, stmt: Any, table: Table) -> Any:

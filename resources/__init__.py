@@ -15,6 +15,7 @@ from resources.base import BelongsTo, HasMany, Resource
 NAMES = (
     "addresses",
     "bundles",
+    "cleanups",
     "coupon_codes_promotion_rules",
     "coupons",
     "customer_addresses",
@@ -73,6 +74,10 @@ def importable_types() -> list[str]:
     return sorted(t for t, r in REGISTRY.items() if r.importable)
 
 
+def cleanable_types() -> list[str]:
+    return sorted(t for t, r in REGISTRY.items() if r.cleanable)
+
+
 _wire()
 
-__all__ = ["REGISTRY", "BelongsTo", "importable_types"]
+__all__ = ["REGISTRY", "BelongsTo", "cleanable_types", "importable_types"]

@@ -164,6 +164,7 @@ class Resource:
         parent: str | None = None,
         validators: Iterable[Callable[[dict[str, Any]], Iterable[FieldError]]] = (),
         importable: bool = False,
+        cleanable: bool = False,
         read_only: bool = False,
         integration_only: bool = False,
         versioned: bool = True,
@@ -190,6 +191,7 @@ class Resource:
         self.parent = parent
         self.validators = list(validators)
         self.importable = importable
+        self.cleanable = cleanable  # `cleanups` may delete its records in bulk
         self.read_only = read_only
         self.integration_only = integration_only  # jobs: not even readable by sales channels
         self.versioned = versioned  # its creates, updates and destroys leave versions

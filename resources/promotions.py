@@ -56,4 +56,5 @@ resource = Resource(
         tags_relationship(),
     ],
     validators=[period_and_amounts],
+    cleanable=True,
 )

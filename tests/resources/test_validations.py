@@ -101,9 +101,9 @@ CHOICES = [
 ]
 
 
-# Job resources (tested with the importer and exporter) and the read-only history of the
+# Job resources (tested with the importer, exporter and cleanups) and the read-only history of the
 # others (tests/resources/test_versions.py), not catalog records.
-JOB_TYPES = {"imports", "exports", "versions"}
+JOB_TYPES = {"imports", "exports", "cleanups", "versions"}
 
 
 def test_tables_cover_every_registered_catalog_type():

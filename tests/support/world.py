@@ -49,6 +49,14 @@ def run_export(api, org: str, records: dict) -> dict:
     return fetch(api, job)
 
 
+def run_cleanup(api, org: str, records: dict) -> dict:
+    """A completed cleanup whose filters match nothing: the world keeps its records."""
+    attributes = {"resource_type": "skus", "filters": {"code_eq": f"none-{org}"}}
+    job = created(post(api, "cleanups", attributes))
+    assert run_to_end(api, "cleanups", job["id"])["status"] == "completed"
+    return fetch(api, job)
+
+
 def version(api, org: str, records: dict) -> dict:
     """Versions are written, never posted: the create version of a tag of its own."""
     tag = created(post(api, "tags", {"name": f"versioned-{org}"}))
@@ -91,6 +99,7 @@ RECIPES: dict[str, dict | Callable[[Any, str, dict], dict]] = {
         "reference": "addr-{o}",
     },
     "bundles": {"code": "BUNDLE-{o}", "name": "Bundle {o}"},
+    "cleanups": run_cleanup,
     "coupon_codes_promotion_rules": {},
     "coupons": {"code": "COUPON-{o}-2024", "usage_limit": 5},
     "customer_addresses": {},
@@ -319,7 +328,7 @@ def snapshot(app, api, records: dict[str, dict]) -> dict[str, Any]:
     return out
 
 
-JOB_TABLES = {"imports", "exports", "import_records"}  # bookkeeping, not records
+JOB_TABLES = {"imports", "exports", "cleanups", "import_records"}  # bookkeeping, not records
 
 
 def stored_rows(app, organization_id: str) -> dict[str, list[tuple]]:
