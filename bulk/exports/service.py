@@ -4,30 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
-
 from bulk import admission
 from bulk.admission import Send
 from bulk.exports.plan import field_problem
 from core.errors import ApiError, FieldError, ValidationFailed
-from core.tenancy import Scope
 from core.unit import Unit
-from query.filtering import object_conditions
 from query.includes import parse_include
 from records.draft import Draft
 from records.validation import apply_defaults, check_record
 from records.write import update
 from resources import REGISTRY
-from resources.base import Resource
 from resources.exports import resource as exports
 
 MAX_RECORDS = 10_000
 RESTARTABLE = ("interrupted", "failed")
-
-
-def count(scope: Scope, resource: Resource, filters: dict[str, Any] | None) -> int:
-    stmt = scope.select(resource.table).where(*object_conditions(scope, resource, filters))
-    return scope.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
 
 
 def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
@@ -49,7 +39,7 @@ def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
     if errors:
         return errors
     try:
-        total = count(unit.scope, resource, values.get("filters"))
+        total = admission.count_matching(unit.scope, resource, values.get("filters"))
     except ApiError as exc:
         return [FieldError("filters", "invalid", exc.detail)]
     if too_many := admission.count_error("records_count", total, MAX_RECORDS):
@@ -89,7 +79,9 @@ class ExportService:
 def restart(unit: Unit, draft: Draft, current: dict[str, Any]) -> None:
     """Resets what the last run wrote. The records are counted again, under the same limits
     as at create: they may have changed since."""
-    total = count(unit.scope, REGISTRY[current["resource_type"]], current["filters"])
+    total = admission.count_matching(
+        unit.scope, REGISTRY[current["resource_type"]], current["filters"]
+    )
     if too_many := admission.count_error("records_count", total, MAX_RECORDS):
         raise ValidationFailed([too_many])
     draft.values.update(records_count=total, processed_count=0, progress=0.0,

@@ -1,7 +1,7 @@
 """cleanups
 
 Revision ID: a7c3e5f19b02
-Revises: 5d2e7a91c3f0
+Revises: a7c41e9b2d58
 Create Date: 2026-12-04 14:40:00.000000
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 
 revision: str = "a7c3e5f19b02"
-down_revision: str | Sequence[str] | None = "5d2e7a91c3f0"
+down_revision: str | Sequence[str] | None = "a7c41e9b2d58"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
