@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from bulk.broker import QUEUE
 from bulk.exports.run import run_export
 from bulk.imports.run import run_import
+from bulk.webhooks.deliver import deliver
 from core.settings import Settings
 from resources.base import Resource
 from resources.exports import resource as exports
@@ -34,12 +35,13 @@ class JobType:
 IMPORTS = JobType("imports.run", imports, run_import)
 EXPORTS = JobType("exports.run", exports, run_export)
 JOB_TYPES = (IMPORTS, EXPORTS)
+DELIVER = "webhooks.deliver"  # one webhook delivery (bulk/webhooks/deliver.py), by id
 
 
 def declare(
     broker: dramatiq.Broker, engine: Engine, settings: Settings
 ) -> dict[str, dramatiq.Actor]:
-    return {
+    actors = {
         job.actor: dramatiq.Actor(
             update_wrapper(partial(job.run, engine, settings), job.run),
             broker=broker,
@@ -50,3 +52,13 @@ def declare(
         )
         for job in JOB_TYPES
     }
+    # Retries are the delivery's own (its row's backoff), not dramatiq's.
+    actors[DELIVER] = dramatiq.Actor(
+        update_wrapper(partial(deliver, engine, settings), deliver),
+        broker=broker,
+        actor_name=DELIVER,
+        queue_name=QUEUE,
+        priority=0,
+        options={"max_retries": 0, "time_limit": 60_000},
+    )
+    return actors
