@@ -27,6 +27,7 @@ from core.settings import Settings
 log = logging.getLogger("bulkport.jobs")
 PRUNE_EVERY_SECONDS = 3600.0
 DELIVERIES_EVERY_SECONDS = 1.0  # how often due webhook deliveries without a message are sent
+POLLER = "deliveries"  # the name of the thread that does it
 
 
 def sweep_interval(settings: Settings) -> float:
@@ -149,7 +150,7 @@ class Dispatcher:
             if self._sweeper is None:
                 self._sweeper = threading.Thread(target=sweep, name="sweep", daemon=True)
                 self._sweeper.start()
-                self._poller = threading.Thread(target=poll, name="deliveries", daemon=True)
+                self._poller = threading.Thread(target=poll, name=POLLER, daemon=True)
                 self._poller.start()
 
     def join(self, timeout_ms: int = 60_000) -> None:

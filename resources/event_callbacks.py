@@ -19,7 +19,6 @@ resource = Resource(
             required=True,
             on_delete="CASCADE",
             inverse="event_callbacks",
-            writable=False,
         ),  # fmt: skip
     ],
     read_only=True,
