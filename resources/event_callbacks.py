@@ -19,7 +19,8 @@ resource = Resource(
             required=True,
             on_delete="CASCADE",
             inverse="event_callbacks",
-        ),  # fmt: skip
+            writable=False,
+        ),
     ],
     read_only=True,
     integration_only=True,

@@ -326,8 +326,8 @@ def relationship_endpoint(resource: Resource, rel_name: str, save: Saver):
 
         def change(ctx: Context, doc: Any) -> Response:
             _no_parameters(ctx)
+            row = get_row(ctx.scope, resource, record_id)  # first: another's record is a 404
             _writable(resource)
-            row = get_row(ctx.scope, resource, record_id)
             if not rel.writable or isinstance(rel, HasMany):
                 raise Forbidden(f"{rel_name} cannot be changed through this relationship")
             if rel.many is False and request.method != "PATCH":

@@ -60,8 +60,11 @@ def version(api, org: str, records: dict) -> dict:
 
 
 def event_callback(api, org: str, records: dict) -> dict:
-    """Event callbacks are written by deliveries, never posted: one of the world's webhook."""
-    hook = records["webhooks"]["id"]
+    """Event callbacks are written by deliveries, never posted: one of a webhook of its own
+    (its relationship is read-only, so the world's webhook may come later)."""
+    attributes = {"topic": "exports.destroy", "callback_url": f"https://1.1.1.1/callbacks/{org}"}
+    webhook = created(post(api, "webhooks", attributes))
+    hook = webhook["id"]
     (organization_id,) = sql(api.app, "SELECT organization_id FROM webhooks WHERE id = :id",
                              id=hook)[0]  # fmt: skip
     sql(api.app,
@@ -69,7 +72,7 @@ def event_callback(api, org: str, records: dict) -> dict:
         " callback_url, response_code, response_message) VALUES (:id, :org, :now, :now, :hook,"
         " :url, 200, 'ok')",
         id=f"cb{org}"[:10], org=organization_id, now=datetime(2024, 1, 1), hook=hook,
-        url=records["webhooks"]["attributes"]["callback_url"])  # fmt: skip
+        url=attributes["callback_url"])  # fmt: skip
     response = api.get(f"/api/webhooks/{hook}/event_callbacks")
     assert response.status_code == 200, response.text
     return response.json()["data"][0]
