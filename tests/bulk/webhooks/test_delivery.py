@@ -8,10 +8,11 @@ import dataclasses
 import pytest
 
 from app.cli import main
+from bulk.actors import DELIVER
 from bulk.webhooks.deliver import CIRCUIT_THRESHOLD, post
 from tests.support import factories
 from tests.support.api import make_org, sql
-from tests.support.jobs import eventually, run_import
+from tests.support.jobs import eventually, post_import, run_export, run_import
 
 WAIT = 20.0
 
@@ -181,3 +182,32 @@ def test_the_address_rule_is_checked_again_at_delivery(local_settings, receiver,
     assert status is None
     assert message.startswith("callback_url must not resolve to a loopback address"), message
     assert receiver.calls == []
+
+
+def test_export_lifecycle_and_an_interrupt_and_destroy_through_the_api(
+    local_app, receiver, monkeypatch
+):
+    api = make_org(local_app, "acme").api
+    topics = ("exports.create", "exports.start", "exports.complete", "imports.interrupt",
+              "imports.destroy")  # fmt: skip
+    secrets = {topic: subscribe(api, receiver, topic)[1] for topic in topics}
+    factories.sku(api)
+    export = run_export(api, "skus")[0]
+    for topic in ("exports.create", "exports.start", "exports.complete"):
+        call = received(receiver, topic)[0]
+        assert call.signed_with(secrets[topic]) and call.document["data"]["id"] == export["id"]
+
+    dispatcher = local_app.state.dispatcher
+    send = dispatcher.send  # the import stays pending: only webhook deliveries leave
+    monkeypatch.setattr(dispatcher, "send", lambda actor, i: actor == DELIVER and send(actor, i))
+    created = post_import(api, "skus", [{"code": "NEVER", "name": "x"}])
+    assert created.status_code == 201, created.text
+    import_id = created.json()["data"]["id"]
+    body = {"data": {"type": "imports", "id": import_id, "attributes": {"_interrupt": True}}}
+    assert api.patch(f"/api/imports/{import_id}", json=body).status_code == 200
+    interrupted = received(receiver, "imports.interrupt")[0]
+    assert interrupted.document["data"]["attributes"]["status"] == "interrupted"
+    assert api.delete(f"/api/imports/{import_id}").status_code == 204
+    destroyed = received(receiver, "imports.destroy")[0]
+    assert destroyed.signed_with(secrets["imports.destroy"])
+    assert destroyed.document == {"data": {"id": import_id, "type": "imports"}}
