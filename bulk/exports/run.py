@@ -85,8 +85,9 @@ def finish(engine: Engine, row: dict[str, Any], lease: str, **changes: Any) -> N
         if leases.still_mine(leases.locked_row(conn, TABLE, row["id"]), lease):
             stmt = TABLE.update().where(TABLE.c.id == row["id"])
             conn.execute(stmt.values(**changes, lease=None))
-            scope = Scope(conn, row["organization_id"])
-            status_changed(scope, TABLE.name, changes["status"], [row["id"]])
+            if "status" in changes:
+                scope = Scope(conn, row["organization_id"])
+                status_changed(scope, TABLE.name, changes["status"], [row["id"]])
 
 
 class Export:

@@ -9,10 +9,12 @@ import pytest
 
 from core.settings import Settings
 from tests.bulk.webhooks.receiver import Receiver
-from tests.support.api import open_app
+from tests.support.api import BASE_URL, open_app
 from tests.support.services import database_url, make_settings
 
 LOCAL = {"BULKPORT_WEBHOOKS_ALLOW_PRIVATE": "1", "BULKPORT_WEBHOOKS_RETRY_SECONDS": "0.2"}
+# Links in payloads as in the test client's responses: a payload is compared with a GET.
+PUBLIC = {"BULKPORT_PUBLIC_URL": BASE_URL}
 
 
 @pytest.fixture
@@ -24,7 +26,7 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def local_settings(request, tmp_path, jwt_pem) -> Settings:
     url = database_url(request, request.param, tmp_path)
-    return make_settings(tmp_path, url, jwt_pem, **LOCAL)
+    return make_settings(tmp_path, url, jwt_pem, **LOCAL, **PUBLIC)
 
 
 @pytest.fixture

@@ -62,6 +62,8 @@ def test_a_sku_created_through_the_api_is_delivered_signed(local_app, receiver):
     assert doc["data"]["attributes"]["code"] == "HOOKED"
     category = doc["data"]["relationships"]["shipping_category"]["data"]
     assert [(i["type"], i["id"]) for i in doc["included"]] == [(category["type"], category["id"])]
+    shown = api.get(f"/api/skus/{sku['id']}", params={"include": "shipping_category"}).json()
+    assert doc == {"data": shown["data"], "included": shown["included"]}
 
     logged = eventually(lambda: callbacks(api, hook), WAIT, lambda: "no event callback")
     assert [(c["response_code"], c["callback_url"]) for c in logged] == [
