@@ -101,3 +101,24 @@ def test_private_addresses_and_http_are_allowed_when_the_setting_says_so(local_a
     for url in ("http://127.0.0.1:8080/h", "http://localhost/h", "https://10.1.2.3/h"):
         response = api.post("/api/webhooks", json=webhook_body("skus.create", url))
         assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize(
+    ("attributes", "pointer"),
+    [
+        ({"include_resources": "prices"}, "/data/attributes/include_resources"),
+        ({"include_resources": ["a.b.c.d"]}, "/data/attributes/include_resources"),
+        ({"callback_url": "https://host:99999/x"}, "/data/attributes/callback_url"),
+        ({"callback_url": "https://" + "a" * 70 + ".example/x"}, "/data/attributes/callback_url"),
+        ({"callback_url": "not a url"}, "/data/attributes/callback_url"),
+        ({"topic": None}, "/data/attributes/topic"),
+        ({"shared_secret": "mine"}, "/data/attributes/shared_secret"),
+    ],
+)
+def test_bad_webhook_attributes_are_422s_naming_them(local_app, attributes, pointer):
+    api = make_org(local_app, "acme").api
+    body = webhook_body("skus.create", "http://127.0.0.1:9/x")
+    body["data"]["attributes"].update(attributes)
+    response = api.post("/api/webhooks", json=body)
+    assert response.status_code in (400, 422), response.text
+    assert pointer in [e["source"].get("pointer") for e in response.json()["errors"]], response.text
