@@ -19,10 +19,12 @@ from bulk.cleanups.service import CleanupService
 from bulk.dispatch import Dispatcher
 from bulk.exports.service import ExportService
 from bulk.imports.service import ImportService
+from bulk.webhooks.service import WebhookService
 from core.db import make_engine
 from core.settings import Settings, get_settings
 from resources import REGISTRY
 from resources.versions import resource as versions
+from resources.webhooks import resource as webhooks
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -34,6 +36,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         IMPORTS.resource.type: ImportService(settings, dispatcher.sender(IMPORTS)).save,
         EXPORTS.resource.type: ExportService(dispatcher.sender(EXPORTS)).save,
         CLEANUPS.resource.type: CleanupService(dispatcher.sender(CLEANUPS)).save,
+        webhooks.type: WebhookService(settings).save,
     }
     destroyers = {job.resource.type: files.destroyer(settings, job.resource) for job in JOB_TYPES}
 

@@ -23,6 +23,7 @@ NAMES = (
     "customer_payment_sources",
     "customer_subscriptions",
     "customers",
+    "event_callbacks",
     "exports",
     "gift_cards",
     "imports",
@@ -49,6 +50,7 @@ NAMES = (
     "tax_calculators",
     "tax_categories",
     "versions",
+    "webhooks",
 )
 MODULES = [importlib.import_module(f"resources.{name}") for name in NAMES]
 # A table only, no resource: the records an import touched, for cleanup_records.

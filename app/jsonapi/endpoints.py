@@ -76,11 +76,12 @@ async def run(
             scope = Scope(conn, principal.organization_id, who=principal.who)
             ctx = Context(
                 scope=scope, request=request, principal=principal, renderer=renderer,
-                settings=settings,
+                settings=settings, revealed=renderer.revealed,
             )  # fmt: skip
             response = handler(ctx, doc)
         for action in ctx.after_commit:
             action()
+        request.app.state.dispatcher.deliver(scope.outbox)
         return response
 
     return await run_in_threadpool(work)
@@ -325,8 +326,8 @@ def relationship_endpoint(resource: Resource, rel_name: str, save: Saver):
 
         def change(ctx: Context, doc: Any) -> Response:
             _no_parameters(ctx)
+            row = get_row(ctx.scope, resource, record_id)  # first: another's record is a 404
             _writable(resource)
-            row = get_row(ctx.scope, resource, record_id)
             if not rel.writable or isinstance(rel, HasMany):
                 raise Forbidden(f"{rel_name} cannot be changed through this relationship")
             if rel.many is False and request.method != "PATCH":

@@ -36,6 +36,7 @@ from core.errors import incident
 from core.settings import Settings
 from core.tenancy import Scope
 from query.filtering import object_conditions
+from records.events import status_changed
 from resources import REGISTRY
 from resources.exports import resource as exports
 
@@ -90,6 +91,9 @@ def finish(engine: Engine, row: dict[str, Any], lease: str, **changes: Any) -> N
         if leases.still_mine(leases.locked_row(conn, TABLE, row["id"]), lease):
             stmt = TABLE.update().where(TABLE.c.id == row["id"])
             conn.execute(stmt.values(**changes, lease=None))
+            if "status" in changes:
+                scope = Scope(conn, row["organization_id"])
+                status_changed(scope, TABLE.name, changes["status"], [row["id"]])
 
 
 class Export:

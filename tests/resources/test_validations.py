@@ -101,9 +101,10 @@ CHOICES = [
 ]
 
 
-# Job resources (tested with the importer, exporter and cleanups) and the read-only history of the
-# others (tests/resources/test_versions.py), not catalog records.
-JOB_TYPES = {"imports", "exports", "cleanups", "versions"}
+# Job resources (tested with the importer, exporter and cleanups), the read-only history of the
+# others (tests/resources/test_versions.py) and webhooks with their event callbacks
+# (tests/bulk/webhooks), not catalog records.
+JOB_TYPES = {"imports", "exports", "cleanups", "versions", "webhooks", "event_callbacks"}
 
 
 def test_tables_cover_every_registered_catalog_type():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from graphlib import TopologicalSorter
 from typing import Any
 
@@ -26,6 +27,7 @@ from core.tenancy import Scope
 from resources import REGISTRY
 from resources.base import BelongsTo, HasMany, ManyToMany
 from tests.support import factories
+from tests.support.api import sql
 from tests.support.documents import created, fetch, post
 from tests.support.jobs import fixture, run_to_end
 
@@ -61,6 +63,25 @@ def version(api, org: str, records: dict) -> dict:
     """Versions are written, never posted: the create version of a tag of its own."""
     tag = created(post(api, "tags", {"name": f"versioned-{org}"}))
     response = api.get(f"/api/tags/{tag['id']}/versions")
+    assert response.status_code == 200, response.text
+    return response.json()["data"][0]
+
+
+def event_callback(api, org: str, records: dict) -> dict:
+    """Event callbacks are written by deliveries, never posted: one of a webhook of its own
+    (its relationship is read-only, so the world's webhook may come later)."""
+    attributes = {"topic": "exports.destroy", "callback_url": f"https://1.1.1.1/callbacks/{org}"}
+    webhook = created(post(api, "webhooks", attributes))
+    hook = webhook["id"]
+    (organization_id,) = sql(api.app, "SELECT organization_id FROM webhooks WHERE id = :id",
+                             id=hook)[0]  # fmt: skip
+    sql(api.app,
+        "INSERT INTO event_callbacks (id, organization_id, created_at, updated_at, webhook_id,"
+        " callback_url, response_code, response_message) VALUES (:id, :org, :now, :now, :hook,"
+        " :url, 200, 'ok')",
+        id=f"cb{org}"[:10], org=organization_id, now=datetime(2024, 1, 1), hook=hook,
+        url=attributes["callback_url"])  # fmt: skip
+    response = api.get(f"/api/webhooks/{hook}/event_callbacks")
     assert response.status_code == 200, response.text
     return response.json()["data"][0]
 
@@ -107,6 +128,7 @@ RECIPES: dict[str, dict | Callable[[Any, str, dict], dict]] = {
     "customer_payment_sources": {"payment_source_token": "pm_{o}", "customer_token": "cus_{o}"},
     "customer_subscriptions": {"reference": "sub-{o}"},
     "customers": {"email": "customer@{o}.example.com"},
+    "event_callbacks": event_callback,
     "gift_cards": {"code": "GIFT-{o}-0001", "balance_cents": 5000},
     "exports": run_export,
     "imports": run_import,
@@ -144,6 +166,8 @@ RECIPES: dict[str, dict | Callable[[Any, str, dict], dict]] = {
     "tax_calculators": {"name": "Calculator {o}"},
     "tax_categories": {"code": "TAX-{o}"},
     "versions": version,
+    # A public address (no DNS needed), and a topic the tests built on the world never fire.
+    "webhooks": {"topic": "imports.destroy", "callback_url": "https://1.1.1.1/hooks/{o}"},
 }
 
 
