@@ -44,8 +44,9 @@ class Item:
 
 @cache
 def nested_names(resource: Resource) -> frozenset[str]:
+    """The to-many relationships whose records an item may carry inline (``HasMany.inline``)."""
     return frozenset(
-        r.name for r in resource.relationships.values() if isinstance(r, HasMany) and r.nested
+        r.name for r in resource.relationships.values() if isinstance(r, HasMany) and r.inline
     )
 
 
@@ -323,17 +324,28 @@ def merge_key(resource: Resource, item: Item, parent_id: str | None = None) -> t
     return tuple(parts) if parts is not None else None
 
 
+def _include_cells(resource: Resource, item: Item) -> bool:
+    """Whether the row carries cells of an include that is not inline (`stock_locations.name`
+    of an address): its record's other rows, which build warns about once."""
+    return any(
+        dot and head in resource.relationships
+        for head, dot, _rest in (key.partition(".") for key in item.data)
+    )
+
+
 def merge_consecutive(
     resource: Resource,
     rows: list[Row],
     parent_id: str | None = None,
 ) -> list[Row]:
-    """Rows repeating the previous row's key add their children to it (one price, N tiers)."""
+    """Rows repeating the previous row's key add their children to it (one price, N tiers);
+    rows repeating it for an include that is not inline are the same item too."""
     merged: list[Row] = []
     last_key: tuple | None = None  # the key of merged[-1]'s item
     for item, children in rows:
         key = merge_key(resource, item, parent_id) if item.error is None else None
-        if merged and key is not None and key == last_key and children:
+        included = children or _include_cells(resource, item)
+        if merged and key is not None and key == last_key and included:
             prev = merged[-1]
             for rel, more in children.items():
                 prev[1].setdefault(rel, []).extend(more)
