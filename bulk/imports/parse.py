@@ -3,9 +3,10 @@
 CSV: a UTF-8 BOM and CRLF are accepted, quoted cells may hold commas, quotes and newlines.
 ``price_tiers.name``-style headers fill nested children, ``tags.id`` / ``tags.name`` cells hold
 comma lists, and consecutive rows with the same key are merged into one item with several
-children. A row with the wrong number of cells becomes an item carrying its error (naming its
-line), so it is counted and logged like any other failing item. Nested children become items
-of their own type here, at any depth, so later stages only recurse.
+children (counted as one item). A row with the wrong number of cells becomes an item carrying
+its error (naming its line), so it is counted and logged like any other failing item. Nested
+children become items of their own type here, at any depth, so later stages only recurse; an
+export's to-many includes are nested children too (``HasMany.inline``).
 
 JSON named links (`tags: ["sale", {"id": "..."}, {"name": "new"}]`, `tags.id: "a,b"`) are read
 entry by entry: an entry that is not a name or an object with one string `id` or `name` is a
@@ -34,7 +35,8 @@ class Item:
     data: dict[str, Any]  # own keys, raw
     children: dict[str, list[Item]] = field(default_factory=dict)  # nested, by relationship
     links: dict[str, list[LinkRef]] = field(default_factory=dict)  # named links (tags)
-    rows: int = 1  # source rows merged into this item (CSV); counters count rows
+    rows: int = 1  # inputs it counts for: 1 (merged CSV rows are one item), or every row of a
+    # CSV whose header is unusable (one failing item standing for them all)
     text: bool = False  # values are CSV strings, coerced by declared type
     error: str | None = None  # an item that could not be read at all
     # (key, message): values the item gives that cannot be read (a tag entry `{"id": 1}`);
@@ -351,7 +353,6 @@ def merge_consecutive(
                 prev[1].setdefault(rel, []).extend(more)
             for rel, refs in item.links.items():
                 prev[0].links.setdefault(rel, []).extend(refs)
-            prev[0].rows += 1
             continue
         last_key = key
         merged.append((item, children))
