@@ -346,8 +346,8 @@ def merge_consecutive(
     last_key: tuple | None = None  # the key of merged[-1]'s item
     for item, children in rows:
         key = merge_key(resource, item, parent_id) if item.error is None else None
-        included = children or _include_cells(resource, item)
-        if merged and key is not None and key == last_key and included:
+        repeated = merged and key is not None and key == last_key
+        if repeated and (children or _include_cells(resource, item)):
             prev = merged[-1]
             for rel, more in children.items():
                 prev[1].setdefault(rel, []).extend(more)

@@ -66,3 +66,23 @@ def test_an_include_the_import_cannot_write_is_a_warning_naming_it(api, other_or
     assert imported["warnings_log"] == {
         "SKU1": ["shipping_category cannot be imported with skus: ignored"]
     }
+
+
+README_CSV = (
+    "code,name,shipping_category_code,prices.price_list_code,prices.amount_cents,"
+    "prices.price_tiers.type,prices.price_tiers.name,prices.price_tiers.price_amount_cents,"
+    "shipping_category.name\n"
+    "MUG,Mug,MERCH,EU,1000,PriceVolumeTier,5 pack,900,Merch\n"
+    "MUG,Mug,MERCH,EU,1000,PriceVolumeTier,10 pack,800,Merch\n"
+)
+
+
+def test_the_readme_example(api):
+    catalog(api, ("EU",))
+    imported = run_import(api, "skus", README_CSV)
+    assert (imported["inputs_size"], imported["processed_count"]) == (1, 1)
+    assert imported["warnings_log"] == {
+        "MUG": ["shipping_category cannot be imported with skus: ignored"]
+    }
+    assert attrs_of(list_all(api, "/api/prices"), "sku_code", "amount_cents") == [("MUG", 1000)]
+    assert len(list_all(api, "/api/price_tiers")) == 2
