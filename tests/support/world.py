@@ -216,14 +216,15 @@ def depends(type_: str) -> set[str]:
 
 
 def nested_types(resource_type: str, includes: tuple[str, ...]) -> set[str]:
-    """The types of the nested children an export includes (`line_items.line_item_options`)."""
+    """The types of the records an export includes that its import writes again (nested
+    children such as `line_items.line_item_options`, a SKU's `prices`)."""
     out = set()
     for path in includes:
         current = REGISTRY[resource_type]
         for name in path.split("."):
             rel = current.relationships[name]
             current = rel.target
-            if isinstance(rel, HasMany) and rel.nested:
+            if isinstance(rel, HasMany) and rel.inline:
                 out.add(current.type)
     return out
 
