@@ -1,7 +1,7 @@
 """tax_categories.tax_calculator_name: a tax category's calculator by name, as exports write it
 
 Revision ID: a7c3e1f05b92
-Revises: 5d2e7a91c3f0
+Revises: 524b5fdb82e9
 Create Date: 2026-12-04 14:30:00
 
 A dry export drops ids, so a tax category exported with its SKU could not name its calculator
