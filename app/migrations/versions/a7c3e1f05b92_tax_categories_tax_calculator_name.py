@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a7c3e1f05b92"
-down_revision: str | None = "5d2e7a91c3f0"
+down_revision: str | None = "524b5fdb82e9"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
