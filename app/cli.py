@@ -19,7 +19,11 @@ from sqlalchemy.exc import OperationalError
 from app.access_log import uvicorn_log_config
 from app.auth.principal import KINDS
 from app.migrate import upgrade
-from app.provisioning import create_application, create_organization
+from app.provisioning import (
+    create_application,
+    create_organization,
+    set_imports_trigger_webhooks,
+)
 from core.db import make_engine
 from core.errors import ApiError
 from core.settings import Settings, get_settings
@@ -68,6 +72,17 @@ def cmd_orgs_create(args: argparse.Namespace, settings: Settings) -> int:
     upgrade(settings)
     result = _with_engine(settings, lambda e: create_organization(e, args.slug, args.name))
     _print(result, args.json)
+    return 0
+
+
+def cmd_orgs_set(args: argparse.Namespace, settings: Settings) -> int:
+    upgrade(settings)
+    on = args.imports_trigger_webhooks == "on"
+    result = _with_engine(settings, lambda e: set_imports_trigger_webhooks(e, args.slug, on))
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(f"Organization {args.slug}: imports_trigger_webhooks {args.imports_trigger_webhooks}")
     return 0
 
 
@@ -148,6 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
     org_create.add_argument("--name", help="display name (defaults to the slug)")
     org_create.add_argument("--json", action="store_true", help="print JSON")
     org_create.set_defaults(handler=cmd_orgs_create)
+    org_set = orgs.add_parser("set", help="change an organization's settings")
+    org_set.add_argument("slug")
+    org_set.add_argument(
+        "--imports-trigger-webhooks", required=True, choices=("on", "off"),
+        help="whether records written by imports fire webhooks (off by default)",
+    )  # fmt: skip
+    org_set.add_argument("--json", action="store_true", help="print JSON")
+    org_set.set_defaults(handler=cmd_orgs_set)
 
     apps = commands.add_parser("apps", help="manage API applications").add_subparsers(
         dest="action", required=True, metavar="ACTION"

@@ -14,14 +14,17 @@ from app.jsonapi.endpoints import resource_routes
 from app.jsonapi.media import BodyLimitMiddleware, install_error_handlers
 from app.ratelimit.middleware import RateLimitMiddleware, make_limiter
 from bulk import files
-from bulk.actors import EXPORTS, IMPORTS, JOB_TYPES
+from bulk.actors import CLEANUPS, EXPORTS, IMPORTS, JOB_TYPES
+from bulk.cleanups.service import CleanupService
 from bulk.dispatch import Dispatcher
 from bulk.exports.service import ExportService
 from bulk.imports.service import ImportService
+from bulk.webhooks.service import WebhookService
 from core.db import make_engine
 from core.settings import Settings, get_settings
 from resources import REGISTRY
 from resources.versions import resource as versions
+from resources.webhooks import resource as webhooks
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -32,6 +35,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     savers = {
         IMPORTS.resource.type: ImportService(settings, dispatcher.sender(IMPORTS)).save,
         EXPORTS.resource.type: ExportService(dispatcher.sender(EXPORTS)).save,
+        CLEANUPS.resource.type: CleanupService(dispatcher.sender(CLEANUPS)).save,
+        webhooks.type: WebhookService(settings).save,
     }
     destroyers = {job.resource.type: files.destroyer(settings, job.resource) for job in JOB_TYPES}
 

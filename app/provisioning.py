@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -84,3 +84,12 @@ def create_application(
         default_name = "Sales channel" if kind != INTEGRATION else "Integration"
         application = _add_application(conn, organization_id, kind, name or default_name)
     return {"application": application}
+
+
+def set_imports_trigger_webhooks(engine: Engine, org_slug: str, on: bool) -> dict[str, Any]:
+    """Whether the records the organization's imports write fire webhooks (off by default)."""
+    with engine.begin() as conn:
+        stmt = update(organizations).where(organizations.c.slug == org_slug)
+        if not conn.execute(stmt.values(imports_trigger_webhooks=on)).rowcount:
+            raise NotFound(f"There is no organization with slug {org_slug!r}")
+    return {"organization": {"slug": org_slug, "imports_trigger_webhooks": on}}

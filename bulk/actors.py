@@ -14,10 +14,13 @@ import dramatiq
 from sqlalchemy.engine import Engine
 
 from bulk.broker import QUEUE
+from bulk.cleanups.run import run_cleanup
 from bulk.exports.run import run_export
 from bulk.imports.run import run_import
+from bulk.webhooks.deliver import deliver
 from core.settings import Settings
 from resources.base import Resource
+from resources.cleanups import resource as cleanups
 from resources.exports import resource as exports
 from resources.imports import resource as imports
 
@@ -33,13 +36,15 @@ class JobType:
 
 IMPORTS = JobType("imports.run", imports, run_import)
 EXPORTS = JobType("exports.run", exports, run_export)
-JOB_TYPES = (IMPORTS, EXPORTS)
+CLEANUPS = JobType("cleanups.run", cleanups, run_cleanup)
+JOB_TYPES = (IMPORTS, EXPORTS, CLEANUPS)
+DELIVER = "webhooks.deliver"  # one webhook delivery (bulk/webhooks/deliver.py), by id
 
 
 def declare(
     broker: dramatiq.Broker, engine: Engine, settings: Settings
 ) -> dict[str, dramatiq.Actor]:
-    return {
+    actors = {
         job.actor: dramatiq.Actor(
             update_wrapper(partial(job.run, engine, settings), job.run),
             broker=broker,
@@ -50,3 +55,13 @@ def declare(
         )
         for job in JOB_TYPES
     }
+    # Retries are the delivery's own (its row's backoff), not dramatiq's.
+    actors[DELIVER] = dramatiq.Actor(
+        update_wrapper(partial(deliver, engine, settings), deliver),
+        broker=broker,
+        actor_name=DELIVER,
+        queue_name=QUEUE,
+        priority=0,
+        options={"max_retries": 0, "time_limit": 60_000},
+    )
+    return actors

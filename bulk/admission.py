@@ -1,14 +1,18 @@
-"""What creating and interrupting imports and exports share: a free slot, the message after
-commit, the job's current row under its lock, and `_interrupt`."""
+"""What creating, interrupting and restarting imports and exports share: a free slot, the
+message after commit, the job's current row under its lock, `_interrupt` and `_start`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import func, select
+
 from core.db import utcnow
 from core.errors import FieldError, NotFound, ValidationFailed
+from core.tenancy import Scope
 from core.unit import Unit
+from query.filtering import object_conditions
 from records.draft import Draft
 from records.write import insert
 from resources import REGISTRY, importable_types
@@ -20,10 +24,12 @@ Send = Callable[[str], bool]  # queues the job with this id; False if the queue 
 MAX_ACTIVE = 10  # pending or in progress, per organization and job type, as Commerce Layer
 
 
-def job_target(values: dict[str, Any]) -> tuple[Resource | None, list[FieldError]]:
-    """The type a job works on (`resource_type`), if it is one it may: the importable types,
-    for exports too, so that every export can be imported back."""
-    allowed = importable_types()
+def job_target(
+    values: dict[str, Any], allowed: list[str] | None = None
+) -> tuple[Resource | None, list[FieldError]]:
+    """The type a job works on (`resource_type`), if it is one of ``allowed``: by default the
+    importable types, for exports too, so that every export can be imported back."""
+    allowed = importable_types() if allowed is None else allowed
     resource_type = values.get("resource_type")
     if resource_type is None:
         return None, []  # `can't be blank` comes from the declaration
@@ -31,6 +37,13 @@ def job_target(values: dict[str, Any]) -> tuple[Resource | None, list[FieldError
         message = f"is not included in the list ({', '.join(allowed)})"
         return None, [FieldError("resource_type", "inclusion", message, meta={"allowed": allowed})]
     return REGISTRY[resource_type], []
+
+
+def count_matching(scope: Scope, resource: Resource, filters: dict[str, Any] | None) -> int:
+    """The records of ``resource`` that ``filters`` (filter[q] predicates) match; ApiError
+    naming a filter that is not one."""
+    stmt = scope.select(resource.table).where(*object_conditions(scope, resource, filters))
+    return scope.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
 
 
 def count_error(attribute: str, count: int | None, maximum: int) -> FieldError | None:
@@ -44,11 +57,11 @@ def count_error(attribute: str, count: int | None, maximum: int) -> FieldError |
     return None
 
 
-def admit(unit: Unit, resource: Resource, draft: Draft, send: Send) -> str:
-    """Inserts a new job if the organization has a free slot; its message leaves after commit.
+def take_slot(unit: Unit, resource: Resource) -> None:
+    """Raises unless the organization has a free slot for one more active job.
 
-    The organization's row lock makes the count and the insert one step, so concurrent
-    requests cannot both take the tenth slot.
+    The organization's row lock makes the count and the write that follows one step, so
+    concurrent requests cannot both take the tenth slot.
     """
     unit.scope.lock_organization()
     table = resource.table
@@ -59,6 +72,11 @@ def admit(unit: Unit, resource: Resource, draft: Draft, send: Send) -> str:
             "organization): wait for one to complete"
         )
         raise ValidationFailed([FieldError("base", "too_many_active", message)])
+
+
+def admit(unit: Unit, resource: Resource, draft: Draft, send: Send) -> str:
+    """Inserts a new job if the organization has a free slot; its message leaves after commit."""
+    take_slot(unit, resource)
     job_id = insert(unit.scope, resource, [draft])[0]
     unit.after_commit.append(lambda: send(job_id))
     return job_id
@@ -83,3 +101,28 @@ def interrupt(draft: Draft, current: dict[str, Any]) -> bool:
         draft.values.update(status="interrupted", interrupted_at=utcnow(), lease=None)
         return True
     return False
+
+
+def start(
+    unit: Unit, resource: Resource, draft: Draft, current: dict[str, Any], send: Send,
+    restartable: tuple[str, ...],
+) -> bool:  # fmt: skip
+    """Applies `_start: true`: a job in one of the `restartable` statuses is pending again, from
+    the start, and queued as a new one is (a free slot, its message after commit); whether it
+    did. Any other status is a 422: a running job cannot be started twice, nor a finished one."""
+    if not draft.values.pop("_start", None):
+        return False
+    if current["status"] not in restartable:
+        allowed = " or ".join(restartable)
+        message = (
+            f"cannot restart one of the {resource.type} that is {current['status']}: "
+            f"only {allowed} ones can be restarted"
+        )
+        raise ValidationFailed([FieldError("_start", "invalid", message)])
+    take_slot(unit, resource)
+    draft.values.update(status="pending", started_at=None, completed_at=None,
+                        interrupted_at=None, lease=None, heartbeat_at=None,
+                        attachment_key=None)  # fmt: skip
+    job_id = current["id"]
+    unit.after_commit.append(lambda: send(job_id))
+    return True

@@ -19,12 +19,15 @@ from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 
 from bulk import maintenance, recovery
-from bulk.actors import JobType, declare
+from bulk.actors import DELIVER, JobType, declare
 from bulk.broker import QUEUE, make_broker
+from bulk.webhooks.deliver import due
 from core.settings import Settings
 
 log = logging.getLogger("bulkport.jobs")
 PRUNE_EVERY_SECONDS = 3600.0
+DELIVERIES_EVERY_SECONDS = 1.0  # how often due webhook deliveries without a message are sent
+POLLER = "deliveries"  # the name of the thread that does it
 
 
 def sweep_interval(settings: Settings) -> float:
@@ -42,6 +45,7 @@ class Dispatcher:
         self._lock = threading.Lock()
         self._sweeping = threading.Event()  # set: the sweep thread is to stop
         self._sweeper: threading.Thread | None = None
+        self._poller: threading.Thread | None = None
         self._pruned_at = 0.0
 
     @property
@@ -66,6 +70,17 @@ class Dispatcher:
         if self.in_process:
             self.start_worker()
         return True
+
+    def deliver(self, delivery_ids: list[str]) -> None:
+        """Sends webhook deliveries queued by a committed transaction (records/events.py); one
+        that cannot leave now is sent by the sweep once due (``deliver_due``)."""
+        for delivery_id in delivery_ids:
+            self.send(DELIVER, delivery_id)
+
+    def deliver_due(self) -> int:
+        ids = due(self.engine)
+        self.deliver(ids)
+        return len(ids)
 
     def queued(self, actor_name: str) -> set[str]:
         """Job ids with a message waiting, delayed or being processed (Redis only)."""
@@ -124,10 +139,19 @@ class Dispatcher:
                 except Exception:  # noqa: BLE001 - e.g. the database restarting: try later
                     log.exception("maintenance sweep failed")
 
+        def poll() -> None:
+            while not self._sweeping.wait(DELIVERIES_EVERY_SECONDS):
+                try:
+                    self.deliver_due()
+                except Exception:  # noqa: BLE001 - as the sweep: try again later
+                    log.exception("sending due webhook deliveries failed")
+
         with self._lock:
             if self._sweeper is None:
                 self._sweeper = threading.Thread(target=sweep, name="sweep", daemon=True)
                 self._sweeper.start()
+                self._poller = threading.Thread(target=poll, name=POLLER, daemon=True)
+                self._poller.start()
 
     def join(self, timeout_ms: int = 60_000) -> None:
         """Waits until the in-process queue is drained and its jobs have run."""
@@ -138,8 +162,9 @@ class Dispatcher:
 
     def stop(self, timeout_ms: int = 10_000) -> None:
         self._sweeping.set()
-        if self._sweeper is not None:
-            self._sweeper.join(timeout=5)
+        for thread in (self._sweeper, self._poller):
+            if thread is not None:
+                thread.join(timeout=5)
         with self._lock:
             if self._worker is not None:
                 self._worker.stop(timeout=timeout_ms)

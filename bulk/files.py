@@ -68,10 +68,14 @@ def file_key(job: Resource, row: dict[str, Any]) -> str:
 
 def destroyer(settings: Settings, job: Resource) -> Callable[[Unit, str], None]:
     """How a job is deleted: its row, then (once that has committed) its file, so that a link
-    handed out before, signed or presigned, stops working with the job."""
+    handed out before, signed or presigned, stops working with the job. A job type that
+    leaves no file (no `attachment_key`) is deleted as any record."""
 
     def destroy_job(unit: Unit, job_id: str) -> None:
         table = job.table
+        if "attachment_key" not in table.c:
+            destroy(unit.scope, job, job_id)
+            return
         stmt = unit.scope.select(table, table.c.attachment_key).where(table.c.id == job_id)
         key = unit.scope.execute(stmt).scalar()
         destroy(unit.scope, job, job_id)

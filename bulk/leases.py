@@ -16,6 +16,8 @@ from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection, Engine
 
 from core.db import transaction, utcnow
+from core.tenancy import Scope
+from records.events import status_changed
 
 
 def locked_row(conn: Connection, table: Table, job_id: str, columns=None) -> dict[str, Any] | None:
@@ -41,9 +43,25 @@ def claim(engine: Engine, table: Table, job_id: str, stale_seconds: int):
         if row["started_at"] is None:
             changes["started_at"] = now
         conn.execute(table.update().where(table.c.id == job_id).values(**changes))
+        if row["status"] == "pending":
+            status_changed(Scope(conn, row["organization_id"]), table.name, "in_progress", [job_id])
         row.update(changes)
     return row, lease
 
 
 def still_mine(row: dict[str, Any] | None, lease: str) -> bool:
     return row is not None and row["status"] == "in_progress" and row["lease"] == lease
+
+
+def finish(engine: Engine, table: Table, job_id: str, lease: str, **changes: Any) -> bool:
+    """Ends a job (completed, failed...) with ``changes`` if it is still this worker's; whether
+    it was."""
+    with transaction(engine) as conn:
+        row = locked_row(conn, table, job_id)
+        if row is None or not still_mine(row, lease):
+            return False
+        conn.execute(table.update().where(table.c.id == job_id).values(**changes, lease=None))
+        if "status" in changes:
+            scope = Scope(conn, row["organization_id"])
+            status_changed(scope, table.name, changes["status"], [job_id])
+    return True

@@ -104,6 +104,10 @@ class Settings:
     rate_limit_oauth: RateWindows = ((30, 60),)
     rate_limit_organization_factor: int = 4
     rate_limit_failed_auth: RateWindows = ((10, 60),)
+    # Webhooks (bulk/webhooks): allow http and private, loopback or link-local callback
+    # addresses (tests, local setups), and the delay before a failed delivery's first retry.
+    webhooks_allow_private: bool = False
+    webhooks_retry_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -136,6 +140,8 @@ class Settings:
                 env, "RATE_LIMIT_ORGANIZATION_FACTOR", "4"
             ),
             rate_limit_failed_auth=_rate_windows(env, "RATE_LIMIT_FAILED_AUTH", "10/60"),
+            webhooks_allow_private=_switch(env, "WEBHOOKS_ALLOW_PRIVATE", "off"),
+            webhooks_retry_seconds=_seconds(env, "WEBHOOKS_RETRY_SECONDS", "30"),
         )
 
     @property

@@ -12,11 +12,11 @@ family's table (``resources.base``) never reads or writes another type's rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Table, bindparam, delete, func, select, update
+from sqlalchemy import DateTime, Table, bindparam, delete, false, func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Select
 from sqlmodel import Field, SQLModel
@@ -31,6 +31,10 @@ class Organization(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=ID_LENGTH)
     slug: str = Field(unique=True, index=True, max_length=100)
     name: str = Field(max_length=255)
+    # Whether records an import writes fire their webhooks (off, as in Commerce Layer).
+    imports_trigger_webhooks: bool = Field(
+        default=False, sa_column_kwargs={"server_default": false()}
+    )
     # Plain DateTime: SQLModel's default for datetime (UTCDateTime) rejects the naive UTC values
     # utcnow() returns, and every other table stores naive UTC too.
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
@@ -53,8 +57,14 @@ class Scope:
     conn: Connection
     organization_id: str
     # Who writes through this scope, as versions record it: {"application": {"id", "kind"}}
-    # for the API, {"import": {"id"}} for an import's chunks and cleanup.
+    # for the API, {"import": {"id"}} for an import's chunks and cleanup, {"cleanup": {"id"}}
+    # for a cleanup's chunks.
     who: dict[str, Any] | None = None
+    # Whether record writes through this scope fire webhooks (an import's follow the
+    # organization's `imports_trigger_webhooks`), and the outbox rows they queued: sent once
+    # the transaction has committed (records/events.py).
+    webhooks: bool = True
+    outbox: list[str] = field(default_factory=list)
 
     def where(self, stmt: Any, table: Any) -> Any:
         only = _only(table)

@@ -16,3 +16,5 @@ class Unit:
 
     scope: Scope
     after_commit: list[Callable[[], Any]] = field(default_factory=list)
+    # Values a write shows once, in its own response only, by record id (a webhook's secret).
+    revealed: dict[str, dict[str, Any]] = field(default_factory=dict)

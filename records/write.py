@@ -15,7 +15,7 @@ from sqlalchemy import bindparam
 from core.db import new_id, utcnow
 from core.dialect import one_of
 from core.tenancy import Scope
-from records import versions
+from records import events, versions
 from records.draft import Draft
 from records.links import delete_links, linked_ids, write_links
 from resources.base import ManyToMany, Resource
@@ -41,6 +41,7 @@ def insert(scope: Scope, resource: Resource, drafts: list[Draft]) -> list[str]:
         d.changes = {**versions.differences(resource, None, row), **_link_changes(d.links, {})}
     write_links(scope, resource, [(d.values["id"], d.links) for d in drafts if d.links])
     versions.record(scope, resource, "create", [(d.values["id"], d.changes or {}) for d in drafts])
+    events.written(scope, resource.type, "create", [r["id"] for r in rows])
     return [r["id"] for r in rows]
 
 
@@ -70,6 +71,10 @@ def update_many(scope: Scope, resource: Resource, drafts: list[Draft]) -> list[D
     write_links(scope, resource, owners)
     changed = [(d.existing["id"], d.changes or {}) for d in written]  # type: ignore[index]
     versions.record(scope, resource, "update", changed)
+    events.written(scope, resource.type, "update", [record_id for record_id, _ in changed])
+    for record_id, changes in changed:
+        if "status" in changes and scope.webhooks:
+            events.status_changed(scope, resource.type, changes["status"][1], [record_id])
     return written
 
 
@@ -89,6 +94,7 @@ def delete_where(scope: Scope, resource: Resource, condition: Any) -> list[dict[
     scope.execute(scope.delete(table).where(one_of(table.c.id, ids)))
     before = [(r["id"], versions.differences(resource, r, None)) for r in rows]
     versions.record(scope, resource, "destroy", before)
+    events.written(scope, resource.type, "destroy", ids)
     return rows
 
 

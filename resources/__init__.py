@@ -17,6 +17,7 @@ from resources.base import BelongsTo, HasMany, Resource
 NAMES = (
     "addresses",
     "bundles",
+    "cleanups",
     "coupon_codes_promotion_rules",
     "coupons",
     "customer_addresses",
@@ -24,6 +25,7 @@ NAMES = (
     "customer_payment_sources",
     "customer_subscriptions",
     "customers",
+    "event_callbacks",
     "exports",
     "gift_cards",
     "imports",
@@ -50,6 +52,7 @@ NAMES = (
     "tax_calculators",
     "tax_categories",
     "versions",
+    "webhooks",
 )
 MODULES = [importlib.import_module(f"resources.{name}") for name in NAMES]
 # A table only, no resource: the records an import touched, for cleanup_records.
@@ -93,6 +96,10 @@ def importable_types() -> list[str]:
     return sorted(t for t, r in REGISTRY.items() if r.importable)
 
 
+def cleanable_types() -> list[str]:
+    return sorted(t for t, r in REGISTRY.items() if r.cleanable)
+
+
 _wire()
 
-__all__ = ["REGISTRY", "BelongsTo", "importable_types"]
+__all__ = ["REGISTRY", "BelongsTo", "cleanable_types", "importable_types"]

@@ -90,6 +90,19 @@ class HasMany(Relationship):
     def foreign_key(self) -> sa.Column:
         return self.target.table.c[f"{self.inverse}_id"]
 
+    @property
+    def inline(self) -> bool:
+        """Imports of the owner accept these records inline: declared nested children (whose
+        array replaces the stored ones), or records of an importable type, as an export
+        including them writes them (upserted, none deleted), so that exports go back in.
+
+        Not those whose other required references have no code (a line item's order): a dry
+        export, without ids, cannot name them, so they could never be written."""
+        if self.nested:
+            return True
+        others = [r for r in self.target.belongs_to if r.name != self.inverse and r.required]
+        return self.target.importable and all(r.codes for r in others)
+
 
 class ManyToMany(Relationship):
     """A to-many relationship through a join table keyed by (owner type, owner id, target id).
@@ -167,6 +180,7 @@ class Resource:
         parent: str | None = None,
         validators: Iterable[Validator] = (),
         importable: bool = False,
+        cleanable: bool = False,
         read_only: bool = False,
         integration_only: bool = False,
         versioned: bool = True,
@@ -206,6 +220,7 @@ class Resource:
         if discriminator:
             self.validators.append(self._member_rules)
         self.importable = importable
+        self.cleanable = cleanable  # `cleanups` may delete its records in bulk
         self.read_only = read_only
         self.integration_only = integration_only  # jobs: not even readable by sales channels
         self.versioned = versioned  # its creates, updates and destroys leave versions

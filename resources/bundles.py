@@ -34,4 +34,5 @@ resource = Resource(
     parent="market",
     validators=[currency_unless_market],
     importable=True,
+    cleanable=True,
 )

@@ -1,7 +1,7 @@
 """The `exports` job resource (Commerce Layer's Exports API). Processing: bulk/exports."""
 
 from resources.base import Resource
-from resources.fields import Boolean, Float, Integer, Invalid, Json, String
+from resources.fields import Boolean, DateTime, Float, Integer, Invalid, Json, String
 from resources.job_attributes import job_attributes, job_columns, read_only
 
 STATUSES = ("pending", "in_progress", "completed", "interrupted", "failed")
@@ -33,9 +33,13 @@ resource = Resource(
             Integer("records_count"),
             Integer("processed_count", default=0),
             Float("progress", default=0.0),
+            # extrapolated from the pages written so far; null until one is, and once finished
+            DateTime("estimated_completion_at"),
             Json("errors_log"),
         ),
         *job_attributes(STATUSES),
+        # restarts an interrupted or failed export (bulk/exports/service.py)
+        Boolean("_start", update_only=True, column=False),
     ],
     integration_only=True,
     versioned=False,  # job bookkeeping, not catalog data

@@ -78,4 +78,5 @@ resource = Resource(
     derive=market_currencies,
     prepare=code_when_missing,
     importable=True,
+    cleanable=True,
 )

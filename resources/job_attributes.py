@@ -1,5 +1,6 @@
-"""What imports and exports share: status timestamps, the signed attachment, the `_interrupt`
-trigger and the lease columns that keep one worker on a job at a time."""
+"""What job resources share (imports, exports, cleanups): status timestamps, the signed
+attachment, the `_interrupt` trigger and the lease columns that keep one worker on a job at a
+time."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ def _attachment_url(row: dict[str, Any], renderer: Any) -> str | None:
     return attachment_url(renderer, row.get("attachment_key"))
 
 
-def job_attributes(statuses: tuple[str, ...]) -> list[Attr]:
+def job_attributes(statuses: tuple[str, ...], attachment: bool = True) -> list[Attr]:
+    """``attachment``: the job leaves a file (imports, exports; cleanups do not)."""
     return [
         *read_only(
             String("status", choices=statuses, default="pending"),
@@ -31,15 +33,21 @@ def job_attributes(statuses: tuple[str, ...]) -> list[Attr]:
             DateTime("completed_at"),
             DateTime("interrupted_at"),
         ),
-        String("attachment_url", writable=False, column=False, compute=_attachment_url),
+        *(
+            [String("attachment_url", writable=False, column=False, compute=_attachment_url)]
+            if attachment
+            else []
+        ),
         Boolean("_interrupt", update_only=True, column=False),
     ]
 
 
-def job_columns() -> list[sa.Column]:
+def job_columns(attachment: bool = True) -> list[sa.Column]:
     """Bookkeeping for crash-safe processing; not part of the API."""
-    return [
+    columns: list[sa.Column] = [
         sa.Column("heartbeat_at", sa.DateTime),
         sa.Column("lease", sa.String(32)),
-        sa.Column("attachment_key", sa.String(255)),
     ]
+    if attachment:
+        columns.append(sa.Column("attachment_key", sa.String(255)))
+    return columns

@@ -8,7 +8,9 @@ resource = Resource(
     "line_item_options",
     attributes=[
         Integer("quantity", required=True, minimum=1),
-        Json("options", required=True),
+        # Commerce Layer's guide imports options as {"name", "sku_option_id", "quantity"}:
+        # none given is an empty object.
+        Json("options", required=True, default=dict),
         String("name"),
         Integer("unit_amount_cents", minimum=0),
     ],

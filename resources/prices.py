@@ -23,4 +23,5 @@ resource = Resource(
     unique_key=("price_list", "sku"),
     parent="price_list",
     importable=True,
+    cleanable=True,
 )

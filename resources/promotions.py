@@ -67,6 +67,7 @@ resource = Resource(
     validators=[period],
     discriminator="kind",
     read_only=True,  # written through the concrete types
+    cleanable=True,
 )
 
 

@@ -47,4 +47,5 @@ resource = Resource(
     validators=[regex_unless_manual],
     prepare=slug_from_name,
     importable=True,
+    cleanable=True,
 )

@@ -30,6 +30,7 @@ resource = Resource(
     ],
     unique_key=("code",),
     importable=True,
+    cleanable=True,
 )
 
 

@@ -19,4 +19,5 @@ resource = Resource(
     unique_key=("stock_location", "sku"),
     parent="stock_location",
     importable=True,
+    cleanable=True,
 )

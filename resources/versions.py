@@ -16,7 +16,7 @@ resource = Resource(
         String("resource_id"),
         String("event", choices=EVENTS),
         Json("changes"),  # {attribute: [before, after]}
-        Json("who"),  # {"application": {"id", "kind"}} or {"import": {"id"}}
+        Json("who"),  # {"application": {"id", "kind"}}, {"import": {"id"}} or {"cleanup": {"id"}}
     ],
     read_only=True,
     integration_only=True,

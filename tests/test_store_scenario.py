@@ -37,9 +37,9 @@ GIFT-WRAP,300,,,,,
 """  # noqa: E501
 
 
-def imported(api, resource_type: str, inputs: Any, rows: int, **attributes: Any) -> dict:
+def imported(api, resource_type: str, inputs: Any, items: int, **attributes: Any) -> dict:
     attrs = run_import(api, resource_type, inputs, **attributes)
-    assert counts(attrs) == ("completed", rows, 0, 0, 0), (resource_type, attrs)
+    assert counts(attrs) == ("completed", items, 0, 0, 0), (resource_type, attrs)
     return attrs
 
 
@@ -118,7 +118,7 @@ def test_a_store_from_nothing(api):
         2,
     )
     imported(api, "skus", SKUS_CSV, 4)
-    imported(api, "prices", PRICES_CSV, 5, parent_resource_id=price_list["id"])
+    imported(api, "prices", PRICES_CSV, 4, parent_resource_id=price_list["id"])  # of 5 rows
     imported(
         api,
         "stock_items",

@@ -24,6 +24,7 @@ class Renderer:
     mode: str = "live"
     fields: dict[str, set[str]] = field(default_factory=dict)
     settings: Any = None  # for attributes computed per read, e.g. signed attachment URLs
+    revealed: dict[str, dict[str, Any]] = field(default_factory=dict)  # see core.unit.Unit
 
     def url(self, *parts: str, query: list[tuple[str, str]] | None = None) -> str:
         link = f"{self.base}/api/{'/'.join(map(segment, parts))}"

@@ -76,11 +76,12 @@ async def run(
             scope = Scope(conn, principal.organization_id, who=principal.who)
             ctx = Context(
                 scope=scope, request=request, principal=principal, renderer=renderer,
-                settings=settings,
+                settings=settings, revealed=renderer.revealed,
             )  # fmt: skip
             response = handler(ctx, doc)
         for action in ctx.after_commit:
             action()
+        request.app.state.dispatcher.deliver(scope.outbox)
         return response
 
     return await run_in_threadpool(work)

@@ -9,7 +9,9 @@ level, which SQL expressions become which keys.
   written (then by content), so the same data gives the same bytes in any organization.
 - ``fields``: plain names select attributes of the exported type, dotted names those of an
   include (`prices.amount_cents`, `prices.*`) and imply it. A level none of the names mention
-  keeps all of its fields.
+  keeps all of its fields. Refused at create (``field_problem``): unknown names, a to-many
+  relation named alone, paths deeper than includes may go, and with ``dry_data`` the names it
+  leaves out (each would leave nothing where it is named alone).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from sqlalchemy import Text, case, cast, func
 from sqlalchemy.sql import Select
 
 from core.tenancy import Scope
-from query.includes import include_tree
+from query.includes import MAX_INCLUDE_DEPTH, include_tree
 from records.keys import sort_columns
 from resources.base import BelongsTo, HasMany, ManyToMany, Relationship, Resource
 from resources.fields import Attr, Boolean, DateTime, Json
@@ -126,18 +128,38 @@ def field_tree(fields: list[str] | None) -> dict[tuple[str, ...], set[str] | Non
     return tree
 
 
-def field_problem(resource: Resource, name: str) -> str | None:
-    """Why `name` (e.g. `prices.amount_cents`) is not a field of `resource`, or None."""
+def field_problem(resource: Resource, name: str, dry: bool = False) -> str | None:
+    """Why `name` (e.g. `prices.amount_cents`) is not a field of `resource` (or not one a dry
+    export writes), or None."""
     *path, last = name.split(".")
+    if len(path) > MAX_INCLUDE_DEPTH:  # the include it implies would be refused
+        return f"{name}: {'.'.join(path)} is nested deeper than {MAX_INCLUDE_DEPTH} levels"
     current = resource
     for segment in path:
         rel = current.relationships.get(segment)
         if rel is None:
             return f"{name}: {segment} is not a relationship of {current.type}"
         current = rel.target
-    if last in ("*", "id") or last in field_names(current) or last in current.relationships:
+    rel = current.relationships.get(last)
+    if rel is not None and not isinstance(rel, BelongsTo) and not is_named_links(rel):
+        # its records are not a value of this level: they come as an include
+        return f"{name}: {last} has many records, name {name}.* or {name}.<field>"
+    if last in ("*", "id") or last in field_names(current) or rel is not None:
+        if dry and last in dry_dropped(current):
+            # named alone, it would leave a level (a whole CSV file) with nothing in it
+            return f"{name}: dry_data leaves {last} out (ids, timestamps, what imports ignore)"
         return None
     return f"{name}: {last} is not a field of {current.type}"
+
+
+def dry_dropped(resource: Resource) -> set[str]:
+    """The field names a dry export leaves out: `id`, `<rel>_id`s (also named by the
+    relationship: dry files have its code key instead) and what ``exported`` drops."""
+    names = {"id", *(n for rel in resource.belongs_to for n in (rel.column, rel.name))}
+    for name, attr in resource.attributes.items():
+        if attr.column and not attr.secret and not exported(attr, True):
+            names |= {name, attr.alias or name}
+    return names
 
 
 def field_names(resource: Resource) -> set[str]:

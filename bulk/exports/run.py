@@ -8,14 +8,17 @@ saves); elsewhere, and for what only Python renders, ``shape`` and ``writers`` d
 gzipped into a temporary file as it comes (``files.store_stream``) and the file is stored once
 complete: a worker dying half-way leaves nothing behind, and the next one (same lease rules as
 imports) starts over. Dry exports are ordered by key, so their records (10,000 at most) are
-held until the last page. Progress and the heartbeat are committed per page on a second
-connection; `_interrupt` is seen at the next page. Any other error fails the export.
+held until the last page. Progress, the estimated completion (the time left extrapolated from
+the pages so far) and the heartbeat are committed per page on a second connection;
+`_interrupt` is seen at the next page. Any other error fails the export; `_start` (service)
+puts an interrupted or failed one back to pending, to run from the beginning.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -33,6 +36,7 @@ from core.errors import incident
 from core.settings import Settings
 from core.tenancy import Scope
 from query.filtering import object_conditions
+from records.events import status_changed
 from resources import REGISTRY
 from resources.exports import resource as exports
 
@@ -58,25 +62,28 @@ def run_export(engine: Engine, settings: Settings, export_id: str) -> None:
 
 
 def _run(engine: Engine, settings: Settings, row: dict[str, Any], lease: str) -> None:
-    export_id = row["id"]
     try:
         export = Export(engine, row, lease)
         key = files.store_stream(settings, exports, row, export.text(), GZIP_LEVEL)
         count = export.count
         finish(engine, row, lease, status="completed", completed_at=utcnow(), attachment_key=key,
-               processed_count=count, records_count=count, progress=100.0)  # fmt: skip
+               processed_count=count, records_count=count, progress=100.0,
+               estimated_completion_at=None)  # fmt: skip
     except Stopped:
         return
     except OperationalError as exc:
         if transient(exc):
             raise  # the database is away: dramatiq retries (the lease goes stale, then resumes)
-        error_id = incident(log, f"export {export_id} failed")  # it would fail every retry
-        message = f"the export stopped on an internal error (error id {error_id} in the server log)"
-        finish(engine, row, lease, status="failed", errors_log={"base": [message]})
+        fail(engine, row, lease)  # it would fail every retry
     except Exception:  # noqa: BLE001 - never leave an export stuck in progress
-        error_id = incident(log, f"export {export_id} failed")
-        message = f"the export stopped on an internal error (error id {error_id} in the server log)"
-        finish(engine, row, lease, status="failed", errors_log={"base": [message]})
+        fail(engine, row, lease)
+
+
+def fail(engine: Engine, row: dict[str, Any], lease: str) -> None:
+    error_id = incident(log, f"export {row['id']} failed")
+    message = f"the export stopped on an internal error (error id {error_id} in the server log)"
+    finish(engine, row, lease, status="failed", errors_log={"base": [message]},
+           estimated_completion_at=None)  # fmt: skip
 
 
 def finish(engine: Engine, row: dict[str, Any], lease: str, **changes: Any) -> None:
@@ -84,6 +91,9 @@ def finish(engine: Engine, row: dict[str, Any], lease: str, **changes: Any) -> N
         if leases.still_mine(leases.locked_row(conn, TABLE, row["id"]), lease):
             stmt = TABLE.update().where(TABLE.c.id == row["id"])
             conn.execute(stmt.values(**changes, lease=None))
+            if "status" in changes:
+                scope = Scope(conn, row["organization_id"])
+                status_changed(scope, TABLE.name, changes["status"], [row["id"]])
 
 
 class Export:
@@ -207,19 +217,32 @@ class Export:
 
 
 def report(engine: Engine, row: dict[str, Any], lease: str, done: int) -> None:
-    """Commits progress and the heartbeat; raises Stopped once the export is not ours."""
+    """Commits progress, the estimated completion and the heartbeat; raises Stopped once the
+    export is not ours."""
     with transaction(engine) as conn:
         current = leases.locked_row(conn, TABLE, row["id"])
         if not leases.still_mine(current, lease):
             raise Stopped
         assert current is not None
         total = max(current["records_count"] or done, done, 1)
+        now = utcnow()
         conn.execute(
             TABLE.update()
             .where(TABLE.c.id == row["id"])
             .values(
                 processed_count=done,
                 progress=round(100 * done / total, 1),
-                heartbeat_at=utcnow(),
+                estimated_completion_at=estimated_completion(
+                    current["started_at"], now, done, total
+                ),
+                heartbeat_at=now,
             )  # fmt: skip
         )
+
+
+def estimated_completion(started: datetime | None, now: datetime, done: int, total: int
+                         ) -> datetime | None:  # fmt: skip
+    """When the export should be done if the records left take as long each as those done."""
+    if started is None or done <= 0:
+        return None
+    return now + (now - started) * ((total - done) / done)

@@ -4,28 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
-
 from bulk import admission
 from bulk.admission import Send
 from bulk.exports.plan import field_problem
 from core.errors import ApiError, FieldError, ValidationFailed
-from core.tenancy import Scope
 from core.unit import Unit
-from query.filtering import object_conditions
 from query.includes import parse_include
 from records.draft import Draft
 from records.validation import apply_defaults, check_record
 from records.write import update
-from resources.base import Resource
+from resources import REGISTRY
 from resources.exports import resource as exports
 
 MAX_RECORDS = 10_000
-
-
-def count(scope: Scope, resource: Resource, filters: dict[str, Any] | None) -> int:
-    stmt = scope.select(resource.table).where(*object_conditions(scope, resource, filters))
-    return scope.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+RESTARTABLE = ("interrupted", "failed")
 
 
 def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
@@ -41,13 +33,13 @@ def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
             if "," in path or not path.strip():
                 errors.append(FieldError("includes", "invalid", f"{path!r} is not one path"))
     for name in values.get("fields") or []:
-        problem = field_problem(resource, name)
+        problem = field_problem(resource, name, bool(values.get("dry_data")))
         if problem:
             errors.append(FieldError("fields", "invalid", problem))
     if errors:
         return errors
     try:
-        total = count(unit.scope, resource, values.get("filters"))
+        total = admission.count_matching(unit.scope, resource, values.get("filters"))
     except ApiError as exc:
         return [FieldError("filters", "invalid", exc.detail)]
     if too_many := admission.count_error("records_count", total, MAX_RECORDS):
@@ -76,6 +68,21 @@ class ExportService:
 
     def update(self, unit: Unit, draft: Draft) -> str:
         current = admission.locked_current(unit, exports, draft)
-        admission.interrupt(draft, current)
+        if admission.interrupt(draft, current):
+            draft.values["estimated_completion_at"] = None  # it will not complete
+        if admission.start(unit, exports, draft, current, self.send, RESTARTABLE):
+            restart(unit, draft, current)
         update(unit.scope, exports, draft)
         return current["id"]
+
+
+def restart(unit: Unit, draft: Draft, current: dict[str, Any]) -> None:
+    """Resets what the last run wrote. The records are counted again, under the same limits
+    as at create: they may have changed since."""
+    total = admission.count_matching(
+        unit.scope, REGISTRY[current["resource_type"]], current["filters"]
+    )
+    if too_many := admission.count_error("records_count", total, MAX_RECORDS):
+        raise ValidationFailed([too_many])
+    draft.values.update(records_count=total, processed_count=0, progress=0.0,
+                        estimated_completion_at=None, errors_log=None)  # fmt: skip

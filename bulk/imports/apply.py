@@ -21,7 +21,7 @@ from core.errors import FieldError
 from core.tenancy import Scope
 from records import links
 from records.write import delete_where, insert, update_many
-from resources.base import HasMany, Resource
+from resources.base import BelongsTo, HasMany, Resource
 
 Prepare = Callable[[Item], Work]  # builds, resolves, matches and validates one item afresh
 
@@ -80,18 +80,24 @@ def _write_children(scope: Scope, resource: Resource, works: list[Work], created
         fk = rel.foreign_key
         given = [w for w in works if name in w.children]
         kids = [c for w in given for c in w.children[name]]
-        # Nested arrays replace: first remove the children these items no longer list (so a
-        # new child may take a removed one's key), then write the listed ones.
+        # Declared nested arrays replace: first remove the children these items no longer list
+        # (so a new child may take a removed one's key), then write the listed ones.
         target = rel.target.table
         owners = [w.draft.existing["id"] for w in given if w.draft.existing is not None]
         kept = [c.draft.existing["id"] for c in kids if c.draft.existing is not None]
-        if owners:
+        if owners and rel.nested:  # included records of another type are upserted only
             gone = delete_where(scope, rel.target, one_of(fk, owners) & none_of(target.c.id, kept))
             removed = Counter(r[fk.name] for r in gone)
             for w in given:
                 if w.draft.existing is not None:
                     w.children_removed += removed[w.draft.existing["id"]]
+        back = rel.target.relationships[rel.inverse]
+        assert isinstance(back, BelongsTo)
         for w in given:
+            record = w.draft.record
             for c in w.children[name]:
                 c.draft.values[fk.name] = w.record_id
+                # the codes naming the item beside its id (a price's `sku_code`), as an import
+                # naming it by code would have stored them
+                c.draft.values.update({key: record.get(a) for key, a in back.codes.items()})
         write(scope, rel.target, kids, created)

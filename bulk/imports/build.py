@@ -2,7 +2,9 @@
 
 No database: references stay as given (`sku_code`, `<rel>_id`) until ``resolve``. What an
 item gives that is no attribute of its type is a warning, except what an export writes and
-no import sets (timestamps, included records), which a re-imported export carries silently.
+no import sets (timestamps, `<rel>_id`s of to-many relationships), which a re-imported export
+carries silently. An export's include this import cannot write (a to-one include, records of a
+type no import writes) is a warning naming the relationship: nothing is dropped in silence.
 """
 
 from __future__ import annotations
@@ -74,13 +76,19 @@ def build(resource: Resource, item: Item, parent_id: str | None = None) -> Work:
     values, errors, unknown = coerce_attributes(resource, attrs, text=item.text)
     draft.values.update(values)
     draft.errors.extend(errors)
+    not_imported: dict[str, None] = {}
     for name in unknown:
         if exported_read_only(resource, name, attrs[name]):
             continue  # what an export writes and no import sets: silently ignored
-        if name in resource.relationships:  # e.g. `tags: "x"`, `price_tiers: {...}`
+        include = unimportable_include(resource, name, attrs[name])
+        if include is not None:
+            not_imported[include] = None
+        elif name in resource.relationships:  # e.g. `tags: "x"`, `price_tiers: {...}`
             draft.errors.append(FieldError.of(name, "invalid", relationship=True))
         else:
             work.warnings.append(f"{name} is not an attribute of {resource.type}: ignored")
+    for include in not_imported:  # an export's include this import cannot write: said, once
+        work.warnings.append(f"{include} cannot be imported with {resource.type}: ignored")
     draft.links.update(item.links)  # LinkRefs until resolved
     for key, problem in item.problems:  # e.g. a tag entry `{"id": 1}`: the item fails
         draft.errors.append(FieldError(key, "invalid", problem, relationship=True))
@@ -95,30 +103,43 @@ def build(resource: Resource, item: Item, parent_id: str | None = None) -> Work:
     for name, children in item.children.items():
         nested = resource.relationships[name]
         assert isinstance(nested, HasMany)
-        work.children[name] = [build(nested.target, child) for child in children]
+        back = nested.target.relationships[nested.inverse]
+        assert isinstance(back, BelongsTo)
+        work.children[name] = [build(nested.target, _of_item(child, back)) for child in children]
     return work
+
+
+def _of_item(child: Item, own: BelongsTo) -> Item:
+    """A child without its reference to its item (`sku_code` of a SKU's price, as an export
+    writes it): the item it is nested in is that reference, and may not be written yet."""
+    for key in (own.column, *own.codes):
+        child.data.pop(key, None)
+    return child
 
 
 def exported_read_only(resource: Resource, key: str, value: Any) -> bool:
     """Keys an export writes that no import sets, so a re-imported export is silent: declared
-    read-only attributes (timestamps, computed values), `<rel>_id` of a to-many relationship,
-    and included relationships that are not nested children (a JSON object or array of
-    objects, or CSV `rel.attr` cells)."""
+    read-only attributes (timestamps, computed values) and `<rel>_id` of a to-many
+    relationship."""
     if key in resource.attributes:
         return True
+    rel = resource.relationships.get(key[:-3] if key.endswith("_id") else "")
+    return rel is not None and rel.many
+
+
+def unimportable_include(resource: Resource, key: str, value: Any) -> str | None:
+    """The relationship whose included records an export wrote under `key` (a JSON object or
+    array of objects, or CSV `rel.attr` cells) when this import cannot write them: a to-one
+    include, or records of a type no import writes."""
     head, dot, _rest = key.partition(".")
     rel = resource.relationships.get(head)
-    if dot and rel is not None:  # CSV cells of an include (grandchildren CSV cannot carry)
-        return not (rel.many and getattr(rel, "nested", False))
-    rel = resource.relationships.get(key[:-3] if key.endswith("_id") else "")
-    if rel is not None and rel.many:
-        return True
-    rel = resource.relationships.get(key)
-    if rel is None or (rel.many and getattr(rel, "nested", False)):
-        return False
+    if rel is None or (isinstance(rel, HasMany) and rel.inline):
+        return None
+    if dot:
+        return head
     if rel.many:
-        return isinstance(value, list) and all(isinstance(v, dict) for v in value)
-    return isinstance(value, dict)
+        return head if isinstance(value, list) and all(isinstance(v, dict) for v in value) else None
+    return head if isinstance(value, dict) else None
 
 
 def _relationship_key(resource: Resource, key: str) -> BelongsTo | None:

@@ -3,9 +3,10 @@
 CSV: a UTF-8 BOM and CRLF are accepted, quoted cells may hold commas, quotes and newlines.
 ``price_tiers.name``-style headers fill nested children, ``tags.id`` / ``tags.name`` cells hold
 comma lists, and consecutive rows with the same key are merged into one item with several
-children. A row with the wrong number of cells becomes an item carrying its error (naming its
-line), so it is counted and logged like any other failing item. Nested children become items
-of their own type here, at any depth, so later stages only recurse.
+children (counted as one item). A row with the wrong number of cells becomes an item carrying
+its error (naming its line), so it is counted and logged like any other failing item. Nested
+children become items of their own type here, at any depth, so later stages only recurse; an
+export's to-many includes are nested children too (``HasMany.inline``).
 
 JSON named links (`tags: ["sale", {"id": "..."}, {"name": "new"}]`, `tags.id: "a,b"`) are read
 entry by entry: an entry that is not a name or an object with one string `id` or `name` is a
@@ -34,7 +35,8 @@ class Item:
     data: dict[str, Any]  # own keys, raw
     children: dict[str, list[Item]] = field(default_factory=dict)  # nested, by relationship
     links: dict[str, list[LinkRef]] = field(default_factory=dict)  # named links (tags)
-    rows: int = 1  # source rows merged into this item (CSV); counters count rows
+    rows: int = 1  # inputs it counts for: 1 (merged CSV rows are one item), or every row of a
+    # CSV whose header is unusable (one failing item standing for them all)
     text: bool = False  # values are CSV strings, coerced by declared type
     error: str | None = None  # an item that could not be read at all
     # (key, message): values the item gives that cannot be read (a tag entry `{"id": 1}`);
@@ -44,8 +46,9 @@ class Item:
 
 @cache
 def nested_names(resource: Resource) -> frozenset[str]:
+    """The to-many relationships whose records an item may carry inline (``HasMany.inline``)."""
     return frozenset(
-        r.name for r in resource.relationships.values() if isinstance(r, HasMany) and r.nested
+        r.name for r in resource.relationships.values() if isinstance(r, HasMany) and r.inline
     )
 
 
@@ -323,23 +326,33 @@ def merge_key(resource: Resource, item: Item, parent_id: str | None = None) -> t
     return tuple(parts) if parts is not None else None
 
 
+def _include_cells(resource: Resource, item: Item) -> bool:
+    """Whether the row carries cells of an include that is not inline (`stock_locations.name`
+    of an address): its record's other rows, which build warns about once."""
+    return any(
+        dot and head in resource.relationships
+        for head, dot, _rest in (key.partition(".") for key in item.data)
+    )
+
+
 def merge_consecutive(
     resource: Resource,
     rows: list[Row],
     parent_id: str | None = None,
 ) -> list[Row]:
-    """Rows repeating the previous row's key add their children to it (one price, N tiers)."""
+    """Rows repeating the previous row's key add their children to it (one price, N tiers);
+    rows repeating it for an include that is not inline are the same item too."""
     merged: list[Row] = []
     last_key: tuple | None = None  # the key of merged[-1]'s item
     for item, children in rows:
         key = merge_key(resource, item, parent_id) if item.error is None else None
-        if merged and key is not None and key == last_key and children:
+        repeated = merged and key is not None and key == last_key
+        if repeated and (children or _include_cells(resource, item)):
             prev = merged[-1]
             for rel, more in children.items():
                 prev[1].setdefault(rel, []).extend(more)
             for rel, refs in item.links.items():
                 prev[0].links.setdefault(rel, []).extend(refs)
-            prev[0].rows += 1
             continue
         last_key = key
         merged.append((item, children))

@@ -37,6 +37,7 @@ from core.dialect import analyze
 from core.errors import incident
 from core.settings import Settings
 from core.tenancy import Scope
+from records.events import imports_trigger_webhooks, status_changed
 from resources import REGISTRY
 from resources.base import Resource
 from resources.import_inputs import unpack
@@ -55,6 +56,7 @@ class Job:
     created: int = 0  # rows this run inserted, and when to refresh statistics next
     analyze_at: int = 1000
     archived: str | None = None  # the attachment key, once the inputs are stored
+    webhooks: bool = False  # whether its writes fire webhooks (the organization's setting)
 
     @property
     def id(self) -> str:
@@ -67,6 +69,8 @@ def run_import(engine: Engine, settings: Settings, import_id: str) -> None:
         return
     job = Job(*claimed)
     try:
+        with transaction(engine, write=False) as conn:
+            job.webhooks = imports_trigger_webhooks(conn, job.row["organization_id"])
         items = parse_items(job.row)
         cursor = job.row["cursor"]
         while cursor is not None and cursor < len(items):
@@ -119,7 +123,9 @@ def run_chunk(
         if not leases.still_mine(row, job.lease):
             return None  # interrupted, deleted or taken over: stop without writing
         assert row is not None
-        scope = Scope(conn, row["organization_id"], who={"import": {"id": job.id}})
+        scope = Scope(
+            conn, row["organization_id"], who={"import": {"id": job.id}}, webhooks=job.webhooks
+        )
         parent_id = row["parent_resource_id"]
 
         def again(item: Item) -> Work:
@@ -148,6 +154,7 @@ def run_chunk(
             job.archived = archive(settings, job.row)
             changes.update(status="interrupted", interrupted_at=utcnow(), lease=None,
                            attachment_key=job.archived, inputs=None)  # fmt: skip
+            status_changed(scope, TABLE.name, "interrupted", [job.id])
         conn.execute(TABLE.update().where(TABLE.c.id == job.id).values(**changes))
         refresh_statistics(conn, job, created)
     return None if stop else cursor + len(done)
@@ -194,10 +201,13 @@ def finish(engine: Engine, settings: Settings, job: Job) -> None:
         row = leases.locked_row(conn, TABLE, job.id, STATE)
         if row is None or (row["status"] == "in_progress" and row["lease"] != job.lease):
             return  # deleted, or taken over by another worker which will finish it
-        scope = Scope(conn, row["organization_id"], who={"import": {"id": job.id}})
+        scope = Scope(
+            conn, row["organization_id"], who={"import": {"id": job.id}}, webhooks=job.webhooks
+        )
         changes: dict[str, Any] = {"attachment_key": key, "inputs": None, "lease": None}
         if row["status"] == "in_progress":
             changes.update(status="completed", completed_at=utcnow())
+            status_changed(scope, TABLE.name, "completed", [job.id])
             if row["cleanup_records"]:
                 destroyed, warnings = cleanup(scope, REGISTRY[row["resource_type"]], row)
                 warnings_log = dict(row["warnings_log"] or {})
@@ -240,3 +250,4 @@ def fail(engine: Engine, settings: Settings, job: Job, error_id: str) -> None:
         except Exception:  # noqa: BLE001 - the storage may be what failed
             log.exception("import %s: could not archive the inputs", job.id)
         conn.execute(TABLE.update().where(TABLE.c.id == job.id).values(**changes))
+        status_changed(Scope(conn, row["organization_id"]), TABLE.name, "interrupted", [job.id])

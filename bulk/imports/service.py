@@ -7,7 +7,7 @@ from typing import Any
 from bulk import admission
 from bulk.admission import Send
 from bulk.imports.archive import archive
-from bulk.imports.parse import csv_summary
+from bulk.imports.parse import csv_summary, parse_csv
 from core.dialect import has_nul
 from core.errors import FieldError, ValidationFailed
 from core.settings import Settings
@@ -15,6 +15,7 @@ from core.unit import Unit
 from records.draft import Draft
 from records.validation import apply_defaults, check_record
 from records.write import update
+from resources.base import Resource
 from resources.import_inputs import pack
 from resources.imports import resource as imports
 
@@ -25,7 +26,11 @@ COUNTERS = (
 )  # fmt: skip
 
 
-def inputs_size(values: dict[str, Any]) -> tuple[int | None, list[FieldError]]:
+def inputs_size(
+    values: dict[str, Any], target: Resource | None
+) -> tuple[int | None, list[FieldError]]:
+    """The number of items: JSON array elements; CSV items, rows repeating an item's key (its
+    nested children's rows) being that one item."""
     fmt, inputs = values.get("format") or "json", values.get("inputs")
     if inputs is None:
         return None, [FieldError.of("inputs", "blank")]
@@ -43,12 +48,14 @@ def inputs_size(values: dict[str, Any]) -> tuple[int | None, list[FieldError]]:
     rows, problem = csv_summary(inputs)
     if problem:
         return None, [FieldError("inputs", "invalid", f"is not usable CSV: {problem}")]
-    return rows, []
+    if target is None or not rows:  # the resource type's own error says it all
+        return rows, []
+    return len(parse_csv(target, inputs, values.get("parent_resource_id"))[0]), []
 
 
 def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
     target, errors = admission.job_target(values)
-    size, size_errors = inputs_size(values)
+    size, size_errors = inputs_size(values, target)
     errors += size_errors
     if too_many := admission.count_error("inputs_size", size, MAX_INPUTS):
         errors.append(too_many)

@@ -76,6 +76,18 @@ def test_apps_create_for_an_unknown_organization_exits_1(capsys, settings):
     assert "nope" in err and "Traceback" not in err
 
 
+def test_orgs_set_imports_trigger_webhooks(capsys, settings):
+    run(capsys, settings, "orgs", "create", "acme")
+    code, out, _ = run(
+        capsys, settings, "orgs", "set", "acme", "--imports-trigger-webhooks", "on", "--json"
+    )
+    assert code == 0
+    assert json.loads(out)["organization"] == {"slug": "acme", "imports_trigger_webhooks": True}
+    code, _, err = run(capsys, settings, "orgs", "set", "nope", "--imports-trigger-webhooks", "on")
+    assert code == 1
+    assert "nope" in err and "Traceback" not in err
+
+
 def test_migrate_exits_0_and_worker_without_redis_explains(capsys, settings):
     assert run(capsys, settings, "migrate")[0] == 0
     code, _, err = run(capsys, settings, "worker", "--processes", "2", "--threads", "4")

@@ -3,95 +3,22 @@ in-process worker, local attachments), stopped the way process managers stop it.
 
 from __future__ import annotations
 
-import json
-import os
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx2 as httpx
 import pytest
 
-from tests.support.layout import ROOT
-from tests.support.services import BOOT
-
-MEDIA = "application/vnd.api+json"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Server:
-    proc: subprocess.Popen
-    url: str
-    token: str
-    organization_id: str
-    database: Path
-    log_path: Path
-
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}", "Accept": MEDIA}
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+from tests.support.live_server import MEDIA, Server, live_server
 
 
 @pytest.fixture
 def server(tmp_path) -> Iterator[Server]:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("BULKPORT_")},
-        "BULKPORT_DATA_DIR": str(tmp_path / "data"),
-        "BULKPORT_STATEMENT_TIMEOUT": "1",
-        "BULKPORT_RATE_LIMITS": "off",
-    }
-    command = [sys.executable, "-m", "app.cli", "orgs", "create", "acme", "--json"]
-    created = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    assert created.returncode == 0, created.stderr
-    credentials = json.loads(created.stdout)
-    port = free_port()
-    log_path = tmp_path / "serve.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", BOOT, str(os.getpid()), "-m", "app.cli", "serve"]
-            + ["--port", str(port)],
-            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        application = credentials["application"]
-        form = {"grant_type": "client_credentials", "client_id": application["client_id"]}
-        form["client_secret"] = application["client_secret"]
-        token = _when_up(proc, log_path, lambda: httpx.post(f"{url}/oauth/token", json=form))
-        yield Server(
-            proc, url, token.json()["access_token"], credentials["organization"]["id"],
-            tmp_path / "data" / "bulkport.sqlite3", log_path,
-        )  # fmt: skip
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(10)
-
-
-def _when_up(proc: subprocess.Popen, log_path: Path, call, timeout: float = 30):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return call()
-        except httpx.TransportError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the server is not up:\n{log_path.read_text()}") from None
-            time.sleep(0.1)
+    with live_server(tmp_path, BULKPORT_STATEMENT_TIMEOUT="1") as running:
+        yield running
 
 
 def slow_rows(server: Server, count: int) -> None:

@@ -1,4 +1,5 @@
-"""Imports and exports as a client drives them: create one, run it to its end, read its file.
+"""Imports, exports and cleanups as a client drives them: create one, run it to its end, read
+its file.
 
 ``run_to_end`` is the one way a test waits for a job. In the embedded setup the job runs on the
 app's in-process dramatiq worker: joining the dispatcher (its queue drained, the worker idle)
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bulk.cleanups.run import run_cleanup as cleanup_pipeline
 from bulk.exports.run import run_export as export_pipeline
 from bulk.imports.run import run_import as import_pipeline
 from tests.support.layout import ROOT
@@ -27,6 +29,7 @@ FIXTURES = ROOT / "fixtures" / "imports"
 DONE = {
     "imports": ("completed", "interrupted"),
     "exports": ("completed", "interrupted", "failed"),
+    "cleanups": ("completed", "interrupted", "failed"),
 }
 
 
@@ -50,7 +53,7 @@ def eventually(
 
 
 def read_job(api, kind: str, job_id: str) -> dict:
-    """The job's attributes, with its `id` (`kind`: "imports" or "exports")."""
+    """The job's attributes, with its `id` (`kind`: "imports", "exports" or "cleanups")."""
     response = api.get(f"/api/{kind}/{job_id}")
     assert response.status_code == 200, response.text
     data = response.json()["data"]
@@ -181,3 +184,23 @@ def items(gz: bytes) -> list[dict]:
 
 def csv_rows(gz: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text(gz), newline="")))
+
+
+# -- cleanups --------------------------------------------------------------------------------------
+
+
+def post_cleanup(api, resource_type: str, **attributes: Any):
+    attrs = {"resource_type": resource_type, **attributes}
+    return api.post("/api/cleanups", json={"data": {"type": "cleanups", "attributes": attrs}})
+
+
+def run_cleanup(api, resource_type: str, **attributes: Any) -> dict:
+    """Creates a cleanup and runs it to its end; its attributes (with `id`)."""
+    response = post_cleanup(api, resource_type, **attributes)
+    assert response.status_code == 201, response.text
+    return run_to_end(api, "cleanups", response.json()["data"]["id"])
+
+
+def deliver_cleanup(app, cleanup_id: str) -> None:
+    """What a worker does with the cleanup's message, here and now."""
+    cleanup_pipeline(app.state.engine, app.state.settings, cleanup_id)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from graphlib import TopologicalSorter
 from typing import Any
 
@@ -26,6 +27,7 @@ from core.tenancy import Scope
 from resources import REGISTRY
 from resources.base import BelongsTo, HasMany, ManyToMany
 from tests.support import factories
+from tests.support.api import sql
 from tests.support.documents import created, fetch, post
 from tests.support.jobs import fixture, run_to_end
 
@@ -49,10 +51,37 @@ def run_export(api, org: str, records: dict) -> dict:
     return fetch(api, job)
 
 
+def run_cleanup(api, org: str, records: dict) -> dict:
+    """A completed cleanup whose filters match nothing: the world keeps its records."""
+    attributes = {"resource_type": "skus", "filters": {"code_eq": f"none-{org}"}}
+    job = created(post(api, "cleanups", attributes))
+    assert run_to_end(api, "cleanups", job["id"])["status"] == "completed"
+    return fetch(api, job)
+
+
 def version(api, org: str, records: dict) -> dict:
     """Versions are written, never posted: the create version of a tag of its own."""
     tag = created(post(api, "tags", {"name": f"versioned-{org}"}))
     response = api.get(f"/api/tags/{tag['id']}/versions")
+    assert response.status_code == 200, response.text
+    return response.json()["data"][0]
+
+
+def event_callback(api, org: str, records: dict) -> dict:
+    """Event callbacks are written by deliveries, never posted: one of a webhook of its own
+    (its relationship is read-only, so the world's webhook may come later)."""
+    attributes = {"topic": "exports.destroy", "callback_url": f"https://1.1.1.1/callbacks/{org}"}
+    webhook = created(post(api, "webhooks", attributes))
+    hook = webhook["id"]
+    (organization_id,) = sql(api.app, "SELECT organization_id FROM webhooks WHERE id = :id",
+                             id=hook)[0]  # fmt: skip
+    sql(api.app,
+        "INSERT INTO event_callbacks (id, organization_id, created_at, updated_at, webhook_id,"
+        " callback_url, response_code, response_message) VALUES (:id, :org, :now, :now, :hook,"
+        " :url, 200, 'ok')",
+        id=f"cb{org}"[:10], org=organization_id, now=datetime(2024, 1, 1), hook=hook,
+        url=attributes["callback_url"])  # fmt: skip
+    response = api.get(f"/api/webhooks/{hook}/event_callbacks")
     assert response.status_code == 200, response.text
     return response.json()["data"][0]
 
@@ -109,6 +138,7 @@ RECIPES: dict[str, dict | Callable[[Any, str, dict], dict]] = {
         "reference": "addr-{o}",
     },
     "bundles": {"code": "BUNDLE-{o}", "name": "Bundle {o}"},
+    "cleanups": run_cleanup,
     "coupon_codes_promotion_rules": {},
     "coupons": {"code": "COUPON-{o}-2024", "usage_limit": 5},
     "customer_addresses": {},
@@ -116,6 +146,7 @@ RECIPES: dict[str, dict | Callable[[Any, str, dict], dict]] = {
     "customer_payment_sources": {"payment_source_token": "pm_{o}", "customer_token": "cus_{o}"},
     "customer_subscriptions": {"reference": "sub-{o}"},
     "customers": {"email": "customer@{o}.example.com"},
+    "event_callbacks": event_callback,
     "gift_cards": {"code": "GIFT-{o}-0001", "balance_cents": 5000},
     "exports": run_export,
     "imports": run_import,
@@ -157,6 +188,8 @@ RECIPES: dict[str, dict | Callable[[Any, str, dict], dict]] = {
     "taxjar_accounts": {"name": "TaxJar {o}"},
     "tax_categories": {"code": "TAX-{o}"},
     "versions": version,
+    # A public address (no DNS needed), and a topic the tests built on the world never fire.
+    "webhooks": {"topic": "imports.destroy", "callback_url": "https://1.1.1.1/hooks/{o}"},
 }
 
 
@@ -209,14 +242,15 @@ def depends(type_: str) -> set[str]:
 
 
 def nested_types(resource_type: str, includes: tuple[str, ...]) -> set[str]:
-    """The types of the nested children an export includes (`line_items.line_item_options`)."""
+    """The types of the records an export includes that its import writes again (nested
+    children such as `line_items.line_item_options`, a SKU's `prices`)."""
     out = set()
     for path in includes:
         current = REGISTRY[resource_type]
         for name in path.split("."):
             rel = current.relationships[name]
             current = rel.target
-            if isinstance(rel, HasMany) and rel.nested:
+            if isinstance(rel, HasMany) and rel.inline:
                 out.add(current.type)
     return out
 
@@ -345,7 +379,7 @@ def snapshot(app, api, records: dict[str, dict]) -> dict[str, Any]:
     return out
 
 
-JOB_TABLES = {"imports", "exports", "import_records"}  # bookkeeping, not records
+JOB_TABLES = {"imports", "exports", "cleanups", "import_records"}  # bookkeeping, not records
 
 
 def stored_rows(app, organization_id: str) -> dict[str, list[tuple]]:

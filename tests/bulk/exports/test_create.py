@@ -119,6 +119,16 @@ def test_the_limit_is_ten_thousand():
          "fields - prices.colour: colour is not a field of prices"),
         ({"fields": ["nothing.code"]}, "fields",
          "fields - nothing.code: nothing is not a relationship of skus"),
+        ({"fields": ["code", "prices"]}, "fields",
+         "fields - prices: prices has many records, name prices.* or prices.<field>"),
+        ({"fields": ["created_at"], "dry_data": True}, "fields",
+         "fields - created_at: dry_data leaves created_at out (ids, timestamps, what imports "
+         "ignore)"),
+        ({"fields": ["code", "prices.id"], "dry_data": True}, "fields",
+         "fields - prices.id: dry_data leaves id out (ids, timestamps, what imports ignore)"),
+        ({"fields": ["prices.price_tiers.price.sku.code"]}, "fields",
+         "fields - prices.price_tiers.price.sku.code: prices.price_tiers.price.sku is nested "
+         "deeper than 3 levels"),
         ({"filters": {"colour_eq": "red"}}, "filters",
          "filters - colour_eq is not a filter of skus"),
         ({"filters": {"pieces_per_pack_gt": "many"}}, "filters",

@@ -136,6 +136,37 @@ def test_fields_select_attributes_and_imply_includes(api, catalog):
     _attrs, gz = run_export(api, "prices", fields=["amount_cents", "sku_code"], dry_data=True,
                             format="csv")  # fmt: skip
     assert text(gz).splitlines()[0] == "amount_cents,sku_code"
+    for fmt in ("json", "csv"):
+        check_star_fields(api, fmt)
+
+
+def check_star_fields(api, fmt: str) -> None:
+    """`*` is every field of its level, in JSON items and CSV columns alike."""
+
+    def export(**attributes) -> list:
+        _attrs, gz = run_export(api, "skus", format=fmt, **attributes)
+        return csv_rows(gz) if fmt == "csv" else items(gz)
+
+    assert export(fields=["*"]) == export()
+    with_prices = export(includes=["prices"])
+    # `prices.*` implies the include; `code` alone is kept at the top, with the id
+    only_code = export(fields=["code", "prices.*"])
+    if fmt == "csv":
+        assert list(only_code[0]) == ["id", "code", *[k for k in with_prices[0]
+                                                      if k.startswith("prices.")]]  # fmt: skip
+        assert only_code == [{k: r[k] for k in only_code[0]} for r in with_prices]
+    else:
+        assert only_code == [{"id": i["id"], "code": i["code"], "prices": i["prices"]}
+                             for i in with_prices]  # fmt: skip
+    # `*` with a dotted field: every field of the SKU, only the named ones of its prices
+    everything = export(fields=["*", "prices.amount_cents"])
+    b2 = next(r for r in everything if r["code"] == "B2")
+    if fmt == "csv":
+        assert [k for k in b2 if k.startswith("prices.")] == ["prices.id", "prices.amount_cents"]
+        assert {k for k in b2 if "." not in k} == {k for k in with_prices[0] if "." not in k}
+    else:
+        assert {k for k in b2 if k != "prices"} == {k for k in with_prices[0] if k != "prices"}
+        assert [set(p) for p in b2["prices"]] == [{"id", "amount_cents"}] * 2
 
 
 HOSTILE = {"name": '=HYPERLINK("http://x")', "description": "@SUM(1)",

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 import types
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -70,6 +72,37 @@ def test_progress_is_committed_page_by_page(app, api, tags, monkeypatch):
     assert sorted(i["name"] for i in exported) == tags
     deliver_export(app, export_id)  # a message delivered twice does nothing more
     assert read_job(api, "exports", export_id)["completed_at"] == attrs["completed_at"]
+
+
+def test_estimated_completion_is_extrapolated_page_by_page(app, api, tags, monkeypatch):
+    hold_jobs(app, monkeypatch)
+    monkeypatch.setattr(run, "PAGE", 2)
+    export_id = post_export(api, "tags").json()["data"]["id"]
+    assert read_job(api, "exports", export_id)["estimated_completion_at"] is None
+    real = run.report
+    seen = []
+
+    def report(engine, row, lease, done):
+        time.sleep(0.2)  # each page takes a measurable time
+        real(engine, row, lease, done)
+        seen.append((read_job(api, "exports", export_id), datetime.now(UTC)))
+
+    monkeypatch.setattr(run, "report", report)
+    deliver_export(app, export_id)
+    (first, read_at), (second, _), (last, _) = seen
+    assert (first["status"], first["progress"], second["progress"]) == ("in_progress", 40.0, 80.0)
+    started, eta = moment(first["started_at"]), moment(first["estimated_completion_at"])
+    # 2 of 5 records in about 0.2 s: the 3 left take about 0.3 s more
+    assert eta > read_at and eta - started >= timedelta(seconds=0.45)
+    assert moment(second["estimated_completion_at"]) > read_at
+    assert last["progress"] == 100.0
+    attrs = read_job(api, "exports", export_id)
+    assert (attrs["status"], attrs["progress"], attrs["estimated_completion_at"]) == (
+        "completed", 100.0, None)  # as Commerce Layer shows a completed export  # fmt: skip
+
+
+def moment(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def test_interrupt_while_in_progress_stops_at_the_next_page(app, api, tags, monkeypatch):

@@ -108,7 +108,7 @@ def test_new_tag_named_by_several_items(api):
     ]  # fmt: skip
 
 
-def test_csv_rows_are_counted_and_interrupt_by_rows(api):
+def test_csv_items_are_counted_once_whatever_their_rows(api):
     cat = Catalog(api)
     head = (
         "sku_code,amount_cents,price_tiers.type,price_tiers.name,price_tiers.price_amount_cents\n"
@@ -117,7 +117,9 @@ def test_csv_rows_are_counted_and_interrupt_by_rows(api):
     bad = "TSHIRT-M,x,,,\nTSHIRT-L,y,,,\n"
     attrs = run_import(api, "prices", head + good + bad + "MUG-01,5,,,\n",
                        parent_resource_id=cat.eur["id"])  # fmt: skip
-    # 11 rows allow 1 error: the second bad row (row 10) interrupts; 8 + 2 = 10
-    assert counts(attrs) == ("interrupted", 8, 2, 0, 0), attrs
+    # 11 rows but 4 items (TSHIRT-S's 8 rows are one price): no error allowed, the first
+    # bad item interrupts
+    assert attrs["inputs_size"] == 4
+    assert counts(attrs) == ("interrupted", 1, 1, 0, 0), attrs
     assert attrs_of(list_all(api, "/api/prices"), "sku_code") == [("TSHIRT-S",)]
     assert len(list_all(api, "/api/price_tiers")) == 8

@@ -182,7 +182,6 @@ def test_consecutive_rows_with_the_same_key_are_one_item_with_several_children()
                     {"position": 2, "data": {"type": "PriceVolumeTier", "name": "t2"}},
                 ]
             },
-            "rows": 2,
         },
         {"position": 3, "data": {"sku_code": "B", "amount_cents": "2"}},
     ]
@@ -203,9 +202,9 @@ def test_rows_are_merged_only_when_consecutive_keyed_and_bringing_children():
 
 def test_the_merge_key_of_a_child_type_needs_its_parent():
     text = TIERS + "A,1,PriceVolumeTier,t1\nA,1,PriceVolumeTier,t2\n"
-    assert [i.get("rows", 1) for i in parsed(PRICES, text)] == [1, 1]  # no price list: no key
+    assert len(parsed(PRICES, text)) == 2  # no price list: no key
     with_list = "price_list_code," + TIERS.replace("\n", "") + "\nEU,A,1,X,t1\nEU,A,1,X,t2\n"
-    assert [i.get("rows", 1) for i in parsed(PRICES, with_list)] == [2]
+    assert len(parsed(PRICES, with_list)) == 1
 
 
 def test_grandchildren_by_dotted_names_and_merged_children():
@@ -235,7 +234,6 @@ def test_grandchildren_by_dotted_names_and_merged_children():
                     {"position": 3, "data": {"sku_code": "S2", "quantity": "3"}},
                 ]
             },
-            "rows": 3,
         },
         {
             "position": 4,
@@ -296,7 +294,7 @@ def test_merge_key(resource, data, parent_id, key):
     assert merge_key(resource, Item(1, data), parent_id) == key
 
 
-def test_merge_consecutive_adds_children_and_links_and_counts_rows():
+def test_merge_consecutive_adds_children_and_links_into_one_item():
     def row(position: int, data: dict, children: dict | None = None, error: str | None = None):
         links = {"tags": [("name", f"t{position}")]}
         return Item(position, data, links=links, error=error), children or {}
@@ -312,10 +310,10 @@ def test_merge_consecutive_adds_children_and_links_and_counts_rows():
     ]
     merged = merge_consecutive(PRICES, rows, "PL1")
     assert [(i.position, i.rows, {k: len(v) for k, v in c.items()}) for i, c in merged] == [
-        (1, 2, {"price_tiers": 3}),
+        (1, 1, {"price_tiers": 3}),
         (3, 1, {}),
         (4, 1, {}),
-        (5, 2, {"price_tiers": 2}),
+        (5, 1, {"price_tiers": 2}),
     ]
     assert merged[0][0].links == {"tags": [("name", "t1"), ("name", "t2")]}
     assert merged[3][0].links == {"tags": [("name", "t5"), ("name", "t6")]}

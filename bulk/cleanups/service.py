@@ -1,0 +1,58 @@
+"""Creating and interrupting cleanups: the API's side of them (``run`` processes them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bulk import admission
+from bulk.admission import Send
+from core.errors import ApiError, FieldError, ValidationFailed
+from core.unit import Unit
+from records.draft import Draft
+from records.validation import apply_defaults, check_record
+from records.write import update
+from resources import cleanable_types
+from resources.cleanups import resource as cleanups
+
+MAX_RECORDS = 10_000
+
+
+def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
+    """The type must be one cleanups may delete, its filters must be filters of that type, and
+    they must match at most MAX_RECORDS records (none is fine: the cleanup has nothing to do)."""
+    resource, errors = admission.job_target(values, cleanable_types())
+    if resource is None:
+        return errors
+    try:
+        total = admission.count_matching(unit.scope, resource, values.get("filters"))
+    except ApiError as exc:
+        return [FieldError("filters", "invalid", exc.detail)]
+    if total and (too_many := admission.count_error("records_count", total, MAX_RECORDS)):
+        return [too_many]
+    values["records_count"] = total
+    return []
+
+
+class CleanupService:
+    def __init__(self, send: Send) -> None:
+        self.send = send
+
+    def save(self, unit: Unit, draft: Draft) -> str:
+        return self.create(unit, draft) if draft.existing is None else self.update(unit, draft)
+
+    def create(self, unit: Unit, draft: Draft) -> str:
+        values = draft.values
+        apply_defaults(cleanups, values)
+        errors = draft.errors + check_record(cleanups, values)
+        if not errors:
+            errors = validate_new(unit, values)
+        if errors:
+            raise ValidationFailed(errors)
+        values.update(status="pending", processed_count=0, errors_count=0, errors_log={})
+        return admission.admit(unit, cleanups, draft, self.send)
+
+    def update(self, unit: Unit, draft: Draft) -> str:
+        current = admission.locked_current(unit, cleanups, draft)
+        admission.interrupt(draft, current)
+        update(unit.scope, cleanups, draft)
+        return current["id"]

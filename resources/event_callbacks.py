@@ -1,0 +1,28 @@
+"""`event_callbacks`: one per delivery attempt of a webhook, with what was sent and what the
+receiver answered (Commerce Layer's read-only Event Callbacks API). Written by bulk/webhooks."""
+
+from resources.base import BelongsTo, Resource
+from resources.fields import Integer, Json, Text
+
+resource = Resource(
+    "event_callbacks",
+    attributes=[
+        Text("callback_url"),
+        Json("payload"),
+        Integer("response_code"),
+        Text("response_message"),
+    ],
+    relationships=[
+        BelongsTo(
+            "webhook",
+            "webhooks",
+            required=True,
+            on_delete="CASCADE",
+            inverse="event_callbacks",
+            writable=False,
+        ),
+    ],
+    read_only=True,
+    integration_only=True,
+    versioned=False,
+)
