@@ -26,7 +26,7 @@ REQUIRED = {
     "customers": (["email"], []),
     "gift_cards": (["balance_cents", "currency_code"], []),  # the code is generated
     "inventory_models": (["name"], []),
-    "line_item_options": (["quantity", "options"], ["line_item", "sku_option"]),
+    "line_item_options": (["quantity"], ["line_item", "sku_option"]),
     "line_items": (["quantity"], ["order"]),
     "markets": (["name"], ["merchant", "price_list", "inventory_model"]),
     "merchants": (["name"], ["address"]),
