@@ -14,6 +14,10 @@ def _identifier(value: Any, target: Resource, pointer: str) -> str:
     """The id of a resource identifier of ``target`` (of any of its family's types)."""
     if not isinstance(value, dict) or not isinstance(value.get("id"), str):
         raise BadRequest("A resource identifier needs a string id and a type", pointer=pointer)
+    if "\x00" in value["id"]:  # no record has one, and PostgreSQL cannot even compare it
+        raise BadRequest(
+            "A resource identifier's id must not contain NUL (\\u0000)", pointer=pointer
+        )
     if value.get("type") not in target.family_types:
         expected = target.type
         if target.members:

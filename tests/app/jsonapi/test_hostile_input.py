@@ -96,6 +96,22 @@ def test_a_nul_in_a_path_id_is_a_404(api):
     assert error["code"] == "RECORD_NOT_FOUND"
 
 
+@pytest.mark.parametrize(
+    "relationship, data",
+    [
+        ("tags", [{"type": "tags", "id": "a\x00b"}]),
+        ("shipping_category", {"type": "shipping_categories", "id": "\x00"}),
+    ],
+)
+def test_a_nul_in_a_linkage_id_is_a_400_naming_it(api, relationship, data):
+    attributes = {"code": "NUL", "name": "x", "do_not_ship": True}
+    relationships = {relationship: {"data": data}}
+    body = {"data": {"type": "skus", "attributes": attributes, "relationships": relationships}}
+    (error,) = errors(api.post("/api/skus", json=body), 400)
+    assert error["detail"] == "A resource identifier's id must not contain NUL (\\u0000)"
+    assert error["source"]["pointer"].startswith(f"/data/relationships/{relationship}/data")
+
+
 def test_filters_keep_to_their_bounds(api):
     codes = ",".join(f"C{i}" for i in range(1000))
     (error,) = errors(api.get("/api/skus", params={"filter[q][code_eq_any]": codes}), 400)
