@@ -105,7 +105,7 @@ def record(
             "id": new_id(),
             "created_at": now,
             "updated_at": now,
-            "resource_type": resource.type,
+            "resource_type": resource.stored_type,  # a family's history is one, as its table
             "resource_id": record_id,
             "event": event,
             "changes": changed,

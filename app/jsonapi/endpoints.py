@@ -384,7 +384,8 @@ def history_endpoint(resource: Resource, history: Resource):
             get_row(ctx.scope, resource, record_id)
             spec = _spec(ctx, history, collection=True)
             path = (resource.type, record_id, history.type)
-            mine = (table.c.resource_type == resource.type) & (table.c.resource_id == record_id)
+            of_type = table.c.resource_type == resource.stored_type  # a family's is one history
+            mine = of_type & (table.c.resource_id == record_id)
             return JsonApiResponse(list_document(ctx, history, spec, path, mine))
 
         return await run(request, index, resource=history)

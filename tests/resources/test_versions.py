@@ -124,3 +124,14 @@ def test_versions_past_the_retention_are_pruned(app, api, settings):
         when=datetime(2026, 1, 1) - timedelta(days=31), id=old)  # fmt: skip
     assert maintenance.prune_versions(app.state.engine, settings) == 1  # 30 days by default
     assert [v["changes"]["name"][1] for v in versions(api)] == ["new"]
+
+
+def test_a_family_member_has_one_history_whichever_type_serves_it(api):
+    promo = factories.promotion(api, "fixed_amount_promotions", fixed_amount_cents=500)
+    assert ok(patch(api, promo, {"fixed_amount_cents": 700}))
+    concrete = versions(api, f"/api/fixed_amount_promotions/{promo['id']}/versions")
+    umbrella = versions(api, f"/api/promotions/{promo['id']}/versions")
+    assert [v["event"] for v in concrete] == ["create", "update"] and umbrella == concrete
+    # Stored under the family's type, as the table is: one filter finds every kind's.
+    assert {v["resource_type"] for v in concrete} == {"promotions"}
+    assert concrete[1]["changes"] == {"fixed_amount_cents": [500, 700]}
