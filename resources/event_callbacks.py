@@ -2,14 +2,14 @@
 receiver answered (Commerce Layer's read-only Event Callbacks API). Written by bulk/webhooks."""
 
 from resources.base import BelongsTo, Resource
-from resources.fields import Integer, Json, Text
+from resources.fields import Json, String, Text
 
 resource = Resource(
     "event_callbacks",
     attributes=[
         Text("callback_url"),
         Json("payload"),
-        Integer("response_code"),
+        String("response_code"),  # a string, as Commerce Layer serves it
         Text("response_message"),
     ],
     relationships=[

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.db import ID_LENGTH, metadata, org_column
-from resources.base import Resource
+from resources.base import HasMany, Resource
 from resources.exports import JsonList
 from resources.fields import Boolean, Integer, String, Text
 
@@ -35,6 +35,9 @@ resource = Resource(
         Integer("circuit_failure_count", default=0, writable=False),
         Boolean("_reset_circuit", update_only=True, column=False),
     ],
+    # The SDK reads a webhook's attempts under Commerce Layer's name (`event_callbacks` is the
+    # inverse the event callbacks' `webhook` declares).
+    relationships=[HasMany("last_event_callbacks", "event_callbacks", inverse="webhook")],
     integration_only=True,
     versioned=False,  # its secret must not end up in a version
     extra_columns=[sa.Column("secret", sa.String(64))],

@@ -157,7 +157,8 @@ def finish(
         scope.insert(event_callbacks.table, [{
             "id": new_id(), "created_at": now, "updated_at": now, "webhook_id": hook["id"],
             "callback_url": hook["callback_url"], "payload": loads(body),
-            "response_code": status, "response_message": message, "metadata": {},
+            "response_code": None if status is None else str(status),
+            "response_message": message, "metadata": {},
         }])  # fmt: skip
         count = HOOKS.c.circuit_failure_count
         if ok:

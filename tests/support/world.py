@@ -78,7 +78,7 @@ def event_callback(api, org: str, records: dict) -> dict:
     sql(api.app,
         "INSERT INTO event_callbacks (id, organization_id, created_at, updated_at, webhook_id,"
         " callback_url, response_code, response_message) VALUES (:id, :org, :now, :now, :hook,"
-        " :url, 200, 'ok')",
+        " :url, '200', 'ok')",
         id=f"cb{org}"[:10], org=organization_id, now=datetime(2024, 1, 1), hook=hook,
         url=attributes["callback_url"])  # fmt: skip
     response = api.get(f"/api/webhooks/{hook}/event_callbacks")

@@ -71,7 +71,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
             nullable=True,
         ),
-        sa.Column("response_code", sa.Integer(), nullable=True),
+        sa.Column("response_code", sa.String(length=255), nullable=True),
         sa.Column("response_message", sa.Text(), nullable=True),
         sa.Column("reference", sa.String(length=255), nullable=True),
         sa.Column("reference_origin", sa.String(length=255), nullable=True),

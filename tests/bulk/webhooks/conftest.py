@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from core.settings import Settings
-from tests.bulk.webhooks.receiver import Receiver
 from tests.support.api import BASE_URL, open_app
+from tests.support.receiver import Receiver
 from tests.support.services import database_url, make_settings
 
 LOCAL = {"BULKPORT_WEBHOOKS_ALLOW_PRIVATE": "1", "BULKPORT_WEBHOOKS_RETRY_SECONDS": "0.2"}
