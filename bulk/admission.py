@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core.db import utcnow
-from core.errors import FieldError, NotFound, ValidationFailed
+from core.errors import ApiError, FieldError, NotFound, ValidationFailed
 from core.tenancy import Scope
 from core.unit import Unit
 from query.filtering import object_conditions
@@ -44,6 +44,21 @@ def count_matching(scope: Scope, resource: Resource, filters: dict[str, Any] | N
     naming a filter that is not one."""
     stmt = scope.select(resource.table).where(*object_conditions(scope, resource, filters))
     return scope.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+
+
+def count_into(
+    unit: Unit, resource: Resource, values: dict[str, Any], maximum: int, *, none_ok: bool = False
+) -> list[FieldError]:
+    """Counts the records a job's `filters` match into its `records_count`; errors naming a
+    filter that is not one, or a count out of bounds (none at all is one unless ``none_ok``)."""
+    try:
+        total = count_matching(unit.scope, resource, values.get("filters"))
+    except ApiError as exc:
+        return [FieldError("filters", "invalid", exc.detail)]
+    if (total or not none_ok) and (wrong := count_error("records_count", total, maximum)):
+        return [wrong]
+    values["records_count"] = total
+    return []
 
 
 def count_error(attribute: str, count: int | None, maximum: int) -> FieldError | None:

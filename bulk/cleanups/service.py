@@ -6,7 +6,7 @@ from typing import Any
 
 from bulk import admission
 from bulk.admission import Send
-from core.errors import ApiError, FieldError, ValidationFailed
+from core.errors import FieldError, ValidationFailed
 from core.unit import Unit
 from records.draft import Draft
 from records.validation import apply_defaults, check_record
@@ -23,14 +23,7 @@ def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
     resource, errors = admission.job_target(values, cleanable_types())
     if resource is None:
         return errors
-    try:
-        total = admission.count_matching(unit.scope, resource, values.get("filters"))
-    except ApiError as exc:
-        return [FieldError("filters", "invalid", exc.detail)]
-    if total and (too_many := admission.count_error("records_count", total, MAX_RECORDS)):
-        return [too_many]
-    values["records_count"] = total
-    return []
+    return admission.count_into(unit, resource, values, MAX_RECORDS, none_ok=True)
 
 
 class CleanupService:

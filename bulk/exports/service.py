@@ -38,14 +38,7 @@ def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
             errors.append(FieldError("fields", "invalid", problem))
     if errors:
         return errors
-    try:
-        total = admission.count_matching(unit.scope, resource, values.get("filters"))
-    except ApiError as exc:
-        return [FieldError("filters", "invalid", exc.detail)]
-    if too_many := admission.count_error("records_count", total, MAX_RECORDS):
-        return [too_many]
-    values["records_count"] = total
-    return []
+    return admission.count_into(unit, resource, values, MAX_RECORDS)
 
 
 class ExportService:
