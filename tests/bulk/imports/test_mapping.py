@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import factories
 from tests.support.documents import by, list_all, only_error, tag_names
 from tests.support.jobs import counts, post_import, run_import
 from tests.support.world import Catalog
@@ -181,3 +182,48 @@ def test_a_mapping_that_cannot_be_used_is_a_422_naming_the_column(api, mapping, 
 def test_a_mapping_must_be_an_object(api):
     error = only_error(post_import(api, "skus", [{"Name": "x"}], mapping=["code"]))
     assert error["source"] == {"pointer": "/data/attributes/mapping"}
+
+
+README_SKUS = (
+    "Artikelnummer,Bezeichnung,Versandart,Versand,Schlagworte,Intern\n"
+    " TS-1 ,T-Shirt,,Ja,sommer|baumwolle,x\nMUG-1,Tasse,MERCH,Nein,,y\n"
+)
+README_SKU_MAPPING = {
+    "Artikelnummer": {"to": "code", "trim": True},
+    "Bezeichnung": "name",
+    "Versandart": {"to": "shipping_category_code", "default": "MERCH"},
+    "Versand": {"to": "do_not_ship", "map": {"Ja": False, "Nein": True}},
+    "Schlagworte": {"to": "tags", "split": "|"},
+    "Intern": None,
+}
+README_PRICES = [
+    {"Artikelnummer": "TS-1", "Preis": "19,90", "Staffel": "5er", "Bis": 5, "Staffelpreis": "18,50"}
+]
+README_PRICE_MAPPING = {
+    "Artikelnummer": "sku_code",
+    "Preis": {"to": "amount_cents", "scale": 100},
+    "Staffel": "price_tiers.name",
+    "Bis": "price_tiers.up_to",
+    "Staffelpreis": {"to": "price_tiers.price_amount_cents", "scale": 100},
+    "Art": {"to": "price_tiers.type", "default": "PriceVolumeTier"},
+}
+
+
+def test_the_readme_examples(api):
+    """README "Column mapping", as written there."""
+    factories.shipping_category(api, "Merchandise", code="MERCH")
+    attrs = run_import(api, "skus", README_SKUS, mapping=README_SKU_MAPPING)
+    assert counts(attrs) == ("completed", 2, 0, 0, 0), attrs
+    skus = by(list_all(api, "/api/skus"), "code")
+    assert [skus[c]["attributes"]["do_not_ship"] for c in ("TS-1", "MUG-1")] == [False, True]
+    assert {s["attributes"]["shipping_category_code"] for s in skus.values()} == {"MERCH"}
+    assert tag_names(api, skus["TS-1"]) == ["baumwolle", "sommer"]
+    plist = factories.price_list(api)
+    attrs = run_import(api, "prices", README_PRICES, mapping=README_PRICE_MAPPING,
+                       parent_resource_id=plist["id"])  # fmt: skip
+    assert counts(attrs) == ("completed", 1, 0, 0, 0), attrs
+    (price,) = list_all(api, "/api/prices")
+    assert price["attributes"]["amount_cents"] == 1990
+    (tier,) = list_all(api, f"/api/prices/{price['id']}/price_tiers")
+    assert (tier["type"], tier["attributes"]["name"]) == ("price_volume_tiers", "5er")
+    assert tier["attributes"]["price_amount_cents"] == 1850
