@@ -59,6 +59,13 @@ class Rule:
     split: str | None = None
     trim: bool = False
 
+    @property
+    def plain(self) -> bool:
+        """No transform: the column is only renamed."""
+        return (self.scale, self.table, self.split, self.trim) == (None, None, None, False) and (
+            self.default is MISSING
+        )
+
     def convert(self, value: Any) -> Any:
         if self.trim and isinstance(value, str):
             value = value.strip()
@@ -115,20 +122,33 @@ def _text(value: Any) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    rules: dict[str, Rule]  # by source column
-    dropped: frozenset[str]
+    """A mapping compiled for one resource type. Columns without transforms are renamed
+    through a dict (the identity-ish mappings of most files cost a lookup per cell)."""
+
+    renames: dict[str, str]  # JSON items: source -> target key, for plain flat targets
+    rules: dict[str, Rule]  # JSON items: the other mapped columns
+    text_renames: dict[str, str]  # CSV rows: every plain target (dotted keys are CSV's own)
+    text_rules: dict[str, Rule]
+    skipped: frozenset[str]  # dropped columns, and unmapped ones named like a target
     defaults: tuple[Rule, ...]  # rules with a default, for items that lack their column
 
     def apply(self, raw: dict[str, Any], text: bool) -> tuple[dict[str, Any], Problems]:
         """One item's values mapped, and the problems of its cells (column, message)."""
+        renames, rules = (
+            (self.text_renames, self.text_rules) if text else (self.renames, self.rules)
+        )
+        skipped = self.skipped
         out: dict[str, Any] = {}
-        mapped: dict[Target, Any] = {}
         problems: Problems = []
-        rules = self.rules
+        nested: list[tuple[Target, Any]] = []
         for key, value in raw.items():
+            name = renames.get(key)
+            if name is not None:
+                out[name] = value
+                continue
             rule = rules.get(key)
             if rule is None:
-                if key not in self.dropped:
+                if key not in skipped:  # a mapped column wins over one named like its target
                     out[key] = value
                 continue
             try:
@@ -136,16 +156,29 @@ class Plan:
             except ValueProblem as exc:
                 problems.append((key, str(exc)))
                 continue
-            mapped[rule.target] = _text(result) if text else result
+            self._put(out, nested, rule.target, result, text)
         for rule in self.defaults:
             if rule.source not in raw:
-                mapped[rule.target] = _text(rule.default) if text else rule.default
-        for target, value in mapped.items():  # a mapped column wins over one named like it
-            if text or not target.path:
-                out[target.key] = value
-            elif not _fold(out, target, value):
+                self._put(out, nested, rule.target, rule.default, text)
+        for target, value in nested:
+            if not _fold(out, target, value):
                 problems.append((target.path[0], "is given both as an array and by mapped columns"))
         return out, problems
+
+    @staticmethod
+    def _put(
+        out: dict[str, Any],
+        nested: list[tuple[Target, Any]],
+        target: Target,
+        value: Any,
+        text: bool,
+    ) -> None:
+        if text:
+            out[target.key] = _text(value)
+        elif target.path:
+            nested.append((target, value))
+        else:
+            out[target.key] = value
 
 
 def _fold(out: dict[str, Any], target: Target, value: Any) -> bool:
@@ -181,7 +214,15 @@ def compile_mapping(resource: Resource, mapping: dict[str, Any] | None) -> Plan:
         seen[rule.target.key] = source
         rules[source] = rule
     defaults = tuple(r for r in rules.values() if r.default is not MISSING)
-    return Plan(rules, frozenset(dropped), defaults)
+    plain = {source: r.target for source, r in rules.items() if r.plain}
+    return Plan(
+        renames={source: t.key for source, t in plain.items() if not t.path},
+        rules={s: r for s, r in rules.items() if not r.plain or r.target.path},
+        text_renames={source: t.key for source, t in plain.items()},
+        text_rules={s: r for s, r in rules.items() if not r.plain},
+        skipped=frozenset(dropped | set(seen)),
+        defaults=defaults,
+    )
 
 
 def _rule(resource: Resource, source: str, spec: Any) -> Rule:
