@@ -160,9 +160,11 @@ class Plan:
         for rule in self.defaults:
             if rule.source not in raw:
                 self._put(out, nested, rule.target, rule.default, text)
+        made: list[list] = []
         for target, value in nested:
-            if not _fold(out, target, value):
-                problems.append((target.path[0], "is given both as an array and by mapped columns"))
+            clash = (target.path[0], "is given both as an array and by mapped columns")
+            if not _fold(out, target, value, made) and clash not in problems:
+                problems.append(clash)
         return out, problems
 
     @staticmethod
@@ -181,15 +183,17 @@ class Plan:
             out[target.key] = value
 
 
-def _fold(out: dict[str, Any], target: Target, value: Any) -> bool:
+def _fold(out: dict[str, Any], target: Target, value: Any, made: list[list]) -> bool:
     """A JSON item's mapped child column into its one nested child (per level), as a CSV row
-    fills one child; False if the item gives that relationship's array itself."""
+    fills one child; False if the item gives that relationship's array itself. ``made``: the
+    arrays this item's mapping made so far."""
     holder = out
     for name in target.path:
-        children = holder.setdefault(name, [{}])
-        if not (
-            isinstance(children, list) and len(children) == 1 and isinstance(children[0], dict)
-        ):
+        children = holder.get(name)
+        if children is None:
+            children = holder[name] = [{}]
+            made.append(children)
+        elif not any(children is m for m in made):
             return False
         holder = children[0]
     holder[target.leaf] = value

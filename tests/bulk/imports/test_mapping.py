@@ -227,3 +227,22 @@ def test_the_readme_examples(api):
     (tier,) = list_all(api, f"/api/prices/{price['id']}/price_tiers")
     assert (tier["type"], tier["attributes"]["name"]) == ("price_volume_tiers", "5er")
     assert tier["attributes"]["price_amount_cents"] == 1850
+
+
+def test_mapped_child_columns_beside_the_childrens_array_are_an_item_error(api):
+    cat = Catalog(api)
+    tiers = [{"type": "PriceVolumeTier", "name": "a", "price_amount_cents": 90}]
+    inputs = [
+        {"Artikelnummer": "TSHIRT-S", "Preis": 1, "Staffel": "5er", "Bis": 5, "price_tiers": tiers},
+        {"Artikelnummer": "TSHIRT-M", "Preis": 2, "price_tiers": tiers},
+    ]
+    attrs = run_import(api, "prices", inputs, mapping=GERMAN_MAPPING,
+                       parent_resource_id=cat.eur["id"], skip_errors=True)  # fmt: skip
+    assert counts(attrs) == ("completed", 1, 1, 0, 0), attrs
+    assert attrs["errors_log"] == {
+        f"{cat.eur['id']}/TSHIRT-S": {
+            "price_tiers": ["is given both as an array and by mapped columns"]
+        }
+    }
+    (price,) = list_all(api, "/api/prices")
+    assert price["attributes"]["amount_cents"] == 200
