@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, DecimalException, Inexact, InvalidOperation, Overflow
 from typing import Any
 
 from bulk.imports.parse import Problems, link_keys, nested_names
@@ -30,6 +30,8 @@ from resources.fields import Attr, Float, Integer, NameList
 
 TRANSFORMS = ("to", "scale", "default", "map", "split", "trim")
 MISSING = object()
+LIMIT = Decimal(2**63)  # scaled values beyond any numeric column
+EXACT = Context(prec=40, traps=[Inexact, Overflow, InvalidOperation])  # never rounds in silence
 
 
 class MappingError(Exception):
@@ -77,17 +79,20 @@ class Rule:
         if self.split is not None and isinstance(value, str):
             value = [v.strip() for v in value.split(self.split) if v.strip()]
         if self.scale is not None:
-            value = self._scaled(value)
+            value = self._scaled(value, self.scale)
         return value
 
-    def _scaled(self, value: Any) -> int | float:
-        number = decimal(value) * self.scale  # type: ignore[operator]
+    def _scaled(self, value: Any, scale: Decimal) -> int | float:
+        try:
+            number = EXACT.multiply(decimal(value), scale)
+        except DecimalException:  # no exact product: beyond 40 digits, or the exponent range
+            number = LIMIT
+        if abs(number) >= LIMIT:  # a million-digit int is a denial of service, not a value
+            raise ValueProblem(f"{value} × {scale} is out of range")
         if isinstance(self.target.attr, Float):
             return float(number)
         if number != number.to_integral_value():
-            raise ValueProblem(
-                f"{value} × {self.scale} is {number.normalize():f}, not a whole number"
-            )
+            raise ValueProblem(f"{value} × {scale} is {number.normalize():f}, not a whole number")
         return int(number)
 
 

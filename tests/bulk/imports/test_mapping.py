@@ -126,11 +126,13 @@ def test_a_scale_that_leaves_a_fraction_is_an_item_error(api):
         {"Artikelnummer": "TSHIRT-S", "Preis": "19,995"},
         {"Artikelnummer": "TSHIRT-M", "Preis": "zwölf"},
         {"Artikelnummer": "TSHIRT-L", "Preis": "12.5"},
+        {"Artikelnummer": "MUG-01", "Preis": "1e999999999"},  # never a million-digit int
     ]
     attrs = run_import(api, "prices", inputs, mapping=GERMAN_MAPPING,
                        parent_resource_id=cat.eur["id"], skip_errors=True)  # fmt: skip
-    assert counts(attrs) == ("completed", 1, 2, 0, 0), attrs
+    assert counts(attrs) == ("completed", 1, 3, 0, 0), attrs
     assert attrs["errors_log"] == {
+        f"{cat.eur['id']}/MUG-01": {"Preis": ["1e999999999 × 100 is out of range"]},
         f"{cat.eur['id']}/TSHIRT-S": {"Preis": ["19,995 × 100 is 1999.5, not a whole number"]},
         f"{cat.eur['id']}/TSHIRT-M": {"Preis": ['"zwölf" is not a number']},
     }
