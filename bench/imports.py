@@ -7,6 +7,8 @@ Cases: a 10,000-SKU JSON import and a 10,000-row prices CSV (5,000 prices with t
 each all-new, then all-changed, then the same file again (unchanged). Baseline of new and
 changed: psycopg COPY of the same rows into a temporary table, then one INSERT ... SELECT ...
 ON CONFLICT DO UPDATE (for prices, the same for their tiers); of unchanged: the COPY alone.
+With --mapping every column is sent under another name (`Spalte code`) and the import
+carries a `mapping` naming its attribute, to measure what mapping costs per item.
 Prints seconds (median of --runs), items/s, the ratio import/raw, and the worker's peak RSS
 (VmHWM). Needs PostgreSQL (BULKPORT_BENCH_DATABASE_URL, default
 postgresql+psycopg://root@127.0.0.1:5432/bench_imports) and Redis (BULKPORT_BENCH_REDIS_URL).
@@ -105,10 +107,24 @@ def token(base: str, client_id: str, secret: str) -> str:
     return httpx.post(base + "/oauth/token", json=body).json()["access_token"]
 
 
-def run_import(client: httpx.Client, attributes: dict) -> tuple[float, dict]:
+def renamed(attributes: dict) -> dict:
+    """The same import with every column renamed (`Spalte code`) and mapped back."""
+    inputs = attributes["inputs"]
+    if isinstance(inputs, str):
+        head, _, rest = inputs.partition("\n")
+        columns = head.split(",")
+        inputs = ",".join(f"Spalte {c}" for c in columns) + "\n" + rest
+    else:
+        columns = list(inputs[0])
+        inputs = [{f"Spalte {k}": v for k, v in item.items()} for item in inputs]
+    return {**attributes, "inputs": inputs, "mapping": {f"Spalte {c}": c for c in columns}}
+
+
+def run_import(client: httpx.Client, attributes: dict, mapping: bool = False) -> tuple[float, dict]:
     """(seconds from POST to seeing it completed, its attributes); the attributes also get
     `_post` (seconds of the POST), `_queued` (created -> started) and `_run` (started ->
     completed), for the breakdown."""
+    attributes = renamed(attributes) if mapping else attributes
     body = {"data": {"type": "imports", "attributes": attributes}}
     start = time.perf_counter()
     r = client.post("/api/imports", json=body)
@@ -215,6 +231,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--mapping", action="store_true", help="columns renamed and mapped back")
     args = parser.parse_args()
     n = args.items
     dsn = reset_database(DB_URL)
@@ -281,7 +298,8 @@ def main() -> None:
                     skus = [{**s, "name": s["name"] + " v2"} for s in skus]
                     prices = [(c, a + 1, tiers) for c, a, tiers in prices]
                     csv_text = prices_csv(prices)
-                t, attrs = run_import(client, {"resource_type": "skus", "inputs": skus})
+                t, attrs = run_import(client, {"resource_type": "skus", "inputs": skus},
+                                      args.mapping)  # fmt: skip
                 assert attrs["processed_count"] == n and attrs["errors_count"] == 0, attrs
                 assert attrs[f"{COUNTED[phase]}_count"] == n, attrs
                 row[f"skus_{phase}"] = t
@@ -290,7 +308,7 @@ def main() -> None:
                 row[f"raw_skus_{phase}"] = copied if phase == "unchanged" else merged
                 t, attrs = run_import(client, {"resource_type": "prices", "format": "csv",
                                                "parent_resource_id": price_list,
-                                               "inputs": csv_text})  # fmt: skip
+                                               "inputs": csv_text}, args.mapping)  # fmt: skip
                 # one item per price, whatever its rows (one per tier)
                 assert attrs["processed_count"] == len(prices), attrs
                 assert attrs["errors_count"] == 0, attrs

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, NamedTuple
@@ -27,6 +28,10 @@ from records.links import LinkRef
 from resources.base import BelongsTo, HasMany, ManyToMany, Resource
 
 NOT_AN_OBJECT = "must be a JSON object"
+Problems = list[tuple[str, str]]  # (key, message): values an item gives that cannot be read
+# An import's column mapping (bulk/imports/mapping.py): one item's raw values, as CSV text or
+# not, -> the values parse reads, and the problems of its cells
+Remap = Callable[[dict[str, Any], bool], tuple[dict[str, Any], Problems]]
 
 
 @dataclass(slots=True)
@@ -41,7 +46,7 @@ class Item:
     error: str | None = None  # an item that could not be read at all
     # (key, message): values the item gives that cannot be read (a tag entry `{"id": 1}`);
     # each is an error of the item, which fails without stopping its neighbours
-    problems: list[tuple[str, str]] = field(default_factory=list)
+    problems: Problems = field(default_factory=list)
 
 
 @cache
@@ -172,8 +177,19 @@ def json_item(resource: Resource, raw: Any, position: int) -> Item:
     return item
 
 
-def parse_json(resource: Resource, inputs: list[Any]) -> list[Item]:
-    return [json_item(resource, raw, position) for position, raw in enumerate(inputs, start=1)]
+def parse_json(resource: Resource, inputs: list[Any], remap: Remap | None = None) -> list[Item]:
+    if remap is None:
+        return [json_item(resource, raw, pos) for pos, raw in enumerate(inputs, start=1)]
+    return [_mapped_json_item(resource, raw, pos, remap) for pos, raw in enumerate(inputs, start=1)]
+
+
+def _mapped_json_item(resource: Resource, raw: Any, position: int, remap: Remap) -> Item:
+    if not isinstance(raw, dict):
+        return json_item(resource, raw, position)
+    values, problems = remap(raw, False)
+    item = json_item(resource, values, position)
+    item.problems[:0] = problems
+    return item
 
 
 class CsvRecord(NamedTuple):
@@ -236,7 +252,7 @@ Row = tuple[Item, dict[str, list[dict[str, str]]]]  # an item, and its children'
 
 
 def _row(
-    resource: Resource, position: int, names: list[str], cells: list[str]
+    resource: Resource, position: int, names: list[str], cells: list[Any]
 ) -> tuple[Item, Cells]:
     """One CSV row (a top-level item's or a nested child's): own cells, links, children's cells.
 
@@ -260,7 +276,7 @@ def _row(
 
 
 def parse_csv(
-    resource: Resource, text: str, parent_id: str | None = None
+    resource: Resource, text: str, parent_id: str | None = None, remap: Remap | None = None
 ) -> tuple[list[Item], str | None]:
     """Items and, if the header itself is unusable, why."""
     records = csv_records(text)
@@ -275,6 +291,11 @@ def parse_csv(
         elif len(cells) != len(header):
             error = f"line {line}: expected {len(header)} cells, found {len(cells)}"
             rows.append((Item(position, {}, error=error), {}))
+        elif remap is not None:
+            mapped, problems = remap(dict(zip(header, cells, strict=True)), True)
+            item, children = _row(resource, position, list(mapped), list(mapped.values()))
+            item.problems.extend(problems)
+            rows.append((item, {rel: [values] for rel, values in children.items()}))
         else:
             item, children = _row(resource, position, header, cells)
             rows.append((item, {rel: [values] for rel, values in children.items()}))

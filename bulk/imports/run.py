@@ -27,6 +27,7 @@ from bulk.imports.apply import apply
 from bulk.imports.archive import archive
 from bulk.imports.build import Work, build
 from bulk.imports.cleanup import cleanup, forget_touched, record_touched
+from bulk.imports.mapping import compile_mapping
 from bulk.imports.parse import Item, parse_csv, parse_json
 from bulk.imports.report import outcome, tally
 from bulk.imports.resolve import match, resolve, waves
@@ -93,9 +94,11 @@ def run_import(engine: Engine, settings: Settings, import_id: str) -> None:
 def parse_items(row: dict[str, Any]) -> list[Item]:
     """Stage 1; an unusable CSV header is one failing item counting every row."""
     resource = REGISTRY[row["resource_type"]]
+    remap = compile_mapping(resource, row["mapping"]).apply if row["mapping"] else None
     if row["format"] != "csv":
-        return parse_json(resource, unpack(row["inputs"]) or [])
-    items, fatal = parse_csv(resource, unpack(row["inputs"]) or "", row["parent_resource_id"])
+        return parse_json(resource, unpack(row["inputs"]) or [], remap)
+    text = unpack(row["inputs"]) or ""
+    items, fatal = parse_csv(resource, text, row["parent_resource_id"], remap)
     return [Item(1, {}, error=fatal, rows=row["inputs_size"] or 1)] if fatal else items
 
 

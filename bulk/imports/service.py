@@ -7,7 +7,8 @@ from typing import Any
 from bulk import admission
 from bulk.admission import Send
 from bulk.imports.archive import archive
-from bulk.imports.parse import csv_summary, parse_csv
+from bulk.imports.mapping import MappingError, compile_mapping
+from bulk.imports.parse import Remap, csv_summary, parse_csv
 from core.dialect import has_nul
 from core.errors import FieldError, ValidationFailed
 from core.settings import Settings
@@ -27,7 +28,7 @@ COUNTERS = (
 
 
 def inputs_size(
-    values: dict[str, Any], target: Resource | None
+    values: dict[str, Any], target: Resource | None, remap: Remap | None = None
 ) -> tuple[int | None, list[FieldError]]:
     """The number of items: JSON array elements; CSV items, rows repeating an item's key (its
     nested children's rows) being that one item."""
@@ -50,12 +51,26 @@ def inputs_size(
         return None, [FieldError("inputs", "invalid", f"is not usable CSV: {problem}")]
     if target is None or not rows:  # the resource type's own error says it all
         return rows, []
-    return len(parse_csv(target, inputs, values.get("parent_resource_id"))[0]), []
+    return len(parse_csv(target, inputs, values.get("parent_resource_id"), remap)[0]), []
+
+
+def mapping_plan(
+    values: dict[str, Any], target: Resource | None
+) -> tuple[Remap | None, list[FieldError]]:
+    """The mapping's ``Plan.apply``, or the 422 naming the column it cannot use."""
+    if target is None or not values.get("mapping"):
+        return None, []
+    try:
+        return compile_mapping(target, values["mapping"]).apply, []
+    except MappingError as exc:
+        return None, [FieldError("mapping", "invalid", str(exc))]
 
 
 def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
     target, errors = admission.job_target(values)
-    size, size_errors = inputs_size(values, target)
+    remap, mapping_errors = mapping_plan(values, target)
+    errors += mapping_errors
+    size, size_errors = inputs_size(values, target, remap)
     errors += size_errors
     if too_many := admission.count_error("inputs_size", size, MAX_INPUTS):
         errors.append(too_many)

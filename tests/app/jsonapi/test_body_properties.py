@@ -119,7 +119,20 @@ def import_attributes(values: st.SearchStrategy) -> st.SearchStrategy[dict]:
             "metadata": values,
             "reference": values,
             "_interrupt": values,
+            "mapping": often(mapping(names, values)),
         },
+    )
+
+
+def mapping(names: list[str], values: st.SearchStrategy) -> st.SearchStrategy[dict]:
+    """Column mappings: targets mostly real, transforms of any value."""
+    targets = often(st.sampled_from([*names, "price_tiers.name", "tags"]), TEXT)
+    transforms = st.fixed_dictionaries(
+        {"to": often(targets)},
+        optional=dict.fromkeys(("scale", "default", "map", "split", "trim"), values),
+    )
+    return st.dictionaries(
+        often(st.sampled_from(names), TEXT), st.none() | targets | transforms, max_size=3
     )
 
 
