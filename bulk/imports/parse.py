@@ -235,7 +235,7 @@ Cells = dict[str, dict[str, str]]  # nested relationship -> its cells in one row
 Row = tuple[Item, dict[str, list[dict[str, str]]]]  # an item, and its children's cells by row
 
 
-def _row(
+def csv_row(
     resource: Resource, position: int, names: list[str], cells: list[str]
 ) -> tuple[Item, Cells]:
     """One CSV row (a top-level item's or a nested child's): own cells, links, children's cells.
@@ -276,12 +276,12 @@ def parse_csv(
             error = f"line {line}: expected {len(header)} cells, found {len(cells)}"
             rows.append((Item(position, {}, error=error), {}))
         else:
-            item, children = _row(resource, position, header, cells)
+            item, children = csv_row(resource, position, header, cells)
             rows.append((item, {rel: [values] for rel, values in children.items()}))
-    return _nest(resource, merge_consecutive(resource, rows, parent_id)), None
+    return nest(resource, merge_consecutive(resource, rows, parent_id)), None
 
 
-def _nest(resource: Resource, rows: list[Row]) -> list[Item]:
+def nest(resource: Resource, rows: list[Row]) -> list[Item]:
     """Turns each row's children cells into child items of their own type (recursively)."""
     for item, children in rows:
         item.children = {
@@ -299,7 +299,7 @@ def csv_children(resource: Resource, raws: list[dict[str, str]]) -> list[Item]:
     """
     rows: list[Row] = []
     for position, raw in enumerate(raws, start=1):
-        item, children = _row(resource, position, list(raw), list(raw.values()))
+        item, children = csv_row(resource, position, list(raw), list(raw.values()))
         grand = {rel: [values] for rel, values in children.items()}
         prev = rows[-1] if rows else None
         if (
@@ -313,7 +313,7 @@ def csv_children(resource: Resource, raws: list[dict[str, str]]) -> list[Item]:
                 prev[1].setdefault(rel, []).extend(more)
             continue
         rows.append((item, grand))
-    return _nest(resource, rows)
+    return nest(resource, rows)
 
 
 def merge_key(resource: Resource, item: Item, parent_id: str | None = None) -> tuple | None:
