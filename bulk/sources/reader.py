@@ -43,7 +43,7 @@ def gunzip(source: IO[bytes], target: IO[bytes]) -> bool:
     source.seek(0)
     if detect.is_gzip(head):
         try:
-            with gzip.GzipFile(fileobj=source) as unpacked:
+            with gzip.GzipFile(fileobj=source, mode="rb") as unpacked:
                 shutil.copyfileobj(unpacked, target, 1024 * 1024)
         except (OSError, EOFError) as exc:
             raise SourceError(f"is a damaged gzip file ({exc})") from None
