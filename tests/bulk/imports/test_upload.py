@@ -14,6 +14,7 @@ import xlsxwriter
 
 from tests.support.api import make_org, open_app
 from tests.support.jobs import download, run_to_end
+from tests.support.layout import ROOT
 
 SKU_HEADER = ["code", "name", "pieces_per_pack", "weight", "do_not_ship", "description"]
 
@@ -175,3 +176,15 @@ def test_a_file_over_the_limit_is_413(small_limit_app):
     response = post_file(api, "big.csv", b"code,name\n" + b"A,b\n" * 300)
     assert response.status_code == 413
     assert "1000 bytes" in response.json()["errors"][0]["detail"]
+
+
+def test_xls_fixture(api):
+    # fixtures/uploads/skus.xls: written once by xlwt (Excel 97 BIFF8), committed as is
+    content = (ROOT / "fixtures" / "uploads" / "skus.xls").read_bytes()
+    attrs = upload(api, "skus.xls", content)
+    assert (attrs["status"], attrs["created_count"], attrs["source_format"]) == (
+        "completed", 2, "xls",
+    )  # fmt: skip
+    found = skus(api)
+    assert (found["XLS1"]["pieces_per_pack"], found["XLS1"]["weight"]) == (24, 1.5)
+    assert found["XLS1"]["description"].startswith("2026-12-04")
