@@ -32,8 +32,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     engine = make_engine(settings.database_url)
     dispatcher = Dispatcher(settings, engine)
     limiter = make_limiter(settings, engine)  # None when BULKPORT_RATE_LIMITS=off
+    import_service = ImportService(settings, dispatcher.sender(IMPORTS))
     savers = {
-        IMPORTS.resource.type: ImportService(settings, dispatcher.sender(IMPORTS)).save,
+        IMPORTS.resource.type: import_service.save,
         EXPORTS.resource.type: ExportService(dispatcher.sender(EXPORTS)).save,
         CLEANUPS.resource.type: CleanupService(dispatcher.sender(CLEANUPS)).save,
         webhooks.type: WebhookService(settings).save,
@@ -55,14 +56,24 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             *auth_routes.routes(),
             *attachments.routes(),
-            *resource_routes(REGISTRY, savers, destroyers, history=versions),
+            *resource_routes(
+                REGISTRY,
+                savers,
+                destroyers,
+                history=versions,
+                uploaders={IMPORTS.resource.type: import_service.upload},
+            ),  # fmt: skip
         ],
         middleware=[
             Middleware(AccessLogMiddleware),
             # Before the body limit: a refused request costs no body read, and every response
             # of /api and /oauth/token (413s included) gets the X-Ratelimit-* headers.
             Middleware(RateLimitMiddleware, limiter=limiter),
-            Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
+            Middleware(
+                BodyLimitMiddleware,
+                max_bytes=settings.max_body_bytes,
+                upload_max_bytes=settings.upload_max_bytes,
+            ),
         ],
         lifespan=lifespan,
     )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import gzip
 import logging
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import IO, Any
 
 from core.errors import incident
 from core.settings import Settings
@@ -60,9 +61,26 @@ def store_stream(
     return key
 
 
+def store_file(settings: Settings, job: Resource, row: dict[str, Any], source: IO[bytes]) -> str:
+    """``store`` for a file (an uploaded import's source): stored as it is if gzipped, else
+    gzipped block by block into a temporary file first."""
+    key = file_key(job, row)
+    head = source.read(2)
+    source.seek(0)
+    if head == b"\x1f\x8b":
+        storage_for(settings).put_file(key, source, "application/gzip")
+        return key
+    with tempfile.TemporaryFile() as spool:
+        with gzip.GzipFile("", "wb", 6, spool, mtime=0) as gz:
+            shutil.copyfileobj(source, gz, 1024 * 1024)
+        spool.seek(0)
+        storage_for(settings).put_file(key, spool, "application/gzip")
+    return key
+
+
 def file_key(job: Resource, row: dict[str, Any]) -> str:
-    """`<job type>/<organization>/<job id>.<format>.gz`."""
-    ext = "csv" if row["format"] == "csv" else "json"
+    """`<job type>/<organization>/<job id>.<format>.gz` (an upload's own format)."""
+    ext = row.get("source_format") or ("csv" if row["format"] == "csv" else "json")
     return f"{job.type}/{row['organization_id']}/{row['id']}.{ext}.gz"
 
 

@@ -87,6 +87,7 @@ class Settings:
     token_ttl_sales_channel: int = 14400
     attachment_ttl: int = 300
     max_body_bytes: int = 50 * 1024 * 1024
+    upload_max_bytes: int = 50 * 1024 * 1024  # one file of a multipart import
     page_size_default: int = 10
     page_size_max: int = 25
     issuer: str = "bulkport"
@@ -130,6 +131,7 @@ class Settings:
             # A job whose worker has not reported for this long is taken over by another.
             job_stale_seconds=int(_env(env, "JOB_STALE_SECONDS", "60")),
             import_chunk_size=int(_env(env, "IMPORT_CHUNK_SIZE", "500")),
+            upload_max_bytes=_positive_int(env, "UPLOAD_MAX_BYTES", str(50 * 1024 * 1024)),
             statement_timeout=_seconds(env, "STATEMENT_TIMEOUT", "5"),
             versions_retention_days=_positive_int(env, "VERSIONS_RETENTION_DAYS", "30"),
             rate_limits=_switch(env, "RATE_LIMITS", "on"),

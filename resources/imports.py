@@ -46,6 +46,11 @@ resource = Resource(
             Integer("destroyed_count", default=0),
             Json("errors_log", default=dict),
             Json("warnings_log", default=dict),
+            # An uploaded file (multipart POST): kept gzipped in storage, never in `inputs`.
+            String("source_file_name"),
+            Integer("source_file_size"),
+            String("source_format"),
+            String("source_sheet"),
         ),
         *job_attributes(STATUSES),
     ],

@@ -64,17 +64,7 @@ def read_draft(
         raise BadRequest("relationships must be an object", pointer="/data/relationships")
 
     values, errors, unknown = coerce_attributes(resource, attributes)
-    if existing is not None:
-        unknown += [n for n in values if resource.attributes[n].create_only]
-    else:
-        unknown += [n for n in values if resource.attributes[n].update_only]
-    if unknown:
-        name = sorted(unknown)[0]
-        raise BadRequest(
-            f"{name} is not a permitted attribute of {resource.type}",
-            title="Param not allowed",
-            pointer=f"/data/attributes/{name}",
-        )
+    _refuse_unknown(resource, values, unknown, existing)
     draft = Draft(values=values, existing=existing, errors=errors)
     for name, obj in relationships.items():
         pointer = f"/data/relationships/{name}"
@@ -97,3 +87,26 @@ def read_draft(
         elif isinstance(rel, ManyToMany):
             draft.links[name] = ids  # type: ignore[assignment]
     return draft  # type errors travel on the draft: validation adds the rest, Rails style
+
+
+def form_draft(resource: Resource, fields: dict[str, str]) -> Draft:
+    """A new record's draft from form fields: text, coerced by declared type ('' not given)."""
+    values, errors, unknown = coerce_attributes(resource, fields, text=True)
+    _refuse_unknown(resource, values, unknown, None)
+    return Draft(values=values, errors=errors)
+
+
+def _refuse_unknown(
+    resource: Resource, values: dict[str, Any], unknown: list[str], existing: Any
+) -> None:
+    if existing is not None:
+        unknown += [n for n in values if resource.attributes[n].create_only]
+    else:
+        unknown += [n for n in values if resource.attributes[n].update_only]
+    if unknown:
+        name = sorted(unknown)[0]
+        raise BadRequest(
+            f"{name} is not a permitted attribute of {resource.type}",
+            title="Param not allowed",
+            pointer=f"/data/attributes/{name}",
+        )

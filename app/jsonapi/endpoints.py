@@ -11,7 +11,7 @@ Each handler runs its database work in one transaction on a worker thread; actio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -34,6 +34,8 @@ from app.jsonapi.media import JsonApiResponse, base_url, check_accept, read_docu
 from app.jsonapi.pagination import PageNumberPaginator
 from app.jsonapi.routing import ResourceRoute
 from app.jsonapi.statements import Memo
+from app.jsonapi.uploads import is_upload, read_upload, upload_draft
+from bulk.imports.upload import Upload
 from core.db import cancelled, transaction
 from core.errors import Forbidden, NotFound, ParameterNotAllowed, QueryTimedOut
 from core.settings import Settings
@@ -46,6 +48,7 @@ from records.save import destroy, save_one
 from resources.base import BelongsTo, HasMany, ManyToMany, Resource
 
 Saver = Callable[[Unit, Draft], str]  # writes a draft; the record's id
+Uploader = Callable[[Unit, Draft, Upload], str]  # writes a draft with its uploaded file
 Destroyer = Callable[[Unit, str], None]  # deletes the record of an id
 
 READS = ("GET", "HEAD")  # Starlette answers HEAD on every GET route
@@ -58,6 +61,7 @@ async def run(
     resource: Resource,
     write: bool = False,
     body: bool = False,
+    read: Callable[[Request], Awaitable[Any]] = read_document,
 ) -> Response:
     # Who asks comes first: an anonymous request learns nothing, not even about media types.
     # The signature is checked here; that the application still exists, in the request's
@@ -66,7 +70,7 @@ async def run(
     if write or resource.integration_only:
         require_writer(principal)
     check_accept(request)
-    doc = await read_document(request) if body else None
+    doc = await read(request) if body else None
 
     def work() -> Response:
         settings = request.app.state.settings
@@ -219,7 +223,7 @@ def _writable(resource: Resource) -> None:
         raise Forbidden(f"{resource.type} cannot be changed through the API")
 
 
-def collection_endpoint(resource: Resource, save: Saver):
+def collection_endpoint(resource: Resource, save: Saver, upload: Uploader | None = None):
     async def endpoint(request: Request) -> Response:
         if request.method in READS:
 
@@ -235,7 +239,22 @@ def collection_endpoint(resource: Resource, save: Saver):
             record_id = save(ctx, read_draft(resource, doc))
             return _show(ctx, resource, record_id, spec, status=201)
 
-        return await run(request, create, resource=resource, write=True, body=True)
+        if upload is None or not is_upload(request):
+            return await run(request, create, resource=resource, write=True, body=True)
+
+        def create_from_file(ctx: Context, read: Any) -> Response:
+            spec = _spec(ctx, resource, collection=False)
+            assert upload is not None
+            record_id = upload(ctx, *upload_draft(resource, read))
+            return _show(ctx, resource, record_id, spec, status=201)
+
+        try:
+            return await run(
+                request, create_from_file, resource=resource, write=True, body=True,
+                read=read_upload,
+            )  # fmt: skip
+        finally:
+            await request.close()  # the form's spooled file
 
     return endpoint
 
@@ -398,9 +417,11 @@ def resource_routes(
     savers: Mapping[str, Saver],
     destroyers: Mapping[str, Destroyer],
     history: Resource | None = None,
+    uploaders: Mapping[str, Uploader] | None = None,
 ) -> list[Route]:
     """Routes for every registered type; ``savers`` and ``destroyers`` write and delete the
-    types that have a service of their own (jobs), by type; ``history``, the resource whose
+    types that have a service of their own (jobs), by type; ``uploaders`` create those that
+    take a `multipart/form-data` file (imports); ``history``, the resource whose
     records are versions of the others, gets `/api/<type>/<id>/<history type>` on each."""
     routes: list[Route] = []
     for resource in registry.values():
@@ -410,9 +431,8 @@ def resource_routes(
         save = savers.get(resource.type) or generic_saver(resource)
         destroy_ = destroyers.get(resource.type) or generic_destroyer(resource)
         base = f"/api/{resource.type}"
-        routes.append(
-            ResourceRoute(base, collection_endpoint(resource, save), methods=["GET", "POST"])
-        )
+        collection = collection_endpoint(resource, save, (uploaders or {}).get(resource.type))
+        routes.append(ResourceRoute(base, collection, methods=["GET", "POST"]))
         item = item_endpoint(resource, save, destroy_)
         routes.append(ResourceRoute(base + "/{id}", item, methods=["GET", "PATCH", "DELETE"]))
         for name in resource.relationships:

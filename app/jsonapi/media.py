@@ -26,6 +26,8 @@ from core.errors import (
 
 log = logging.getLogger("bulkport")
 ALLOWED_PARAMS = {"ext", "profile"}
+MULTIPART = b"multipart/form-data"
+FORM_OVERHEAD = 1024 * 1024  # an upload's form fields and part headers, beside its file
 
 
 class JsonApiResponse(Response):
@@ -117,18 +119,23 @@ def install_error_handlers(app: Any) -> None:
 class BodyLimitMiddleware:
     """Refuses request bodies over the limit with 413, before they are buffered whole."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_max_bytes: int = 0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # A multipart upload carries one file up to its own limit, and a few form fields.
+        self.upload_max_bytes = upload_max_bytes + FORM_OVERHEAD if upload_max_bytes else 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
+        max_bytes = self.max_bytes
+        if self.upload_max_bytes and headers.get(b"content-type", b"").startswith(MULTIPART):
+            max_bytes = self.upload_max_bytes
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_bytes:
-            await self._reject(scope, receive, send)
+        if length is not None and length.isdigit() and int(length) > max_bytes:
+            await self._reject(scope, receive, send, max_bytes)
             return
         seen = 0
 
@@ -137,18 +144,18 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > max_bytes:
                     raise _TooLarge()
             return message
 
         try:
             await self.app(scope, limited, send)
         except _TooLarge:
-            await self._reject(scope, receive, send)
+            await self._reject(scope, receive, send, max_bytes)
 
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        mb, rest = divmod(self.max_bytes, 1024 * 1024)
-        limit = f"{mb} MB" if mb and not rest else f"{self.max_bytes} bytes"
+    async def _reject(self, scope: Scope, receive: Receive, send: Send, max_bytes: int) -> None:
+        mb, rest = divmod(max_bytes, 1024 * 1024)
+        limit = f"{mb} MB" if mb and not rest else f"{max_bytes} bytes"
         detail = f"The request body exceeds {limit}"
         await error_response(PayloadTooLarge(detail))(scope, receive, send)
 

@@ -180,10 +180,10 @@ def json_item(resource: Resource, raw: Any, position: int) -> Item:
 def parse_json(resource: Resource, inputs: list[Any], remap: Remap | None = None) -> list[Item]:
     if remap is None:
         return [json_item(resource, raw, pos) for pos, raw in enumerate(inputs, start=1)]
-    return [_mapped_json_item(resource, raw, pos, remap) for pos, raw in enumerate(inputs, start=1)]
+    return [mapped_json_item(resource, raw, pos, remap) for pos, raw in enumerate(inputs, start=1)]
 
 
-def _mapped_json_item(resource: Resource, raw: Any, position: int, remap: Remap) -> Item:
+def mapped_json_item(resource: Resource, raw: Any, position: int, remap: Remap) -> Item:
     if not isinstance(raw, dict):
         return json_item(resource, raw, position)
     values, problems = remap(raw, False)
@@ -251,7 +251,7 @@ Cells = dict[str, dict[str, str]]  # nested relationship -> its cells in one row
 Row = tuple[Item, dict[str, list[dict[str, str]]]]  # an item, and its children's cells by row
 
 
-def _row(
+def csv_row(
     resource: Resource, position: int, names: list[str], cells: list[Any]
 ) -> tuple[Item, Cells]:
     """One CSV row (a top-level item's or a nested child's): own cells, links, children's cells.
@@ -293,16 +293,16 @@ def parse_csv(
             rows.append((Item(position, {}, error=error), {}))
         elif remap is not None:
             mapped, problems = remap(dict(zip(header, cells, strict=True)), True)
-            item, children = _row(resource, position, list(mapped), list(mapped.values()))
+            item, children = csv_row(resource, position, list(mapped), list(mapped.values()))
             item.problems.extend(problems)
             rows.append((item, {rel: [values] for rel, values in children.items()}))
         else:
-            item, children = _row(resource, position, header, cells)
+            item, children = csv_row(resource, position, header, cells)
             rows.append((item, {rel: [values] for rel, values in children.items()}))
-    return _nest(resource, merge_consecutive(resource, rows, parent_id)), None
+    return nest(resource, merge_consecutive(resource, rows, parent_id)), None
 
 
-def _nest(resource: Resource, rows: list[Row]) -> list[Item]:
+def nest(resource: Resource, rows: list[Row]) -> list[Item]:
     """Turns each row's children cells into child items of their own type (recursively)."""
     for item, children in rows:
         item.children = {
@@ -320,7 +320,7 @@ def csv_children(resource: Resource, raws: list[dict[str, str]]) -> list[Item]:
     """
     rows: list[Row] = []
     for position, raw in enumerate(raws, start=1):
-        item, children = _row(resource, position, list(raw), list(raw.values()))
+        item, children = csv_row(resource, position, list(raw), list(raw.values()))
         grand = {rel: [values] for rel, values in children.items()}
         prev = rows[-1] if rows else None
         if (
@@ -334,7 +334,7 @@ def csv_children(resource: Resource, raws: list[dict[str, str]]) -> list[Item]:
                 prev[1].setdefault(rel, []).extend(more)
             continue
         rows.append((item, grand))
-    return _nest(resource, rows)
+    return nest(resource, rows)
 
 
 def merge_key(resource: Resource, item: Item, parent_id: str | None = None) -> tuple | None:

@@ -16,13 +16,16 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from bulk import leases
+from bulk.imports import upload
 from bulk.imports.apply import apply
 from bulk.imports.archive import archive
 from bulk.imports.build import Work, build
@@ -72,12 +75,13 @@ def run_import(engine: Engine, settings: Settings, import_id: str) -> None:
     try:
         with transaction(engine, write=False) as conn:
             job.webhooks = imports_trigger_webhooks(conn, job.row["organization_id"])
-        items = parse_items(job.row)
         cursor = job.row["cursor"]
-        while cursor is not None and cursor < len(items):
-            chunk = items[cursor : cursor + settings.import_chunk_size]
-            with collector_paused():  # one chunk's garbage at most: the collector runs after it
-                cursor = run_chunk(engine, settings, job, chunk, cursor)
+        with job_items(settings, job.row) as items:
+            for chunk in chunks(items, cursor, settings.import_chunk_size):
+                with collector_paused():  # one chunk's garbage at most: the collector runs after
+                    cursor = run_chunk(engine, settings, job, chunk, cursor)
+                if cursor is None:
+                    break
         finish(engine, settings, job)
     except OperationalError as exc:
         if not transient(exc):  # the same statement would fail on every retry
@@ -89,6 +93,23 @@ def run_import(engine: Engine, settings: Settings, import_id: str) -> None:
         raise
     except Exception:  # noqa: BLE001 - never leave an import stuck in progress
         fail(engine, settings, job, incident(log, f"import {import_id} failed"))
+
+
+@contextmanager
+def job_items(settings: Settings, row: dict[str, Any]) -> Iterator[Iterator[Item]]:
+    """The import's items: its inputs parsed, or its uploaded file read from storage lazily."""
+    if row["source_format"] is None:
+        yield iter(parse_items(row))
+        return
+    with upload.items(settings, row) as items:
+        yield items
+
+
+def chunks(items: Iterator[Item], cursor: int, size: int) -> Iterator[list[Item]]:
+    """The items after the first ``cursor`` (done by an earlier run), ``size`` at a time."""
+    rest = islice(items, cursor, None)
+    while chunk := list(islice(rest, size)):
+        yield chunk
 
 
 def parse_items(row: dict[str, Any]) -> list[Item]:

@@ -6,11 +6,15 @@ from typing import Any
 
 from bulk import admission
 from bulk.admission import Send
+from bulk.imports import upload
 from bulk.imports.archive import archive
 from bulk.imports.mapping import MappingError, compile_mapping
 from bulk.imports.parse import Remap, csv_summary, parse_csv
+from bulk.imports.upload import Upload
+from bulk.sources.detect import SourceError
+from core.db import new_id
 from core.dialect import has_nul
-from core.errors import FieldError, ValidationFailed
+from core.errors import FieldError, PayloadTooLarge, ValidationFailed
 from core.settings import Settings
 from core.unit import Unit
 from records.draft import Draft
@@ -70,11 +74,12 @@ def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
     target, errors = admission.job_target(values)
     remap, mapping_errors = mapping_plan(values, target)
     errors += mapping_errors
-    size, size_errors = inputs_size(values, target, remap)
-    errors += size_errors
-    if too_many := admission.count_error("inputs_size", size, MAX_INPUTS):
-        errors.append(too_many)
-    values["inputs_size"] = size
+    if values.get("source_format") is None:  # an uploaded file has no limit and is counted
+        size, size_errors = inputs_size(values, target, remap)
+        errors += size_errors
+        if too_many := admission.count_error("inputs_size", size, MAX_INPUTS):
+            errors.append(too_many)
+        values["inputs_size"] = size
     parent_id = values.get("parent_resource_id")
     if parent_id is not None and target is not None:
         if target.parent is None:
@@ -105,6 +110,41 @@ class ImportService:
         values["inputs"] = pack(values["format"], values["inputs"])
         values.update(status="pending", errors_log={}, warnings_log={}, cursor=0)
         values.update(dict.fromkeys(COUNTERS, 0))
+        return admission.admit(unit, imports, draft, self.send)
+
+    def upload(self, unit: Unit, draft: Draft, file: Upload) -> str:
+        """An import of an uploaded file: checked, counted and stored before it is admitted."""
+        limit = self.settings.upload_max_bytes
+        if file.size > limit:
+            raise PayloadTooLarge(f"The file exceeds the upload limit of {limit} bytes")
+        values = draft.values
+        if "inputs" in values:
+            message = "is not accepted with a file: the file holds the inputs"
+            raise ValidationFailed([FieldError("inputs", "invalid", message)])
+        target, _errors = admission.job_target(values)
+        try:
+            with upload.opened(file) as source:
+                values.update(
+                    format="json" if source.format in ("json", "ndjson") else "csv",
+                    source_file_name=file.name, source_file_size=file.size,
+                    source_format=source.format, source_sheet=source.sheet,
+                )  # fmt: skip
+                remap, _mapping_errors = mapping_plan(values, target)  # validate_new names them
+                if target is not None:
+                    parent_id = values.get("parent_resource_id")
+                    found = upload.file_items(target, source, parent_id, remap)
+                    values["inputs_size"] = sum(1 for _item in found)
+        except SourceError as exc:
+            raise ValidationFailed([FieldError("file", "invalid", str(exc))]) from None
+        apply_defaults(imports, values)
+        errors = draft.errors + check_record(imports, values) + validate_new(unit, values)
+        if errors:
+            raise ValidationFailed(errors)
+        values.update(id=new_id(), inputs=None, status="pending", errors_log={}, warnings_log={},
+                      cursor=0)  # fmt: skip
+        values.update(dict.fromkeys(COUNTERS, 0))
+        owner = dict(values, organization_id=unit.scope.organization_id)
+        values["attachment_key"] = upload.store(self.settings, owner, file)
         return admission.admit(unit, imports, draft, self.send)
 
     def update(self, unit: Unit, draft: Draft) -> str:

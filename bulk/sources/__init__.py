@@ -1,0 +1,1 @@
+"""Uploaded files: what they are (``detect``) and their records (``reader``), no database."""
