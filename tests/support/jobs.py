@@ -204,3 +204,9 @@ def run_cleanup(api, resource_type: str, **attributes: Any) -> dict:
 def deliver_cleanup(app, cleanup_id: str) -> None:
     """What a worker does with the cleanup's message, here and now."""
     cleanup_pipeline(app.state.engine, app.state.settings, cleanup_id)
+
+
+def patch_job(api, kind: str, job_id: str, **attributes: Any):
+    """PATCH of a job's attributes (`_interrupt`, `_start`, ...): the response."""
+    doc = {"data": {"type": kind, "id": job_id, "attributes": attributes}}
+    return api.patch(f"/api/{kind}/{job_id}", json=doc)

@@ -16,6 +16,7 @@ from tests.support.documents import list_all, q
 from tests.support.jobs import (
     deliver_cleanup,
     hold_jobs,
+    patch_job,
     post_cleanup,
     read_job,
     run_cleanup,
@@ -31,9 +32,8 @@ def summary(attrs: dict) -> tuple:
             attrs["errors_count"])  # fmt: skip
 
 
-def patch(api, cleanup_id: str, **attributes):
-    doc = {"data": {"type": "cleanups", "id": cleanup_id, "attributes": attributes}}
-    return api.patch(f"/api/cleanups/{cleanup_id}", json=doc)
+def patch(api, job_id: str, **attributes):
+    return patch_job(api, "cleanups", job_id, **attributes)
 
 
 @pytest.fixture

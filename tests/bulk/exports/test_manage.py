@@ -22,6 +22,7 @@ from tests.support.jobs import (
     download,
     hold_jobs,
     items,
+    patch_job,
     post_export,
     read_job,
     run_export,
@@ -29,9 +30,8 @@ from tests.support.jobs import (
 )
 
 
-def patch(api, export_id: str, **attributes):
-    doc = {"data": {"type": "exports", "id": export_id, "attributes": attributes}}
-    return api.patch(f"/api/exports/{export_id}", json=doc)
+def patch(api, job_id: str, **attributes):
+    return patch_job(api, "exports", job_id, **attributes)
 
 
 def ids(response) -> list[str]:

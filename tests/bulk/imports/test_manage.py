@@ -7,7 +7,7 @@ import pytest
 from tests.support import factories
 from tests.support.api import sales_channel
 from tests.support.documents import errors
-from tests.support.jobs import deliver_import, hold_jobs, post_import, run_import
+from tests.support.jobs import deliver_import, hold_jobs, patch_job, post_import, run_import
 
 
 def ids(response) -> list[str]:
@@ -15,9 +15,8 @@ def ids(response) -> list[str]:
     return [d["id"] for d in response.json()["data"]]
 
 
-def patch(api, import_id: str, **attributes):
-    doc = {"data": {"type": "imports", "id": import_id, "attributes": attributes}}
-    return api.patch(f"/api/imports/{import_id}", json=doc)
+def patch(api, job_id: str, **attributes):
+    return patch_job(api, "imports", job_id, **attributes)
 
 
 @pytest.fixture
