@@ -1,15 +1,21 @@
-"""Peak RSS of the server and the worker for big uploads: a ~50 MB CSV and a ~20 MB XLSX.
+"""Big uploads: peak RSS of the server and the worker, and a file against JSON imports.
 
-    python bench/uploads.py [--csv-mb 49] [--xlsx-mb 20]
+    python bench/uploads.py [--csv-mb 49] [--xlsx-mb 20] [--rows 200000] [--cases csv,xlsx,rows]
 
 Runs `bulkport serve` and `bulkport worker` (bench/imports.py's Stack, PostgreSQL and Redis as
-there), uploads each file with `POST /api/imports` (multipart), waits for the import to end and
-prints its seconds, items and each process's peak RSS (VmHWM). Target: under 250 MB each.
+there). Cases:
+- csv, xlsx: uploads a ~50 MB CSV and a ~20 MB XLSX with `POST /api/imports` (multipart), waits
+  for the import to end and prints its seconds, items and each process's peak RSS (VmHWM,
+  reset before each case). Target: under 250 MB each.
+- rows: the baseline of the same run. A 200,000-row SKU CSV (~30 MB) uploaded as one file, then
+  the same rows as twenty 10,000-item JSON imports (kept within the 10-active limit) into
+  another organization; seconds from the first POST to the last completed import, each.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import tempfile
 import time
 import uuid
@@ -17,6 +23,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 import imports as bench  # bench/imports.py, beside this script
+import orjson
 import xlsxwriter
 
 from app.migrate import upgrade
@@ -51,25 +58,79 @@ def write_xlsx(path: Path, megabytes: float) -> int:
     return rows
 
 
+def sku_rows(count: int) -> list[dict]:
+    return [
+        {"code": f"R{n:08d}", "name": f"Artikel {n} grün", "pieces_per_pack": 6,
+         "weight": 0.25, "do_not_ship": True, "description": DESCRIPTION[: 100 + n % 41]}
+        for n in range(count)
+    ]  # fmt: skip
+
+
+def write_rows_csv(path: Path, rows: list[dict]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def upload(client: httpx.Client, path: Path) -> tuple[float, dict]:
     start = time.perf_counter()
     with open(path, "rb") as f:
         r = client.post("/api/imports", data={"resource_type": "skus", "skip_errors": "true"},
                         files={"file": (path.name, f)})  # fmt: skip
     r.raise_for_status()
-    import_id = r.json()["data"]["id"]
+    attrs = wait(client, r.json()["data"]["id"])
+    attrs["_post"] = r.elapsed.total_seconds()
+    return time.perf_counter() - start, attrs
+
+
+def wait(client: httpx.Client, import_id: str) -> dict:
     while True:
         attrs = client.get(f"/api/imports/{import_id}").json()["data"]["attributes"]
         if attrs["status"] in ("completed", "interrupted"):
-            return time.perf_counter() - start, attrs
+            return attrs
         time.sleep(0.5)
+
+
+def json_imports(client: httpx.Client, rows: list[dict], size: int = 10_000) -> tuple[float, int]:
+    """The rows as imports of ``size`` items, at most ten active at a time (the limit); the
+    seconds until the last completed, and the items created."""
+    start = time.perf_counter()
+    active: list[str] = []
+    created = 0
+    for offset in range(0, len(rows), size):
+        if len(active) == 10:
+            created += wait(client, active.pop(0))["created_count"]
+        body = {"data": {"type": "imports", "attributes": {
+            "resource_type": "skus", "inputs": rows[offset : offset + size]}}}  # fmt: skip
+        content = orjson.dumps(body)
+        r = client.post("/api/imports", content=content, headers={"Content-Type": bench.MEDIA})
+        r.raise_for_status()
+        active.append(r.json()["data"]["id"])
+    for import_id in active:
+        created += wait(client, import_id)["created_count"]
+    return time.perf_counter() - start, created
+
+
+def reset_peaks(stack: bench.Stack) -> None:
+    """Resets VmHWM of the server and the worker, so each case shows its own peak."""
+    for proc in (stack.server, stack.worker):
+        Path(f"/proc/{proc.pid}/clear_refs").write_text("5")
+
+
+def peaks(stack: bench.Stack) -> str:
+    server, worker = (bench.peak_rss_mb(p.pid) for p in (stack.server, stack.worker))
+    return f"peak RSS server {server:.0f} MB, worker {worker:.0f} MB"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--csv-mb", type=float, default=49)
     parser.add_argument("--xlsx-mb", type=float, default=20)
+    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--cases", default="csv,xlsx,rows")
     args = parser.parse_args()
+    cases = args.cases.split(",")
     bench.reset_database(bench.DB_URL)
     data_dir = tempfile.mkdtemp(prefix="bulkport-bench-")
     env = {
@@ -83,26 +144,53 @@ def main() -> None:
     upgrade(Settings.from_env(env))
     files = Path(data_dir) / "files"
     files.mkdir()
-    cases = [
-        (files / "big.csv", write_csv, args.csv_mb),
-        (files / "big.xlsx", write_xlsx, args.xlsx_mb),
-    ]
     stack = bench.Stack(env)
+    orgs = iter(range(1000))
+
+    def client() -> httpx.Client:
+        created = create_organization(make_engine(bench.DB_URL), f"upload-{next(orgs)}")
+        app = created["application"]
+        auth = bench.token(stack.base, app["client_id"], app["client_secret"])
+        headers = {"Accept": bench.MEDIA, "Authorization": f"Bearer {auth}"}
+        return httpx.Client(base_url=stack.base, headers=headers, timeout=600)
+
     try:
-        for n, (path, write, mb) in enumerate(cases):
+        big_files = [("csv", write_csv, args.csv_mb), ("xlsx", write_xlsx, args.xlsx_mb)]
+        for name, write, mb in big_files:
+            if name not in cases:
+                continue
+            path = files / f"big.{name}"
             rows = write(path, mb)
-            created = create_organization(make_engine(bench.DB_URL), f"upload-{n}")
-            app = created["application"]
-            auth = bench.token(stack.base, app["client_id"], app["client_secret"])
-            headers = {"Accept": bench.MEDIA, "Authorization": f"Bearer {auth}"}
-            with httpx.Client(base_url=stack.base, headers=headers, timeout=600) as client:
-                seconds, attrs = upload(client, path)
+            reset_peaks(stack)
+            with client() as api:
+                seconds, attrs = upload(api, path)
             size = path.stat().st_size / 1024 / 1024
             print(
                 f"{path.name}: {size:.1f} MB, {rows} rows -> {attrs['status']}, "
                 f"{attrs['created_count']} created, {attrs['errors_count']} errors, "
-                f"{seconds:.1f} s; peak RSS server {bench.peak_rss_mb(stack.server.pid):.0f} MB, "
-                f"worker {bench.peak_rss_mb(stack.worker.pid):.0f} MB",
+                f"POST {attrs['_post']:.1f} s, {seconds:.1f} s in all; {peaks(stack)}",
+                flush=True,
+            )
+        if "rows" in cases:
+            rows = sku_rows(args.rows)
+            path = files / "rows.csv"
+            write_rows_csv(path, rows)
+            size = path.stat().st_size / 1024 / 1024
+            reset_peaks(stack)
+            with client() as api:
+                seconds, attrs = upload(api, path)
+            print(
+                f"{len(rows)} rows as one {size:.1f} MB CSV upload: {seconds:.1f} s "
+                f"(POST {attrs['_post']:.1f} s), {attrs['created_count']} created; {peaks(stack)}",
+                flush=True,
+            )
+            reset_peaks(stack)
+            with client() as api:
+                json_seconds, created = json_imports(api, rows)
+            print(
+                f"the same rows as {len(rows) // 10_000} JSON imports of 10,000: "
+                f"{json_seconds:.1f} s, {created} created; {peaks(stack)}; "
+                f"upload/json {seconds / json_seconds:.2f}",
                 flush=True,
             )
     finally:

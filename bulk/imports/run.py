@@ -35,6 +35,7 @@ from bulk.imports.parse import Item, parse_csv, parse_json
 from bulk.imports.report import outcome, tally
 from bulk.imports.resolve import match, resolve, waves
 from bulk.imports.validate import validate
+from bulk.sources.detect import SourceError
 from core.collector import collector_paused
 from core.db import transaction, transient, utcnow
 from core.dialect import analyze
@@ -76,6 +77,8 @@ def run_import(engine: Engine, settings: Settings, import_id: str) -> None:
         with transaction(engine, write=False) as conn:
             job.webhooks = imports_trigger_webhooks(conn, job.row["organization_id"])
         cursor = job.row["cursor"]
+        if job.row["inputs_size"] is None:  # an uploaded file, counted once before its run
+            count_items(engine, settings, job)
         with job_items(settings, job.row) as items:
             for chunk in chunks(items, cursor, settings.import_chunk_size):
                 with collector_paused():  # one chunk's garbage at most: the collector runs after
@@ -85,14 +88,16 @@ def run_import(engine: Engine, settings: Settings, import_id: str) -> None:
         finish(engine, settings, job)
     except OperationalError as exc:
         if not transient(exc):  # the same statement would fail on every retry
-            fail(engine, settings, job, incident(log, f"import {import_id} failed"))
+            fail(engine, settings, job, internal(incident(log, f"import {import_id} failed")))
             return
         # The database failed us (restart, lock timeout): give the lease back so dramatiq's
         # retry resumes at the cursor at once rather than after the lease goes stale.
         release(engine, job)
         raise
+    except SourceError as exc:  # a file damaged past the header the upload checked
+        fail(engine, settings, job, {"file": [f"the file {exc}"]})
     except Exception:  # noqa: BLE001 - never leave an import stuck in progress
-        fail(engine, settings, job, incident(log, f"import {import_id} failed"))
+        fail(engine, settings, job, internal(incident(log, f"import {import_id} failed")))
 
 
 @contextmanager
@@ -103,6 +108,18 @@ def job_items(settings: Settings, row: dict[str, Any]) -> Iterator[Iterator[Item
         return
     with upload.items(settings, row) as items:
         yield items
+
+
+def count_items(engine: Engine, settings: Settings, job: Job) -> None:
+    """`inputs_size` of an uploaded file: its items, read once (CSV rows repeating an item's
+    key are that one item), stored before the first chunk so the error budget and progress
+    have it."""
+    with job_items(settings, job.row) as items:
+        size = sum(1 for _item in items)
+    with transaction(engine) as conn:
+        stmt = TABLE.update().where(TABLE.c.id == job.id, TABLE.c.lease == job.lease)
+        conn.execute(stmt.values(inputs_size=size, heartbeat_at=utcnow()))
+    job.row["inputs_size"] = size
 
 
 def chunks(items: Iterator[Item], cursor: int, size: int) -> Iterator[list[Item]]:
@@ -256,17 +273,22 @@ def release(engine: Engine, job: Job) -> None:
         log.warning("import %s: could not release its lease", job.id)
 
 
-def fail(engine: Engine, settings: Settings, job: Job, error_id: str) -> None:
-    """An unexpected error ends the import as interrupted; errors_log names the error id under
-    which the server logged it."""
+def internal(error_id: str) -> dict[str, list[str]]:
+    """The errors_log entry of an unexpected error: the id under which the server logged it."""
+    message = f"the import stopped on an internal error (error id {error_id} in the server log)"
+    return {"base": [message]}
+
+
+def fail(engine: Engine, settings: Settings, job: Job, errors: dict[str, list[str]]) -> None:
+    """An error that stops the run ends the import as interrupted, with ``errors`` (attribute
+    -> messages) under `base` in its errors_log."""
     with transaction(engine) as conn:
         row = leases.locked_row(conn, TABLE, job.id, STATE)
         if not leases.still_mine(row, job.lease):
             return  # deleted, interrupted, or taken over by another worker
         assert row is not None
         errors_log = dict(row["errors_log"] or {})
-        message = f"the import stopped on an internal error (error id {error_id} in the server log)"
-        errors_log["base"] = {"base": [message]}
+        errors_log["base"] = errors
         changes = {"status": "interrupted", "interrupted_at": utcnow(), "lease": None,
                    "errors_log": errors_log}  # fmt: skip
         try:

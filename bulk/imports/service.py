@@ -113,7 +113,9 @@ class ImportService:
         return admission.admit(unit, imports, draft, self.send)
 
     def upload(self, unit: Unit, draft: Draft, file: Upload) -> str:
-        """An import of an uploaded file: checked, counted and stored before it is admitted."""
+        """An import of an uploaded file: its format, header and mapping checked, the file stored,
+        the import admitted. Its items are counted by the worker (``run.count_items``), not
+        here: a 20 MB workbook takes minutes to read, longer than a client waits for a 201."""
         limit = self.settings.upload_max_bytes
         if file.size > limit:
             raise PayloadTooLarge(f"The file exceeds the upload limit of {limit} bytes")
@@ -129,11 +131,6 @@ class ImportService:
                     source_file_name=file.name, source_file_size=file.size,
                     source_format=source.format, source_sheet=source.sheet,
                 )  # fmt: skip
-                remap, _mapping_errors = mapping_plan(values, target)  # validate_new names them
-                if target is not None:
-                    parent_id = values.get("parent_resource_id")
-                    found = upload.file_items(target, source, parent_id, remap)
-                    values["inputs_size"] = sum(1 for _item in found)
         except SourceError as exc:
             raise ValidationFailed([FieldError("file", "invalid", str(exc))]) from None
         apply_defaults(imports, values)

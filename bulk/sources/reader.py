@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
-from python_calamine import CalamineError, CalamineWorkbook
-
 from bulk.sources import detect
 from bulk.sources.detect import SourceError
+from bulk.sources.sheets import sheet_names, sheet_rows
 
 FORMATS = ("csv", "tsv", "xlsx", "xls", "json", "ndjson")
 TABULAR = ("csv", "tsv", "xlsx", "xls")
@@ -103,10 +102,8 @@ class Source:
         return Record(line, dict(zip(self.header, cells, strict=True)))
 
     def _sheet_records(self) -> Iterator[Record]:
-        sheet = _workbook(self.path).get_sheet_by_name(self.sheet or self.sheet_names[0])
-        first_row = sheet.start[0] + 1 if sheet.start else 1
         first = True
-        for row, cells in enumerate(sheet.iter_rows(), start=first_row):
+        for row, cells in sheet_rows(self.path, self.format, self.sheet or self.sheet_names[0]):
             texts = [cell_text(c) for c in cells]
             if not any(t.strip() for t in texts):
                 continue
@@ -164,15 +161,6 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def _workbook(path: Path) -> CalamineWorkbook:
-    try:
-        return CalamineWorkbook.from_path(str(path))
-    except CalamineError as exc:
-        raise SourceError(f"is a damaged spreadsheet ({exc})") from None
-    except Exception as exc:  # noqa: BLE001 - calamine raises its own kinds per format
-        raise SourceError(f"is a damaged spreadsheet ({exc})") from None
-
-
 def open_source(path: Path, name: str | None = None, sheet: str | None = None) -> Source:
     """Detects what the (plain, not gzipped) file at ``path`` is; a SourceError if it is not
     something an import reads, or its header is unusable."""
@@ -204,8 +192,7 @@ def open_source(path: Path, name: str | None = None, sheet: str | None = None) -
 
 
 def _spreadsheet(path: Path, kind: str, sheet: str | None) -> Source:
-    book = _workbook(path)
-    names = list(book.sheet_names)
+    names = sheet_names(path, kind)
     if sheet is not None and sheet not in names:
         listed = ", ".join(names)
         raise SourceError(f"has no sheet named {sheet!r} (its sheets: {listed})")
@@ -213,16 +200,11 @@ def _spreadsheet(path: Path, kind: str, sheet: str | None) -> Source:
     if chosen is None:
         raise SourceError("is a workbook without sheets")
     source = Source(path, kind, sheet_names=names, sheet=chosen)
-    try:
-        data = book.get_sheet_by_name(chosen)
-        start = data.start[0] + 1 if data.start else 1
-        for row, cells in enumerate(data.iter_rows(), start=start):
-            texts = [cell_text(c) for c in cells]
-            if any(t.strip() for t in texts):
-                source.header, source.header_line = _header(texts, row), row
-                break
-    except CalamineError as exc:
-        raise SourceError(f"is a damaged spreadsheet ({exc})") from None
+    for row, cells in sheet_rows(path, kind, chosen):
+        texts = [cell_text(c) for c in cells]
+        if any(t.strip() for t in texts):
+            source.header, source.header_line = _header(texts, row), row
+            break
     if not source.header:
         raise SourceError(f"has nothing in its sheet {chosen!r}")
     return source

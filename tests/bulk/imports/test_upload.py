@@ -8,10 +8,12 @@ import datetime as dt
 import gzip
 import io
 import json
+import zipfile
 
 import pytest
 import xlsxwriter
 
+from bulk.sources import sheets
 from tests.support.api import make_org, open_app
 from tests.support.jobs import download, run_to_end
 from tests.support.layout import ROOT
@@ -72,7 +74,29 @@ def test_utf16_tsv_gzipped_and_its_attachment_is_the_original(api):
     assert gzip.decompress(download(api, attrs["attachment_url"])) == raw
 
 
-def test_xlsx_second_sheet_with_dates_numbers_and_formulas(api):
+@pytest.fixture(params=["calamine", "streamed"])
+def xlsx_reader(request, monkeypatch) -> str:
+    """Both ways an XLSX is read: calamine in memory, and openpyxl streaming a big sheet."""
+    if request.param == "streamed":
+        monkeypatch.setattr(sheets, "STREAM_ABOVE", 0)
+    return request.param
+
+
+def broken_xlsx(rows: int = 50) -> bytes:
+    """A real workbook whose sheet XML is cut off halfway."""
+    body = [[f"C{n}", "b"] for n in range(rows)]
+    good = zipfile.ZipFile(io.BytesIO(xlsx({"Eins": [["code", "name"], *body]})))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as broken:
+        for info in good.infolist():
+            data = good.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data = data[: len(data) // 2]
+            broken.writestr(info, data)
+    return out.getvalue()
+
+
+def test_xlsx_second_sheet_with_dates_numbers_and_formulas(api, xlsx_reader):
     book = xlsx(
         {
             "Ignore": [["code", "name"], ["NOPE", "not this sheet"]],
@@ -176,6 +200,25 @@ def test_a_file_over_the_limit_is_413(small_limit_app):
     response = post_file(api, "big.csv", b"code,name\n" + b"A,b\n" * 300)
     assert response.status_code == 413
     assert "1000 bytes" in response.json()["errors"][0]["detail"]
+
+
+def test_a_broken_xlsx_is_422_naming_it(api):
+    response = post_file(api, "lieferant.xlsx", broken_xlsx())
+    assert response.status_code == 422, response.text
+    error = response.json()["errors"][0]
+    assert error["source"] == {"pointer": "/data/attributes/file"}
+    assert error["detail"].startswith("file - is a damaged spreadsheet (")
+
+
+def test_a_big_xlsx_broken_past_its_header_interrupts_its_import(api, monkeypatch):
+    # A streamed sheet is read to its end by the worker only: the upload saw a good header.
+    monkeypatch.setattr(sheets, "STREAM_ABOVE", 0)
+    response = post_file(api, "lieferant.xlsx", broken_xlsx(rows=3000))
+    assert response.status_code == 201, response.text
+    attrs = run_to_end(api, "imports", response.json()["data"]["id"])
+    assert attrs["status"] == "interrupted"
+    (message,) = attrs["errors_log"]["base"]["file"]
+    assert message.startswith("the file is a damaged spreadsheet (")
 
 
 def test_xls_fixture(api):
