@@ -172,23 +172,23 @@ def main() -> None:
                 flush=True,
             )
         if "rows" in cases:
-            rows = sku_rows(args.rows)
+            items = sku_rows(args.rows)
             path = files / "rows.csv"
-            write_rows_csv(path, rows)
+            write_rows_csv(path, items)
             size = path.stat().st_size / 1024 / 1024
             reset_peaks(stack)
             with client() as api:
                 seconds, attrs = upload(api, path)
             print(
-                f"{len(rows)} rows as one {size:.1f} MB CSV upload: {seconds:.1f} s "
+                f"{len(items)} rows as one {size:.1f} MB CSV upload: {seconds:.1f} s "
                 f"(POST {attrs['_post']:.1f} s), {attrs['created_count']} created; {peaks(stack)}",
                 flush=True,
             )
             reset_peaks(stack)
             with client() as api:
-                json_seconds, created = json_imports(api, rows)
+                json_seconds, created = json_imports(api, items)
             print(
-                f"the same rows as {len(rows) // 10_000} JSON imports of 10,000: "
+                f"the same rows as {len(items) // 10_000} JSON imports of 10,000: "
                 f"{json_seconds:.1f} s, {created} created; {peaks(stack)}; "
                 f"upload/json {seconds / json_seconds:.2f}",
                 flush=True,
