@@ -89,9 +89,19 @@ def take_slot(unit: Unit, resource: Resource) -> None:
         raise ValidationFailed([FieldError("base", "too_many_active", message)])
 
 
-def admit(unit: Unit, resource: Resource, draft: Draft, send: Send) -> str:
-    """Inserts a new job if the organization has a free slot; its message leaves after commit."""
+def admit(
+    unit: Unit,
+    resource: Resource,
+    draft: Draft,
+    send: Send,
+    prepare: Callable[[], None] | None = None,
+) -> str:
+    """Inserts a new job if the organization has a free slot; its message leaves after commit.
+    ``prepare`` runs once the slot is taken, before the insert (an upload stores its file
+    then, so that a refused job leaves no file behind)."""
     take_slot(unit, resource)
+    if prepare is not None:
+        prepare()
     job_id = insert(unit.scope, resource, [draft])[0]
     unit.after_commit.append(lambda: send(job_id))
     return job_id

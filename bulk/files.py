@@ -98,12 +98,12 @@ def destroyer(settings: Settings, job: Resource) -> Callable[[Unit, str], None]:
         key = unit.scope.execute(stmt).scalar()
         destroy(unit.scope, job, job_id)
         if key:
-            unit.after_commit.append(lambda: _delete_file(settings, key))
+            unit.after_commit.append(lambda: delete_file(settings, key))
 
     return destroy_job
 
 
-def _delete_file(settings: Settings, key: str) -> None:
+def delete_file(settings: Settings, key: str) -> None:
     try:
         storage_for(settings).delete(key)
     except Exception:  # the row is gone either way; the file is only orphaned

@@ -6,6 +6,7 @@ from typing import Any
 
 from bulk import admission
 from bulk.admission import Send
+from bulk.files import delete_file
 from bulk.imports import upload
 from bulk.imports.archive import archive
 from bulk.imports.mapping import MappingError, compile_mapping
@@ -141,8 +142,16 @@ class ImportService:
                       cursor=0)  # fmt: skip
         values.update(dict.fromkeys(COUNTERS, 0))
         owner = dict(values, organization_id=unit.scope.organization_id)
-        values["attachment_key"] = upload.store(self.settings, owner, file)
-        return admission.admit(unit, imports, draft, self.send)
+
+        def store() -> None:  # once the import has its slot: a refused one stores nothing
+            values["attachment_key"] = upload.store(self.settings, owner, file)
+
+        try:
+            return admission.admit(unit, imports, draft, self.send, prepare=store)
+        except BaseException:
+            if values.get("attachment_key"):
+                delete_file(self.settings, values["attachment_key"])
+            raise
 
     def update(self, unit: Unit, draft: Draft) -> str:
         current = admission.locked_current(unit, imports, draft)

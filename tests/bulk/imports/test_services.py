@@ -121,6 +121,34 @@ def test_import_through_redis_worker_with_s3_attachment(
     assert gone.status_code == 404 and b"NoSuchKey" in gone.content
 
 
+def test_uploaded_file_through_s3_and_a_redis_worker(service_app, service_settings, worker):
+    # The server stores the gzipped file in S3; a worker process reads it back from there.
+    w = worker()
+    api = make_org(service_app, "acme").api
+    rows = "Artikelnummer;Bezeichnung;Versand\r\nS3A;Grüner Tee;nein\r\nS3B;Kaffee;nein\r\n"
+    text = rows.encode("cp1252")
+    ship = {"to": "do_not_ship", "map": {"nein": True}}
+    mapping = json.dumps({"Artikelnummer": "code", "Bezeichnung": "name", "Versand": ship})
+    r = api.post(
+        "/api/imports",
+        files={"file": ("artikel.csv.gz", gzip.compress(text))},
+        data={"resource_type": "skus", "mapping": mapping},
+    )
+    assert r.status_code == 201, r.text
+    attrs = run_to_end(api, "imports", r.json()["data"]["id"], [w])
+    assert (attrs["status"], attrs["inputs_size"], attrs["created_count"]) == (
+        "completed", 2, 2,
+    ), attrs["errors_log"]  # fmt: skip
+    assert attrs["attachment_url"].startswith(service_settings.s3_endpoint_url)
+    download = httpx.get(attrs["attachment_url"], timeout=10)
+    assert download.status_code == 200 and gzip.decompress(download.content) == text
+    names = {
+        d["attributes"]["code"]: d["attributes"]["name"]
+        for d in api.get("/api/skus").json()["data"]
+    }
+    assert names == {"S3A": "Grüner Tee", "S3B": "Kaffee"}
+
+
 def test_twenty_concurrent_creates_admit_exactly_ten(service_app, service_settings):
     """No worker runs: every admitted import stays pending, so the limit of 10 is what decides."""
     org = make_org(service_app, "acme")

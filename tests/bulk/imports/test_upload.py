@@ -9,13 +9,14 @@ import gzip
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 import xlsxwriter
 
 from bulk.sources import sheets
 from tests.support.api import make_org, open_app
-from tests.support.jobs import download, run_to_end
+from tests.support.jobs import download, hold_jobs, run_to_end
 from tests.support.layout import ROOT
 
 SKU_HEADER = ["code", "name", "pieces_per_pack", "weight", "do_not_ship", "description"]
@@ -265,3 +266,16 @@ def test_a_mapping_to_nowhere_is_a_422_naming_its_column(api):
     (error,) = response.json()["errors"]
     assert error["source"] == {"pointer": "/data/attributes/mapping"}
     assert '"Farbe"' in error["detail"]
+
+
+def test_an_upload_refused_by_the_active_limit_stores_no_file(app, api, settings, monkeypatch):
+    hold_jobs(app, monkeypatch)
+    root = Path(settings.storage_url.removeprefix("file://"))
+    for n in range(10):
+        assert post_file(api, f"f{n}.csv", b"code,name\nA,b\n").status_code == 201
+    stored = sorted(p for p in root.rglob("*") if p.is_file())
+    assert len([p for p in stored if p.name.endswith(".csv.gz")]) == 10
+    response = post_file(api, "eleventh.csv", b"code,name\nA,b\n")
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["meta"] == {"error": "too_many_active"}
+    assert sorted(p for p in root.rglob("*") if p.is_file()) == stored
