@@ -7,8 +7,13 @@ EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 resource = Resource(
     "customers",
     attributes=[
-        String("email", required=True, pattern=EMAIL, lower=True,
-               aliases=("e-mail", "e-mail-adresse", "email address", "mail", "emailadresse")),
+        String(
+            "email",
+            required=True,
+            pattern=EMAIL,
+            lower=True,
+            aliases=("e-mail", "e-mail-adresse", "email address", "mail", "emailadresse"),
+        ),
         String("status", writable=False, default="prospect"),
         String("shopper_reference"),
         String("profile_id"),

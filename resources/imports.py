@@ -32,9 +32,9 @@ resource = Resource(
         String("format", choices=("json", "csv"), default="json", create_only=True),
         String("parent_resource_id", create_only=True),
         Inputs("inputs", create_only=True, hidden=True, filterable=False),
-        Json("mapping", create_only=True),
+        Json("mapping", create_only=True),  # source column -> target (bulk/imports/mapping.py)
         # The analysed file (import_analyses) instead of `inputs` or an uploaded file.
-        String("import_analysis_id", create_only=True),  # source column -> target (bulk/imports/mapping.py)
+        String("import_analysis_id", create_only=True),
         Boolean("cleanup_records", default=False, create_only=True),
         Boolean("skip_errors", default=False, create_only=True),
         *read_only(

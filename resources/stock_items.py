@@ -5,8 +5,11 @@ from resources.skus import sku_relationship
 resource = Resource(
     "stock_items",
     attributes=[
-        Integer("quantity", required=True,
-                aliases=("menge", "bestand", "qty", "stock", "anzahl", "lagerbestand", "on hand"))
+        Integer(
+            "quantity",
+            required=True,
+            aliases=("menge", "bestand", "qty", "stock", "anzahl", "lagerbestand", "on hand"),
+        )
     ],
     relationships=[
         BelongsTo(
