@@ -13,6 +13,7 @@ from bulk.sources.reader import TABULAR, Source
 from resources.base import Resource
 
 PREVIEW = 10
+BLOCK = 1024  # rows whose cells are handed to their columns at a time
 MAX_COLUMNS = 500  # JSON keys beyond these are not columns of the analysis
 
 
@@ -33,6 +34,7 @@ def analyse(source: Source, resource: Resource | None) -> dict[str, Any]:
     tabular = source.format in TABULAR
     ordered = list(columns.values())
     preview: list[Any] = []
+    block: list[Any] = []
     total = 0
     for record in source.records():
         total += 1
@@ -41,8 +43,10 @@ def analyse(source: Source, resource: Resource | None) -> dict[str, Any]:
             problems.add(record.code or "INVALID_JSON", record.line, None, record.error)
             continue
         if tabular:
-            for column, text in zip(ordered, values.values(), strict=True):
-                column.add_text(text)
+            block.append(values.values())
+            if len(block) >= BLOCK:
+                _add_block(ordered, block)
+                block = []
         elif isinstance(values, dict):
             for key, value in values.items():
                 found = columns.get(key)
@@ -56,6 +60,7 @@ def analyse(source: Source, resource: Resource | None) -> dict[str, Any]:
             continue
         if len(preview) < PREVIEW:
             preview.append(values)
+    _add_block(ordered, block)
     chosen, unmapped = suggest(resource, list(columns.values())) if resource else ({}, [])
     reports = []
     for column in columns.values():
@@ -77,3 +82,10 @@ def analyse(source: Source, resource: Resource | None) -> dict[str, Any]:
         "problems": problems.listed,
         "problems_count": problems.count,
     }
+
+
+def _add_block(columns: list[Column], rows: list[Any]) -> None:
+    """Rows of cells (in header order), handed to their columns a column at a time."""
+    if rows:
+        for column, texts in zip(columns, zip(*rows, strict=True), strict=True):
+            column.add_texts(texts)

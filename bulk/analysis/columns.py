@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from bulk.analysis.types import EMPTY, join, text_kind, value_kind
@@ -35,15 +36,30 @@ class Column:
         self.members: set[int] = set()
         self.kept: list[str] = []  # the first distinct values, once they are no longer counted
 
-    def add_text(self, text: str) -> None:
-        self.total += 1
-        distinct = self.distinct
-        if distinct is not None and text in distinct:
-            return  # seen: its type and sample are in already
-        if not text or text.isspace():
-            self.empty += 1
-            return
-        self._new(text, text_kind(text))
+    def add_texts(self, texts: Iterable[str]) -> None:
+        """A block of the column's cells (text): one call per block, and a seen value costs a
+        dict lookup (a sketched one a hash and a comparison), as this runs for every cell."""
+        distinct, empty, count = self.distinct, 0, 0
+        bound = self._bound()
+        for text in texts:
+            count += 1
+            if distinct is not None:
+                if text in distinct:
+                    continue
+            elif hash(text) % HASH_SPACE >= bound:
+                continue  # not among the smallest hashes: the sketch would not keep it
+            if not text or text.isspace():
+                empty += 1
+                continue
+            # once a string, always a string: no value needs its type worked out any more
+            self._new(text, "string" if self.kind == "string" else text_kind(text))
+            distinct, bound = self.distinct, self._bound()
+        self.total += count
+        self.empty += empty
+
+    def _bound(self) -> int:
+        """A hash at or above which the full sketch keeps no value."""
+        return -self.sketch[0] if len(self.sketch) >= SKETCH else HASH_SPACE
 
     def add_value(self, value: Any) -> None:
         """A JSON value (JSON, NDJSON sources); objects and arrays count by their JSON text."""
