@@ -34,7 +34,7 @@ resource = Resource(
     "import_analyses",
     attributes=[
         String("resource_type", create_only=True),
-        String("format", choices=("json", "csv"), create_only=True, column=False),
+        String("format", choices=("json", "csv"), create_only=True, column=False, hidden=True),
         Inputs("inputs"),
         *read_only(
             String("file_name"),

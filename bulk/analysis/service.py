@@ -34,6 +34,9 @@ class AnalysisService:
             raise Forbidden(f"{analyses.type} cannot be changed: create a new one")
         values = draft.values
         inputs, fmt = values.pop("inputs", None), values.pop("format", None) or "json"
+        if fmt not in ("json", "csv"):
+            message = "is not included in the list (json, csv)"
+            raise ValidationFailed([*draft.errors, FieldError("format", "inclusion", message)])
         if inputs is None:
             message = "can't be blank (or send the file as multipart/form-data)"
             raise ValidationFailed([*draft.errors, FieldError("inputs", "blank", message)])

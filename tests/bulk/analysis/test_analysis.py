@@ -185,6 +185,29 @@ def test_json_inputs(api):
     assert attrs["unmapped_required"] == ["sku_code"]
 
 
+def test_json_inputs_that_do_not_fit_their_format_are_422(api):
+    for attributes, pointer in (
+        ({"format": "csv", "inputs": [{"a": 1}]}, "inputs"),
+        ({"format": "json", "inputs": "a\n1\n"}, "inputs"),
+        ({"format": "xml", "inputs": "<a/>"}, "format"),
+        ({"format": "csv"}, "inputs"),
+        ({"format": "json", "inputs": "[1, 2]"}, "inputs"),
+    ):
+        body = {"data": {"type": "import_analyses", "attributes": attributes}}
+        response = api.post("/api/import_analyses", json=body)
+        assert response.status_code == 422, (attributes, response.text)
+        assert response.json()["errors"][0]["source"]["pointer"] == f"/data/attributes/{pointer}"
+
+
+def test_distinct_values_past_10000_are_estimated(api):
+    rows = "".join(f"C{n},{n % 7}\n" for n in range(25_000))
+    found = columns(analysed(api, "many.csv", f"code,name\n{rows}".encode()))
+    assert found["name"]["unique_count"] == 7 and found["name"]["unique_count_exact"]
+    assert not found["code"]["unique_count_exact"]
+    assert 22_500 < found["code"]["unique_count"] < 27_500  # within 10%
+    assert found["code"]["total_values"] == 25_000
+
+
 def test_values_suggest_currency_codes_and_emails(api):
     text = b"Liste,Waehrung X,Ansprechpartner\nEU,EUR,x@example.com\nUS,USD,y@example.com\n"
     attrs = analysed(api, "lists.csv", text, resource_type="gift_cards")
