@@ -77,7 +77,9 @@ def analyse(source: Source, resource: Resource | None) -> dict[str, Any]:
         "total_rows": total,
         "columns": reports,
         "preview_rows": preview,
-        "suggested_mapping": {c: found.target for c, found in chosen.items()} if resource else None,
+        "suggested_mapping": {c: found.target for c, found in chosen.items() if found.mapped}
+        if resource
+        else None,
         "unmapped_required": unmapped if resource else None,
         "problems": problems.listed,
         "problems_count": problems.count,

@@ -43,6 +43,7 @@ class Candidate:
     target: str
     match: str
     confidence: float
+    mapped: bool = True  # False: read as it is named, never renamed (nested children's arrays)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Target:
     name: str
     attr: Attr | None
     aliases: tuple[str, ...]
+    mapped: bool = True
 
 
 def targets(resource: Resource) -> dict[str, Target]:
@@ -75,6 +77,8 @@ def targets(resource: Resource) -> dict[str, Target]:
             for name, attr in child.target.inputs.items():
                 if not name.startswith("_") and name not in READ_ONLY:
                     add(f"{child.name}.{name}", attr)
+            # a JSON item's array of these children: read as is, no mapping target
+            found.setdefault(child.name, Target(child.name, None, (), mapped=False))
     return found
 
 
@@ -82,7 +86,9 @@ def candidates(column: Column, known: dict[str, Target]) -> list[Candidate]:
     name = normal(column.name)
     by_name = {normal(t): t for t in known}
     if name in by_name:
-        return [Candidate(column.name, by_name[name], "exact", EXACT)]
+        exact = by_name[name]
+        return [Candidate(column.name, exact, "exact", EXACT, known[exact].mapped)]
+    by_name = {n: t for n, t in by_name.items() if known[t].mapped}
     out = []
     aliases = {normal(a): t.name for t in known.values() for a in t.aliases}
     if name in aliases:

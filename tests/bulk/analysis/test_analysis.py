@@ -15,7 +15,7 @@ from bulk.imports.mapping import compile_mapping
 from core.storage import storage_for
 from resources import REGISTRY
 from tests.bulk.imports.test_upload import skus, xlsx
-from tests.support.api import make_org, open_app, sql
+from tests.support.api import make_org, open_app, sales_channel, sql
 from tests.support.jobs import run_to_end
 
 GERMAN = (
@@ -183,6 +183,33 @@ def test_json_inputs(api):
     assert attrs["file_type"] == "csv"
     assert attrs["suggested_mapping"] == {"Menge": "quantity", "Lager": "stock_location_code"}
     assert attrs["unmapped_required"] == ["sku_code"]
+
+
+def test_nested_children_in_json_are_read_as_they_are(api):
+    items = [{"sku_code": "A", "price_list_code": "L", "amount_cents": 100,
+              "price_tiers": [{"name": "ten", "up_to": 10, "price_amount_cents": 90}]}]  # fmt: skip
+    body = {
+        "data": {
+            "type": "import_analyses",
+            "attributes": {"resource_type": "prices", "format": "json", "inputs": items},
+        }
+    }
+    response = api.post("/api/import_analyses", json=body)
+    assert response.status_code == 201, response.text
+    attrs = response.json()["data"]["attributes"]
+    tiers = columns(attrs)["price_tiers"]
+    assert (tiers["inferred_type"], tiers["match"], tiers["suggested_attribute"]) == (
+        "json", "exact", "price_tiers",
+    )  # fmt: skip
+    assert "price_tiers" not in attrs["suggested_mapping"]  # nothing to rename
+    assert attrs["unmapped_required"] == []
+
+
+def test_sales_channels_cannot_analyse(app, org):
+    response = sales_channel(app, org.slug).post(
+        "/api/import_analyses", files={"file": ("a.csv", b"a\n1\n")}, data={}
+    )
+    assert response.status_code == 401, response.text
 
 
 def test_json_inputs_that_do_not_fit_their_format_are_422(api):
