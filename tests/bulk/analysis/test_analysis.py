@@ -348,12 +348,17 @@ def test_an_import_of_the_analysed_file(api, other_org):
     assert (attrs["source_file_name"], attrs["source_sheet"]) == ("liste.xlsx", "Artikel")
     assert attrs["import_analysis_id"] == analysis["id"]
     assert (skus(api)["X1"]["name"], skus(api)["X1"]["do_not_ship"]) == ("Eins", True)
-    # another organization's analysis is not one
+    # another organization's analysis is not one, nor is one beside a file of its own
     response = other_org.api.post("/api/imports", json=body)
     assert response.status_code == 422
-    assert response.json()["errors"][0]["source"]["pointer"] == (
-        "/data/attributes/import_analysis_id"
-    )
+    pointer = "/data/attributes/import_analysis_id"
+    assert response.json()["errors"][0]["source"]["pointer"] == pointer
+    response = api.post(
+        "/api/imports", files={"file": ("a.csv", b"code\nA\n")},
+        data={"resource_type": "skus", "import_analysis_id": analysis["id"]},
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["source"]["pointer"] == pointer
 
 
 def test_expired_analyses_are_404_and_swept_with_their_file(app, api, settings):
@@ -381,6 +386,8 @@ def test_expired_analyses_are_404_and_swept_with_their_file(app, api, settings):
 def test_delete_removes_the_analysis(app, api, settings):
     analysis = analysed(api, "a.csv", b"code,name\nA,a\n")
     [(key,)] = sql(app, "SELECT attachment_key FROM import_analyses")
+    body = {"data": {"type": "import_analyses", "id": analysis["id"], "attributes": {}}}
+    assert api.patch(f"/api/import_analyses/{analysis['id']}", json=body).status_code == 403
     assert api.delete(f"/api/import_analyses/{analysis['id']}").status_code == 204
     assert api.get(f"/api/import_analyses/{analysis['id']}").status_code == 404
     assert storage_for(settings).get(key) is None
