@@ -38,18 +38,22 @@ class Column:
 
     def add_texts(self, texts: Iterable[str]) -> None:
         """A block of the column's cells (text): one call per block, and a seen value costs a
-        dict lookup (a sketched one a hash and a comparison), as this runs for every cell."""
+        dict lookup (past the exact count, its type and a hash), as this runs for every cell."""
         distinct, empty, count = self.distinct, 0, 0
         bound = self._bound()
         for text in texts:
             count += 1
-            if distinct is not None:
-                if text in distinct:
-                    continue
-            elif hash(text) % HASH_SPACE >= bound:
-                continue  # not among the smallest hashes: the sketch would not keep it
+            if distinct is not None and text in distinct:
+                continue  # seen: its type and sample are in already
             if not text or text.isspace():
                 empty += 1
+                continue
+            if distinct is None:  # sketched: every value is typed, few are kept
+                if self.kind != "string":
+                    self.kind = join(self.kind, text_kind(text))
+                if hash(text) % HASH_SPACE < bound:
+                    self._sketch(text)
+                    bound = self._bound()
                 continue
             # once a string, always a string: no value needs its type worked out any more
             self._new(text, "string" if self.kind == "string" else text_kind(text))

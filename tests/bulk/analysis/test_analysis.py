@@ -227,12 +227,15 @@ def test_json_inputs_that_do_not_fit_their_format_are_422(api):
 
 
 def test_distinct_values_past_10000_are_estimated(api):
-    rows = "".join(f"C{n},{n % 7}\n" for n in range(25_000))
-    found = columns(analysed(api, "many.csv", f"code,name\n{rows}".encode()))
+    rows = "".join(f"C{n},{n % 7},{'' if n % 1000 == 999 else n}\n" for n in range(25_000))
+    text = f"code,name,ean\n{rows}C,0,not a number\n"
+    found = columns(analysed(api, "many.csv", text.encode()))
     assert found["name"]["unique_count"] == 7 and found["name"]["unique_count_exact"]
     assert not found["code"]["unique_count_exact"]
     assert 22_500 < found["code"]["unique_count"] < 27_500  # within 10%
-    assert found["code"]["total_values"] == 25_000
+    assert found["code"]["total_values"] == 25_001
+    # past the exact count every value is still typed and every empty cell counted
+    assert (found["ean"]["inferred_type"], found["ean"]["empty_count"]) == ("string", 25)
 
 
 def test_values_suggest_currency_codes_and_emails(api):
