@@ -45,6 +45,7 @@ def columns(attrs: dict) -> dict[str, dict]:
 def test_a_german_semicolon_csv_in_windows_1252(api):
     attrs = analysed(api, "artikel.csv", GERMAN.encode("cp1252"))
     assert (attrs["file_name"], attrs["file_type"]) == ("artikel.csv", "csv")
+    assert not {"inputs", "format", "attachment_key"} & set(attrs)
     assert (attrs["encoding"], attrs["delimiter"], attrs["total_rows"]) == ("cp1252", ";", 3)
     assert attrs["file_size"] == len(GERMAN.encode("cp1252"))
     assert attrs["suggested_mapping"] == {
