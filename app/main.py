@@ -15,6 +15,7 @@ from app.jsonapi.media import BodyLimitMiddleware, install_error_handlers
 from app.ratelimit.middleware import RateLimitMiddleware, make_limiter
 from bulk import files
 from bulk.actors import CLEANUPS, EXPORTS, IMPORTS, JOB_TYPES
+from bulk.analysis.service import AnalysisService
 from bulk.cleanups.service import CleanupService
 from bulk.dispatch import Dispatcher
 from bulk.exports.service import ExportService
@@ -23,6 +24,7 @@ from bulk.webhooks.service import WebhookService
 from core.db import make_engine
 from core.settings import Settings, get_settings
 from resources import REGISTRY
+from resources.import_analyses import resource as analyses
 from resources.versions import resource as versions
 from resources.webhooks import resource as webhooks
 
@@ -33,13 +35,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
     dispatcher = Dispatcher(settings, engine)
     limiter = make_limiter(settings, engine)  # None when BULKPORT_RATE_LIMITS=off
     import_service = ImportService(settings, dispatcher.sender(IMPORTS))
+    analysis_service = AnalysisService(settings)
     savers = {
         IMPORTS.resource.type: import_service.save,
         EXPORTS.resource.type: ExportService(dispatcher.sender(EXPORTS)).save,
         CLEANUPS.resource.type: CleanupService(dispatcher.sender(CLEANUPS)).save,
         webhooks.type: WebhookService(settings).save,
+        analyses.type: analysis_service.save,
     }
     destroyers = {job.resource.type: files.destroyer(settings, job.resource) for job in JOB_TYPES}
+    destroyers[analyses.type] = files.destroyer(settings, analyses)  # its file goes with it
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
@@ -61,7 +66,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 savers,
                 destroyers,
                 history=versions,
-                uploaders={IMPORTS.resource.type: import_service.upload},
+                uploaders={
+                    IMPORTS.resource.type: import_service.upload,
+                    analyses.type: analysis_service.upload,
+                },
             ),  # fmt: skip
         ],
         middleware=[

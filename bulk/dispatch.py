@@ -120,13 +120,16 @@ class Dispatcher:
     def maintain(self) -> None:
         """One sweep: jobs a dead worker left behind are sent again (see recovery; in-process
         there is no other worker, and startup recovered what the last run left), and, at most
-        hourly, versions past their retention are pruned."""
+        hourly, versions past their retention are pruned; expired import analyses are deleted
+        with their files."""
         if not self.in_process and (resent := self.recover(all_pending=False)):
             log.info("re-sent %d jobs left behind", resent)
         if time.monotonic() - self._pruned_at >= PRUNE_EVERY_SECONDS:
             self._pruned_at = time.monotonic()
             if pruned := maintenance.prune_versions(self.engine, self.settings):
                 log.info("pruned %d versions past their retention", pruned)
+        if expired := maintenance.delete_expired_analyses(self.engine, self.settings):
+            log.info("deleted %d expired import analyses", expired)
 
     def start_sweep(self) -> None:
         """Runs ``maintain`` every half BULKPORT_JOB_STALE_SECONDS on a thread of its own (a

@@ -172,3 +172,23 @@ def one_of(column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
 
 def none_of(column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
     return _OneOf(column, list(values), negate=True)
+
+
+class _UtcNow(ColumnElement):
+    """The database's current time as a naive UTC timestamp, as every column stores time."""
+
+    inherit_cache = True
+
+
+@compiles(_UtcNow)
+def _utc_now_default(element: _UtcNow, compiler: Any, **kw: Any) -> str:
+    return "CURRENT_TIMESTAMP"  # SQLite: UTC text, ordered as its stored timestamps are
+
+
+@compiles(_UtcNow, "postgresql")
+def _utc_now_postgresql(element: _UtcNow, compiler: Any, **kw: Any) -> str:
+    return "(now() AT TIME ZONE 'UTC')"
+
+
+def utc_now() -> ColumnElement:
+    return _UtcNow()

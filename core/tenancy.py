@@ -7,7 +7,9 @@ another organization's records.
 
 A table may also hold only some rows of its SQL table: ``info["only"]`` (column -> value) is
 added to its conditions and stamped on its inserts the same way, so a concrete type sharing its
-family's table (``resources.base``) never reads or writes another type's rows.
+family's table (``resources.base``) never reads or writes another type's rows. A table whose
+rows expire (``info["expires"]``, a column) hides them once that time has passed, until the
+periodic sweep deletes them.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sqlalchemy.sql import Select
 from sqlmodel import Field, SQLModel
 
 from core.db import ID_LENGTH, new_id, table_of, utcnow
-from core.dialect import COPY_MIN_ROWS, bulk_insert, insert_ignoring_duplicates, stage
+from core.dialect import COPY_MIN_ROWS, bulk_insert, insert_ignoring_duplicates, stage, utc_now
 
 
 class Organization(SQLModel, table=True):
@@ -50,6 +52,13 @@ def _only(table: Any) -> dict[str, Any]:
     return info.get("only", {}) if info else {}
 
 
+def _unexpired(table: Any) -> list[Any]:
+    """The condition that a row of ``table`` has not expired, if its rows expire."""
+    info = getattr(getattr(table, "element", table), "info", None)
+    column = info.get("expires") if info else None
+    return [table.c[column] > utc_now()] if column else []
+
+
 @dataclass
 class Scope:
     """A connection bound to one organization."""
@@ -71,6 +80,7 @@ class Scope:
         return stmt.where(
             table.c.organization_id == self.organization_id,
             *(table.c[column] == value for column, value in only.items()),
+            *_unexpired(table),
         )
 
     def select(self, table: Table, *columns: Any) -> Select:

@@ -61,9 +61,11 @@ class BelongsTo(Relationship):
         inverse: str | None = None,
         nested: bool = False,
         writable: bool = True,
+        code_aliases: tuple[str, ...] = (),
     ) -> None:
         super().__init__(name, target)
         self.column = f"{name}_id"
+        self.code_aliases = code_aliases  # what files call its code key (``Attr.aliases``)
         self.required = required
         self.codes = dict(codes or {})
         self.on_delete = on_delete
@@ -191,6 +193,7 @@ class Resource:
         discriminator: str | None = None,
         family: Resource | None = None,
         kind: str | None = None,
+        expires: str | None = None,
     ) -> None:
         self.type = type_
         # A family of concrete types over one table: the umbrella type (`promotions`) owns the
@@ -234,6 +237,8 @@ class Resource:
         self.referenced_by: list[tuple[Resource, BelongsTo]] = []
         if family is None:
             self.table = self._build_table(list(extra_columns))
+            if expires:  # its rows vanish from every scoped statement then (core.tenancy)
+                self.table.info["expires"] = expires
         else:
             assert family.discriminator and kind, "a member needs its family's discriminator"
             self.table = family._member_table(kind)
@@ -302,7 +307,7 @@ class Resource:
         """The attributes relationships bring: stored codes (`sku_code`), link triggers."""
         for key in self.code_columns:
             if key not in self.attributes:
-                self.attributes[key] = String(key)
+                self.attributes[key] = String(key, aliases=self.code_columns[key][0].code_aliases)
         for rel in self.named_links:
             for trigger in rel.triggers:
                 self.attributes[trigger] = NameList(trigger)

@@ -7,7 +7,13 @@ EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 resource = Resource(
     "customers",
     attributes=[
-        String("email", required=True, pattern=EMAIL, lower=True),
+        String(
+            "email",
+            required=True,
+            pattern=EMAIL,
+            lower=True,
+            aliases=("e-mail", "e-mail-adresse", "email address", "mail", "emailadresse"),
+        ),
         String("status", writable=False, default="prospect"),
         String("shopper_reference"),
         String("profile_id"),
@@ -21,6 +27,7 @@ resource = Resource(
             on_delete="SET NULL",
             inverse="customers",
             codes={"customer_group_code": "code"},
+            code_aliases=("customer group", "kundengruppe", "group", "gruppe"),
         ),
         tags_relationship(),
     ],

@@ -57,6 +57,7 @@ class Attr:
         column: bool = True,
         compute: Any = None,
         secret: bool = False,
+        aliases: tuple[str, ...] = (),
     ) -> None:
         self.name = name
         self.required = required
@@ -78,6 +79,9 @@ class Attr:
         self.column = column  # False for triggers and computed values
         self.compute = compute  # (row, renderer) -> value, for values signed per read
         self.secret = secret  # never rendered, not even on request (password hashes)
+        # What files call the column (German and English): an analysis suggests the attribute
+        # for them. Only a suggestion: imports read the name or `alias`, or a mapping.
+        self.aliases = aliases
 
     # -- coercion ----------------------------------------------------------------------------
     def coerce(self, value: Any) -> Any:

@@ -33,6 +33,8 @@ resource = Resource(
         String("parent_resource_id", create_only=True),
         Inputs("inputs", create_only=True, hidden=True, filterable=False),
         Json("mapping", create_only=True),  # source column -> target (bulk/imports/mapping.py)
+        # The analysed file (import_analyses) instead of `inputs` or an uploaded file.
+        String("import_analysis_id", create_only=True),
         Boolean("cleanup_records", default=False, create_only=True),
         Boolean("skip_errors", default=False, create_only=True),
         *read_only(

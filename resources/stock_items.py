@@ -4,7 +4,13 @@ from resources.skus import sku_relationship
 
 resource = Resource(
     "stock_items",
-    attributes=[Integer("quantity", required=True)],
+    attributes=[
+        Integer(
+            "quantity",
+            required=True,
+            aliases=("menge", "bestand", "qty", "stock", "anzahl", "lagerbestand", "on hand"),
+        )
+    ],
     relationships=[
         BelongsTo(
             "stock_location",
@@ -13,6 +19,7 @@ resource = Resource(
             on_delete="CASCADE",
             codes={"stock_location_code": "code"},
             inverse="stock_items",
+            code_aliases=("lager", "lagerort", "warehouse", "stock location", "location"),
         ),
         sku_relationship(inverse="stock_items"),
     ],

@@ -31,7 +31,7 @@ async def read_upload(request: Request) -> Any:
     form = await request.form(max_files=1, max_fields=100, max_part_size=MAX_FIELD_BYTES)
     file = form.get(FILE)
     if not isinstance(file, UploadFile):
-        raise BadRequest(f"A multipart/form-data import needs a `{FILE}` field holding the file")
+        raise BadRequest(f"A multipart/form-data create needs a `{FILE}` field holding the file")
     sheet = form.get(SHEET)
     fields = {k: v for k, v in form.multi_items() if k not in (FILE, SHEET)}
     if any(not isinstance(v, str) for v in fields.values()):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from typing import Any
 
 from bulk import admission
@@ -17,11 +18,13 @@ from core.db import new_id
 from core.dialect import has_nul
 from core.errors import FieldError, PayloadTooLarge, ValidationFailed
 from core.settings import Settings
+from core.storage import storage_for
 from core.unit import Unit
 from records.draft import Draft
 from records.validation import apply_defaults, check_record
 from records.write import update
 from resources.base import Resource
+from resources.import_analyses import resource as analyses
 from resources.import_inputs import pack
 from resources.imports import resource as imports
 
@@ -103,6 +106,8 @@ class ImportService:
         return self.create(unit, draft) if draft.existing is None else self.update(unit, draft)
 
     def create(self, unit: Unit, draft: Draft) -> str:
+        if draft.values.get("import_analysis_id") is not None:
+            return self.from_analysis(unit, draft)
         values = draft.values
         apply_defaults(imports, values)
         errors = draft.errors + check_record(imports, values) + validate_new(unit, values)
@@ -113,10 +118,34 @@ class ImportService:
         values.update(dict.fromkeys(COUNTERS, 0))
         return admission.admit(unit, imports, draft, self.send)
 
+    def from_analysis(self, unit: Unit, draft: Draft) -> str:
+        """An import of an analysed file (`import_analysis_id`): a copy of the analysis's
+        stored file, imported as if it had been uploaded again (its sheet too)."""
+        values = draft.values
+        table = analyses.table
+        stmt = unit.scope.select(table).where(table.c.id == values["import_analysis_id"])
+        found = unit.scope.execute(stmt).mappings().first()  # expired ones are not found
+        if found is None:
+            message = "is not an import analysis of this organization, or it has expired"
+            raise ValidationFailed([FieldError("import_analysis_id", "invalid", message)])
+        if "inputs" in values:
+            message = "is not accepted with import_analysis_id: the analysed file holds the inputs"
+            raise ValidationFailed([FieldError("inputs", "invalid", message)])
+        with tempfile.TemporaryFile(prefix="bulkport-analysed-") as packed:
+            storage_for(self.settings).get_file(found["attachment_key"], packed)
+            file = Upload(packed, found["file_name"], found["file_size"] or 0, found["sheet"])
+            return self._from_file(unit, draft, file)
+
     def upload(self, unit: Unit, draft: Draft, file: Upload) -> str:
         """An import of an uploaded file: its format, header and mapping checked, the file stored,
         the import admitted. Its items are counted by the worker (``run.count_items``), not
         here: a 20 MB workbook takes minutes to read, longer than a client waits for a 201."""
+        if draft.values.get("import_analysis_id") is not None:
+            message = "is not accepted with a file: send the file or the analysis's id"
+            raise ValidationFailed([FieldError("import_analysis_id", "invalid", message)])
+        return self._from_file(unit, draft, file)
+
+    def _from_file(self, unit: Unit, draft: Draft, file: Upload) -> str:
         limit = self.settings.upload_max_bytes
         if file.size > limit:
             raise PayloadTooLarge(f"The file exceeds the upload limit of {limit} bytes")
@@ -124,7 +153,6 @@ class ImportService:
         if "inputs" in values:
             message = "is not accepted with a file: the file holds the inputs"
             raise ValidationFailed([FieldError("inputs", "invalid", message)])
-        target, _errors = admission.job_target(values)
         try:
             with upload.opened(file) as source:
                 values.update(

@@ -86,13 +86,14 @@ def _row(resource: Resource, record: Record, remap: Remap | None) -> Row:
 
 
 @contextmanager
-def opened(upload: Upload) -> Iterator[Source]:
-    """The uploaded file, decompressed into a temporary file, detected and opened."""
+def opened(upload: Upload, lenient: bool = False) -> Iterator[Source]:
+    """The uploaded file, decompressed into a temporary file, detected and opened
+    (``lenient``: see ``open_source``)."""
     upload.file.seek(0)
     with tempfile.NamedTemporaryFile(prefix="bulkport-upload-") as plain:
         gunzip(upload.file, plain)
         plain.flush()
-        yield open_source(Path(plain.name), upload.name, upload.sheet)
+        yield open_source(Path(plain.name), upload.name, upload.sheet, lenient)
 
 
 def store(settings: Settings, row: dict[str, Any], upload: Upload) -> str:

@@ -34,6 +34,16 @@ class Record(NamedTuple):
     line: int  # 1-based line (text) or sheet row (spreadsheet) the record starts on
     values: Any  # header -> cell text (tabular), or the JSON value (json, ndjson)
     error: str | None = None  # the record could not be read
+    code: str | None = None  # what kind of problem (an analysis reports it): CSV_UNBALANCED_QUOTE
+
+
+class HeaderProblem(NamedTuple):
+    """A header cell a lenient open (an analysis) renamed instead of refusing the file."""
+
+    code: str  # DUPLICATE_HEADER | EMPTY_HEADER
+    line: int
+    column: int  # 1-based
+    name: str  # the name the column is read under
 
 
 def gunzip(source: IO[bytes], target: IO[bytes]) -> bool:
@@ -61,6 +71,7 @@ class Source:
     sheet: str | None = None
     header: list[str] = field(default_factory=list)
     header_line: int = 1
+    header_problems: list[HeaderProblem] = field(default_factory=list)
 
     def records(self) -> Iterator[Record]:
         """The data records, header excluded; blank lines and rows are skipped."""
@@ -82,7 +93,8 @@ class Source:
                 except StopIteration:
                     return
                 except csv.Error as exc:
-                    yield Record(line, None, csv_problem(str(exc), self.delimiter or ","))
+                    problem = csv_problem(str(exc), self.delimiter or ",")
+                    yield Record(line, None, problem, "CSV_UNBALANCED_QUOTE")
                 else:
                     if not any(c.strip() for c in cells):
                         pass  # blank lines (and lines of delimiters) are skipped
@@ -98,7 +110,7 @@ class Source:
             cells = cells[:width]  # the header's empty trailing columns
         if len(cells) != width:
             found = f"expected {len(self.header)} cells, found {len(cells)}"
-            return Record(line, None, found)
+            return Record(line, None, found, "CSV_INCONSISTENT_RECORD_LENGTH")
         return Record(line, dict(zip(self.header, cells, strict=True)))
 
     def _sheet_records(self) -> Iterator[Record]:
@@ -132,7 +144,7 @@ class Source:
                 try:
                     yield Record(line, json.loads(content))
                 except ValueError as exc:
-                    yield Record(line, None, f"is not valid JSON ({exc})")
+                    yield Record(line, None, f"is not valid JSON ({exc})", "INVALID_JSON")
 
 
 CSV_ERRORS = {
@@ -161,16 +173,19 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def open_source(path: Path, name: str | None = None, sheet: str | None = None) -> Source:
+def open_source(
+    path: Path, name: str | None = None, sheet: str | None = None, lenient: bool = False
+) -> Source:
     """Detects what the (plain, not gzipped) file at ``path`` is; a SourceError if it is not
-    something an import reads, or its header is unusable."""
+    something an import reads, or its header is unusable (``lenient``: an empty or repeated
+    header name is renamed and listed in ``header_problems`` instead, for an analysis)."""
     with open(path, "rb") as f:
         sample = f.read(detect.SAMPLE)
     if not sample.strip():
         raise SourceError("is empty")
     kind = detect.binary_format(path, sample[:8], name)
     if kind is not None:
-        return _spreadsheet(path, kind, sheet)
+        return _spreadsheet(path, kind, sheet, lenient)
     encoding = detect.encoding(sample, name)
     text = sample.decode(encoding, errors="ignore")
     kind = detect.text_format(text)
@@ -187,11 +202,11 @@ def open_source(path: Path, name: str | None = None, sheet: str | None = None) -
             problem = csv_problem(str(exc), delimiter)
             raise SourceError(f"line {reader.line_num}: {problem}") from None
         source.header_line = reader.line_num
-    source.header = _header(header, source.header_line)
+    source.header = _header(header, source.header_line, source.header_problems, lenient)
     return source
 
 
-def _spreadsheet(path: Path, kind: str, sheet: str | None) -> Source:
+def _spreadsheet(path: Path, kind: str, sheet: str | None, lenient: bool) -> Source:
     names = sheet_names(path, kind)
     if sheet is not None and sheet not in names:
         listed = ", ".join(names)
@@ -203,22 +218,45 @@ def _spreadsheet(path: Path, kind: str, sheet: str | None) -> Source:
     for row, cells in sheet_rows(path, kind, chosen):
         texts = [cell_text(c) for c in cells]
         if any(t.strip() for t in texts):
-            source.header, source.header_line = _header(texts, row), row
+            source.header_line = row
+            source.header = _header(texts, row, source.header_problems, lenient)
             break
     if not source.header:
         raise SourceError(f"has nothing in its sheet {chosen!r}")
     return source
 
 
-def _header(cells: list[str] | None, line: int) -> list[str]:
+def _header(
+    cells: list[str] | None, line: int, problems: list[HeaderProblem], lenient: bool
+) -> list[str]:
     if not cells:
         raise SourceError("has no header line")
     names = [c.strip() for c in cells]
     while names and names[-1] == "":  # spreadsheets often carry empty trailing columns
         names.pop()
+    if lenient:
+        return _renamed(names, line, problems)
     if "" in names:
         raise SourceError(f"line {line}: column {names.index('') + 1} of the header has no name")
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise SourceError(f"line {line}: the header repeats {', '.join(repeated)}")
     return names
+
+
+def _renamed(names: list[str], line: int, problems: list[HeaderProblem]) -> list[str]:
+    """Every column named, and once: an empty name is `column_<n>`, a repeated one `<name>_<n>`
+    (its position), each listed as a problem."""
+    taken = set(names)
+    out: list[str] = []
+    for position, name in enumerate(names, start=1):
+        code = "EMPTY_HEADER" if name == "" else "DUPLICATE_HEADER" if name in out else None
+        if code is not None:
+            base = name or "column"
+            name = f"{base}_{position}"
+            while name in taken:
+                name += "_"
+            taken.add(name)
+            problems.append(HeaderProblem(code, line, position, name))
+        out.append(name)
+    return out

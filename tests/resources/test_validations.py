@@ -121,7 +121,15 @@ CHOICES = [
 # Job resources (tested with the importer, exporter and cleanups), the read-only history of the
 # others (tests/resources/test_versions.py) and webhooks with their event callbacks
 # (tests/bulk/webhooks), not catalog records.
-JOB_TYPES = {"imports", "exports", "cleanups", "versions", "webhooks", "event_callbacks"}
+JOB_TYPES = {
+    "imports",
+    "import_analyses",
+    "exports",
+    "cleanups",
+    "versions",
+    "webhooks",
+    "event_callbacks",
+}
 # Read-only lists of their concrete types (tests/resources/test_promotions.py and others).
 UMBRELLAS = {"promotions", "price_tiers", "tax_calculators"}
 

@@ -51,6 +51,12 @@ def run_export(api, org: str, records: dict) -> dict:
     return fetch(api, job)
 
 
+def analyse(api, org: str, records: dict) -> dict:
+    """An analysis of a tag's CSV (a file of its own in storage, as an upload's)."""
+    attributes = {"resource_type": "tags", "format": "csv", "inputs": f"name\nanalysed-{org}\n"}
+    return created(post(api, "import_analyses", attributes))
+
+
 def run_cleanup(api, org: str, records: dict) -> dict:
     """A completed cleanup whose filters match nothing: the world keeps its records."""
     attributes = {"resource_type": "skus", "filters": {"code_eq": f"none-{org}"}}
@@ -149,6 +155,7 @@ RECIPES: dict[str, dict | Callable[[Any, str, dict], dict]] = {
     "event_callbacks": event_callback,
     "gift_cards": {"code": "GIFT-{o}-0001", "balance_cents": 5000},
     "exports": run_export,
+    "import_analyses": analyse,
     "imports": run_import,
     "inventory_models": {"name": "Model {o}"},
     "line_item_options": {"quantity": 1, "options": {"text": "{o}"}},
@@ -379,7 +386,13 @@ def snapshot(app, api, records: dict[str, dict]) -> dict[str, Any]:
     return out
 
 
-JOB_TABLES = {"imports", "exports", "cleanups", "import_records"}  # bookkeeping, not records
+JOB_TABLES = {
+    "imports",
+    "exports",
+    "cleanups",
+    "import_records",
+    "import_analyses",
+}  # bookkeeping, not records
 
 
 def stored_rows(app, organization_id: str) -> dict[str, list[tuple]]:
