@@ -18,11 +18,13 @@ from bulk.actors import CLEANUPS, EXPORTS, IMPORTS, JOB_TYPES
 from bulk.cleanups.service import CleanupService
 from bulk.dispatch import Dispatcher
 from bulk.exports.service import ExportService
+from bulk.imports.profiles import ProfileService
 from bulk.imports.service import ImportService
 from bulk.webhooks.service import WebhookService
 from core.db import make_engine
 from core.settings import Settings, get_settings
 from resources import REGISTRY
+from resources.import_profiles import resource as import_profiles
 from resources.versions import resource as versions
 from resources.webhooks import resource as webhooks
 
@@ -38,6 +40,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         EXPORTS.resource.type: ExportService(dispatcher.sender(EXPORTS)).save,
         CLEANUPS.resource.type: CleanupService(dispatcher.sender(CLEANUPS)).save,
         webhooks.type: WebhookService(settings).save,
+        import_profiles.type: ProfileService().save,
     }
     destroyers = {job.resource.type: files.destroyer(settings, job.resource) for job in JOB_TYPES}
 

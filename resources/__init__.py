@@ -28,6 +28,7 @@ NAMES = (
     "event_callbacks",
     "exports",
     "gift_cards",
+    "import_profiles",
     "imports",
     "inventory_models",
     "line_item_options",

@@ -9,7 +9,9 @@ from bulk.admission import Send
 from bulk.imports import upload
 from bulk.imports.archive import archive
 from bulk.imports.mapping import MappingError, compile_mapping
+from bulk.imports.merge import settings_errors
 from bulk.imports.parse import Remap, csv_summary, parse_csv
+from bulk.imports.profiles import fill_from_profile
 from bulk.imports.upload import Upload
 from bulk.sources.detect import SourceError
 from core.db import new_id
@@ -74,6 +76,8 @@ def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
     target, errors = admission.job_target(values)
     remap, mapping_errors = mapping_plan(values, target)
     errors += mapping_errors
+    if target is not None:
+        errors += settings_errors(target, values)
     if values.get("source_format") is None:  # an uploaded file has no limit and is counted
         size, size_errors = inputs_size(values, target, remap)
         errors += size_errors
@@ -103,6 +107,7 @@ class ImportService:
 
     def create(self, unit: Unit, draft: Draft) -> str:
         values = draft.values
+        fill_from_profile(unit, values)
         apply_defaults(imports, values)
         errors = draft.errors + check_record(imports, values) + validate_new(unit, values)
         if errors:
@@ -121,6 +126,7 @@ class ImportService:
         if "inputs" in values:
             message = "is not accepted with a file: the file holds the inputs"
             raise ValidationFailed([FieldError("inputs", "invalid", message)])
+        fill_from_profile(unit, values)
         target, _errors = admission.job_target(values)
         try:
             with upload.opened(file) as source:
@@ -148,6 +154,9 @@ class ImportService:
         return admission.admit(unit, imports, draft, self.send)
 
     def update(self, unit: Unit, draft: Draft) -> str:
+        if "import_profile_id" in draft.values:  # its settings were copied at create
+            message = "cannot change once the import is created"
+            raise ValidationFailed([FieldError("import_profile", "invalid", message, True)])
         current = admission.locked_current(unit, imports, draft)
         if admission.interrupt(draft, current):
             if current["attachment_key"] is None and current["inputs"] is not None:
