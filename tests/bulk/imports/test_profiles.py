@@ -264,3 +264,35 @@ def test_one_off_import_settings_are_checked_as_a_profile_s(api):
     assert error["source"]["pointer"] == "/data/attributes/locked_fields"
     error = only_error(post_import(api, "skus", [{"code": "X"}], merge_mode="merge"))
     assert error["source"]["pointer"] == "/data/attributes/merge_mode"
+
+
+def test_the_readme_example(api):
+    """README "Import profiles", as written there (the file uploaded with the profile only)."""
+    factories.shipping_category(api, "Merchandise", code="MERCH")
+    feed = created(post(api, "import_profiles", {
+        "name": "Lieferant nightly", "resource_type": "skus",
+        "mapping": {"Nummer": "code", "Bezeichnung": "name"},
+        "defaults": {"shipping_category_code": "MERCH"}, "locked_fields": ["description"],
+        "merge_mode": "replace", "skip_errors": True, "notify_email": "ops@example.com",
+    }))  # fmt: skip
+    file = b"Nummer,Bezeichnung\nTS-1,T-Shirt\n"
+    response = api.post("/api/imports", files={"file": ("lieferant.csv", file)},
+                        data={"import_profile_id": feed["id"]})  # fmt: skip
+    assert response.status_code == 201, response.text
+    attrs = run_to_end(api, "imports", response.json()["data"]["id"])
+    assert counts(attrs) == ("completed", 1, 0, 0, 0), attrs
+    assert (attrs["merge_mode"], attrs["skip_errors"]) == ("replace", True)
+    assert skus(api)["TS-1"]["shipping_category_code"] == "MERCH"
+    history = api.get(f"/api/import_profiles/{feed['id']}/versions")
+    assert history.status_code == 200, history.text
+    assert [v["attributes"]["event"] for v in history.json()["data"]] == ["create"]
+
+
+def test_an_import_s_profile_cannot_change_after_create(api):
+    first, second = profile(api, resource_type="tags"), profile(api, name="B", resource_type="tags")
+    job = created(post_import(api, "tags", [{"name": "x"}], import_profile_id=first["id"]))
+    linkage = {"import_profile": {"data": {"type": "import_profiles", "id": second["id"]}}}
+    error = only_error(patch(api, job, {}, linkage))
+    assert error["source"]["pointer"] == "/data/relationships/import_profile"
+    run_to_end(api, "imports", job["id"])
+    assert fetch(api, job)["relationships"]["import_profile"]["data"]["id"] == first["id"]
