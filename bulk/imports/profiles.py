@@ -62,11 +62,9 @@ def fill_from_profile(unit: Unit, values: dict[str, Any]) -> None:
     profile_id = values.get("import_profile_id")
     if profile_id is None:
         return
-    table = import_profiles.table
-    found = unit.scope.execute(unit.scope.select(table).where(table.c.id == profile_id))
-    profile = found.mappings().first()
+    profile = find_profile(unit, profile_id)
     if profile is None:
-        raise ValidationFailed([FieldError("import_profile_id", "not_found", "was not found")])
+        raise ValidationFailed([FieldError.of("import_profile_id", "required")])  # must exist
     given = values.get("resource_type")
     if given is not None and given != profile["resource_type"]:
         message = f"is a profile of {profile['resource_type']}, not of {given}"
@@ -74,3 +72,19 @@ def fill_from_profile(unit: Unit, values: dict[str, Any]) -> None:
     for name in COPIED:
         if values.get(name) is None and profile[name] is not None:
             values[name] = profile[name]
+
+
+def find_profile(unit: Unit, profile_id: str) -> dict[str, Any] | None:
+    """The organization's profile of this id (another organization's is none)."""
+    table = import_profiles.table
+    found = unit.scope.execute(unit.scope.select(table).where(table.c.id == profile_id))
+    row = found.mappings().first()
+    return dict(row) if row is not None else None
+
+
+def profile_change_error(unit: Unit, profile_id: str | None) -> FieldError:
+    """A PATCH naming an import's profile: a profile this organization lacks must exist, as
+    every reference; any other is refused, since the import copied its profile at create."""
+    if profile_id is not None and find_profile(unit, profile_id) is None:
+        return FieldError.of("import_profile", "required", relationship=True)
+    return FieldError("import_profile", "invalid", "cannot change once the import is created", True)

@@ -11,7 +11,7 @@ from bulk.imports.archive import archive
 from bulk.imports.mapping import MappingError, compile_mapping
 from bulk.imports.merge import settings_errors
 from bulk.imports.parse import Remap, csv_summary, parse_csv
-from bulk.imports.profiles import fill_from_profile
+from bulk.imports.profiles import fill_from_profile, profile_change_error
 from bulk.imports.upload import Upload
 from bulk.sources.detect import SourceError
 from core.db import new_id
@@ -155,8 +155,7 @@ class ImportService:
 
     def update(self, unit: Unit, draft: Draft) -> str:
         if "import_profile_id" in draft.values:  # its settings were copied at create
-            message = "cannot change once the import is created"
-            raise ValidationFailed([FieldError("import_profile", "invalid", message, True)])
+            raise ValidationFailed([profile_change_error(unit, draft.values["import_profile_id"])])
         current = admission.locked_current(unit, imports, draft)
         if admission.interrupt(draft, current):
             if current["attachment_key"] is None and current["inputs"] is not None:

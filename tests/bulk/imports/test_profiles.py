@@ -291,8 +291,7 @@ def test_the_readme_example(api):
 def test_an_import_s_profile_cannot_change_after_create(api):
     first, second = profile(api, resource_type="tags"), profile(api, name="B", resource_type="tags")
     job = created(post_import(api, "tags", [{"name": "x"}], import_profile_id=first["id"]))
-    linkage = {"import_profile": {"data": {"type": "import_profiles", "id": second["id"]}}}
-    error = only_error(patch(api, job, {}, linkage))
+    error = only_error(patch(api, job, {}, {"import_profile": second}))
     assert error["source"]["pointer"] == "/data/relationships/import_profile"
     run_to_end(api, "imports", job["id"])
     assert fetch(api, job)["relationships"]["import_profile"]["data"]["id"] == first["id"]
