@@ -19,12 +19,14 @@ from bulk.analysis.service import AnalysisService
 from bulk.cleanups.service import CleanupService
 from bulk.dispatch import Dispatcher
 from bulk.exports.service import ExportService
+from bulk.imports.profiles import ProfileService
 from bulk.imports.service import ImportService
 from bulk.webhooks.service import WebhookService
 from core.db import make_engine
 from core.settings import Settings, get_settings
 from resources import REGISTRY
 from resources.import_analyses import resource as analyses
+from resources.import_profiles import resource as import_profiles
 from resources.versions import resource as versions
 from resources.webhooks import resource as webhooks
 
@@ -42,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         CLEANUPS.resource.type: CleanupService(dispatcher.sender(CLEANUPS)).save,
         webhooks.type: WebhookService(settings).save,
         analyses.type: analysis_service.save,
+        import_profiles.type: ProfileService().save,
     }
     destroyers = {job.resource.type: files.destroyer(settings, job.resource) for job in JOB_TYPES}
     destroyers[analyses.type] = files.destroyer(settings, analyses)  # its file goes with it

@@ -8,7 +8,8 @@ each all-new, then all-changed, then the same file again (unchanged). Baseline o
 changed: psycopg COPY of the same rows into a temporary table, then one INSERT ... SELECT ...
 ON CONFLICT DO UPDATE (for prices, the same for their tiers); of unchanged: the COPY alone.
 With --mapping every column is sent under another name (`Spalte code`) and the import
-carries a `mapping` naming its attribute, to measure what mapping costs per item.
+carries a `mapping` naming its attribute, to measure what mapping costs per item. With
+--merge-mode replace every import is a replace (omitted attributes reset, tiers replaced).
 Prints seconds (median of --runs), items/s, the ratio import/raw, and the worker's peak RSS
 (VmHWM). Needs PostgreSQL (BULKPORT_BENCH_DATABASE_URL, default
 postgresql+psycopg://root@127.0.0.1:5432/bench_imports) and Redis (BULKPORT_BENCH_REDIS_URL).
@@ -120,11 +121,15 @@ def renamed(attributes: dict) -> dict:
     return {**attributes, "inputs": inputs, "mapping": {f"Spalte {c}": c for c in columns}}
 
 
-def run_import(client: httpx.Client, attributes: dict, mapping: bool = False) -> tuple[float, dict]:
+def run_import(
+    client: httpx.Client, attributes: dict, mapping: bool = False, merge_mode: str | None = None
+) -> tuple[float, dict]:
     """(seconds from POST to seeing it completed, its attributes); the attributes also get
     `_post` (seconds of the POST), `_queued` (created -> started) and `_run` (started ->
     completed), for the breakdown."""
     attributes = renamed(attributes) if mapping else attributes
+    if merge_mode:
+        attributes = {**attributes, "merge_mode": merge_mode}
     body = {"data": {"type": "imports", "attributes": attributes}}
     start = time.perf_counter()
     r = client.post("/api/imports", json=body)
@@ -232,6 +237,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--mapping", action="store_true", help="columns renamed and mapped back")
+    parser.add_argument("--merge-mode", choices=("partial", "replace"), help="given on imports")
     args = parser.parse_args()
     n = args.items
     dsn = reset_database(DB_URL)
@@ -299,7 +305,7 @@ def main() -> None:
                     prices = [(c, a + 1, tiers) for c, a, tiers in prices]
                     csv_text = prices_csv(prices)
                 t, attrs = run_import(client, {"resource_type": "skus", "inputs": skus},
-                                      args.mapping)  # fmt: skip
+                                      args.mapping, args.merge_mode)  # fmt: skip
                 assert attrs["processed_count"] == n and attrs["errors_count"] == 0, attrs
                 assert attrs[f"{COUNTED[phase]}_count"] == n, attrs
                 row[f"skus_{phase}"] = t
@@ -308,7 +314,8 @@ def main() -> None:
                 row[f"raw_skus_{phase}"] = copied if phase == "unchanged" else merged
                 t, attrs = run_import(client, {"resource_type": "prices", "format": "csv",
                                                "parent_resource_id": price_list,
-                                               "inputs": csv_text}, args.mapping)  # fmt: skip
+                                               "inputs": csv_text}, args.mapping,
+                                      args.merge_mode)  # fmt: skip
                 # one item per price, whatever its rows (one per tier)
                 assert attrs["processed_count"] == len(prices), attrs
                 assert attrs["errors_count"] == 0, attrs

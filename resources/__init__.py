@@ -29,6 +29,7 @@ NAMES = (
     "exports",
     "gift_cards",
     "import_analyses",
+    "import_profiles",
     "imports",
     "inventory_models",
     "line_item_options",

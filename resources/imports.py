@@ -4,9 +4,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from resources.base import Resource
+from resources.base import BelongsTo, Resource
 from resources.fields import Boolean, Integer, Json, String
 from resources.import_inputs import unpack
+from resources.import_profiles import merge_attributes
 from resources.job_attributes import job_attributes, job_columns, read_only
 
 STATUSES = ("pending", "in_progress", "completed", "interrupted")
@@ -37,6 +38,10 @@ resource = Resource(
         String("import_analysis_id", create_only=True),
         Boolean("cleanup_records", default=False, create_only=True),
         Boolean("skip_errors", default=False, create_only=True),
+        # The profile's settings are copied onto the import at create (bulk/imports/profiles.py):
+        # editing or deleting the profile later does not change an import.
+        String("import_profile_id", create_only=True, column=False),  # the relationship's column
+        *merge_attributes(create_only=True),
         *read_only(
             Integer("inputs_size"),
             Integer("processed_count", default=0),
@@ -56,6 +61,7 @@ resource = Resource(
         ),
         *job_attributes(STATUSES),
     ],
+    relationships=[BelongsTo("import_profile", "import_profiles", on_delete="SET NULL")],
     integration_only=True,
     versioned=False,  # job bookkeeping, not catalog data
     extra_columns=[

@@ -1,6 +1,7 @@
 """Runs one import: claim it, take its items through the stages chunk by chunk, finish it.
 
     parse -> build -> resolve -> validate -> apply -> report     per chunk, in one transaction
+    (merge: the import's defaults, locked fields and merge mode, between build and validate)
     cleanup -> archive                                          once, when the run ends
 
 Crash safety: every chunk commits its writes together with the import's counters, logs and
@@ -31,6 +32,7 @@ from bulk.imports.archive import archive
 from bulk.imports.build import Work, build
 from bulk.imports.cleanup import cleanup, forget_touched, record_touched
 from bulk.imports.mapping import compile_mapping
+from bulk.imports.merge import Merge
 from bulk.imports.parse import Item, parse_csv, parse_json
 from bulk.imports.report import outcome, tally
 from bulk.imports.resolve import match, resolve, waves
@@ -141,15 +143,17 @@ def parse_items(row: dict[str, Any]) -> list[Item]:
 
 
 def prepare(
-    scope: Scope, resource: Resource, items: list[Item], parent_id: str | None
+    scope: Scope, resource: Resource, items: list[Item], parent_id: str | None, merge: Merge
 ) -> Iterator[list[Work]]:
     """Stages 2 to 4: the items' works, wave by wave. References are resolved for all the
     items at once; each wave is matched after the caller has written the previous one."""
     works = [build(resource, item, parent_id) for item in items]
+    merge.fill_defaults(resource, works)
     resolve(scope, resource, works)
     for wave in waves(resource, works):
         match(scope, resource, wave)
-        validate(scope, resource, wave)
+        merge.onto_existing(resource, wave)
+        validate(scope, resource, wave, replace=merge.replace)
         yield wave
 
 
@@ -168,15 +172,16 @@ def run_chunk(
             conn, row["organization_id"], who={"import": {"id": job.id}}, webhooks=job.webhooks
         )
         parent_id = row["parent_resource_id"]
+        merge = Merge.of(resource, row)
 
         def again(item: Item) -> Work:
-            return next(prepare(scope, resource, [item], parent_id))[0]
+            return next(prepare(scope, resource, [item], parent_id, merge))[0]
 
         budget, errors = error_budget(row), row["errors_count"]
         created: Counter = Counter()
         done: list[Work] = []
         stop = False
-        for wave in prepare(scope, resource, chunk, parent_id):
+        for wave in prepare(scope, resource, chunk, parent_id, merge):
             works, stop = cut_at_error_budget(wave, budget, errors)
             written = apply(scope, resource, works, again, created)
             errors += sum(w.item.rows for w in written if w.failed)

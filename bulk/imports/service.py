@@ -11,7 +11,9 @@ from bulk.files import delete_file
 from bulk.imports import upload
 from bulk.imports.archive import archive
 from bulk.imports.mapping import MappingError, compile_mapping
+from bulk.imports.merge import settings_errors
 from bulk.imports.parse import Remap, csv_summary, parse_csv
+from bulk.imports.profiles import fill_from_profile, profile_change_error
 from bulk.imports.upload import Upload
 from bulk.sources.detect import SourceError
 from core.db import new_id
@@ -78,6 +80,8 @@ def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
     target, errors = admission.job_target(values)
     remap, mapping_errors = mapping_plan(values, target)
     errors += mapping_errors
+    if target is not None:
+        errors += settings_errors(target, values)
     if values.get("source_format") is None:  # an uploaded file has no limit and is counted
         size, size_errors = inputs_size(values, target, remap)
         errors += size_errors
@@ -109,6 +113,7 @@ class ImportService:
         if draft.values.get("import_analysis_id") is not None:
             return self.from_analysis(unit, draft)
         values = draft.values
+        fill_from_profile(unit, values)
         apply_defaults(imports, values)
         errors = draft.errors + check_record(imports, values) + validate_new(unit, values)
         if errors:
@@ -153,6 +158,7 @@ class ImportService:
         if "inputs" in values:
             message = "is not accepted with a file: the file holds the inputs"
             raise ValidationFailed([FieldError("inputs", "invalid", message)])
+        fill_from_profile(unit, values)
         try:
             with upload.opened(file) as source:
                 values.update(
@@ -182,6 +188,8 @@ class ImportService:
             raise
 
     def update(self, unit: Unit, draft: Draft) -> str:
+        if "import_profile_id" in draft.values:  # its settings were copied at create
+            raise ValidationFailed([profile_change_error(unit, draft.values["import_profile_id"])])
         current = admission.locked_current(unit, imports, draft)
         if admission.interrupt(draft, current):
             if current["attachment_key"] is None and current["inputs"] is not None:

@@ -7,6 +7,7 @@ reference pending until the parent is written; a failing child fails its item.
 from __future__ import annotations
 
 from bulk.imports.build import Work
+from bulk.imports.merge import replace_omitted
 from bulk.imports.resolve import live, match, resolve
 from core.errors import FieldError
 from core.tenancy import Scope
@@ -15,10 +16,11 @@ from records.validation import check_record, finish_values
 from resources.base import HasMany, Resource
 
 
-def validate(scope: Scope, resource: Resource, works: list[Work]) -> None:
-    """The items of a wave, then their nested children."""
+def validate(scope: Scope, resource: Resource, works: list[Work], *, replace: bool = False) -> None:
+    """The items of a wave, then their nested children (``replace``: merge mode replace, whose
+    matched children omitting an attribute have it reset as their item does)."""
     validate_own(scope, resource, works)
-    validate_children(scope, resource, works)
+    validate_children(scope, resource, works, replace)
 
 
 def validate_own(
@@ -32,7 +34,9 @@ def validate_own(
             w.draft.errors.extend(check_record(resource, w.draft.record, pending))
 
 
-def validate_children(scope: Scope, resource: Resource, works: list[Work]) -> None:
+def validate_children(
+    scope: Scope, resource: Resource, works: list[Work], replace: bool = False
+) -> None:
     names = {n for w in works for n in w.children}
     for name in names:
         rel = resource.relationships[name]
@@ -45,9 +49,13 @@ def validate_children(scope: Scope, resource: Resource, works: list[Work]) -> No
         child_works = [c for _p, c in kids]
         resolve(scope, rel.target, child_works)
         match(scope, rel.target, child_works)
+        if replace:
+            for c in child_works:
+                if not c.draft.errors and c.draft.existing is not None:
+                    replace_omitted(rel.target, c)
         validate_own(scope, rel.target, child_works, pending=fk)
         _repeated_children(rel, kids)
-        validate_children(scope, rel.target, child_works)
+        validate_children(scope, rel.target, child_works, replace)
         for parent, child in kids:
             for e in child.draft.errors:
                 parent.draft.errors.append(FieldError(f"{name}.{e.attribute}", e.error, e.message))

@@ -25,6 +25,7 @@ REQUIRED = {
     "customer_subscriptions": (["reference"], ["customer"]),
     "customers": (["email"], []),
     "gift_cards": (["balance_cents", "currency_code"], []),  # the code is generated
+    "import_profiles": (["name", "resource_type"], []),
     "inventory_models": (["name"], []),
     "line_item_options": (["quantity"], ["line_item", "sku_option"]),
     "line_items": (["quantity"], ["order"]),

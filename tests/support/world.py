@@ -156,6 +156,7 @@ RECIPES: dict[str, dict | Callable[[Any, str, dict], dict]] = {
     "gift_cards": {"code": "GIFT-{o}-0001", "balance_cents": 5000},
     "exports": run_export,
     "import_analyses": analyse,
+    "import_profiles": {"name": "Feed {o}", "resource_type": "tags"},
     "imports": run_import,
     "inventory_models": {"name": "Model {o}"},
     "line_item_options": {"quantity": 1, "options": {"text": "{o}"}},

@@ -1,0 +1,52 @@
+"""`import_profiles`: the settings of a feed that comes back every night, kept once and named by
+its imports (`import_profile_id`). Their checks against the resource type: bulk/imports/profiles.
+
+Versioned: a profile is configuration, and a feed that suddenly writes other values is
+explained by who changed its mapping, defaults or locked fields, and when.
+"""
+
+from typing import Any
+
+from resources.base import Resource
+from resources.exports import JsonList
+from resources.fields import Boolean, Json, String
+
+MERGE_MODES = ("partial", "replace")
+
+
+class Addresses(JsonList):
+    """One e-mail address or a list of them, stored as a list (each checked by the service)."""
+
+    def coerce(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return super().coerce(value)
+
+    def from_text(self, text: str) -> Any:
+        return self.coerce(text)  # a form field: addresses separated by commas
+
+
+def merge_attributes(*, create_only: bool) -> list[Any]:
+    """What a profile and an import both take: how an item merges into its stored record."""
+    return [
+        String("merge_mode", choices=MERGE_MODES, default="partial", create_only=create_only),
+        Json("defaults", create_only=create_only),  # attribute or code key -> value
+        JsonList("locked_fields", create_only=create_only),
+    ]
+
+
+resource = Resource(
+    "import_profiles",
+    attributes=[
+        String("name", required=True),
+        String("resource_type", required=True, create_only=True),
+        Json("mapping"),  # source column -> target (bulk/imports/mapping.py)
+        *merge_attributes(create_only=False),
+        String("parent_resource_id"),
+        Boolean("cleanup_records", default=False),
+        Boolean("skip_errors", default=False),
+        Addresses("notify_email"),  # stored only: nothing sends e-mail yet
+    ],
+    unique_key=("name",),
+    integration_only=True,
+)
