@@ -4,8 +4,8 @@ from resources.tags import tags_relationship
 
 # What files call a SKU's code (German and English): an analysis suggests `code` (`sku_code`).
 SKU_CODE_ALIASES = (
-    "sku", "artikelnummer", "artikel-nr", "art.-nr.", "artnr", "item code", "item number",
-    "item no", "product code", "produktnummer", "sku number",
+    "sku", "artikel", "artikelnummer", "artikel-nr", "art.-nr.", "artnr", "item code",
+    "item number", "item no", "product code", "produktnummer", "sku number",
 )  # fmt: skip
 
 resource = Resource(

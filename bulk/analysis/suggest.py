@@ -97,10 +97,30 @@ def candidates(column: Column, known: dict[str, Target]) -> list[Candidate]:
     for key, score, _index in process.extract(
         name, list(choices), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3
     ):
+        if not fits(column.kind, known[choices[key]].attr):
+            continue  # `Versand` (ja/nein) is close to `versandart`, but holds no codes
         confidence = round(score / 100 * FUZZY_WEIGHT, 2)
         out.append(Candidate(column.name, choices[key], "fuzzy", confidence))
     out += by_values(column, known)
     return out
+
+
+# What each inferred column type can go into, by the declared attribute's kind (a code key or
+# an id has none: it is text). A name alone is weak evidence, so a fuzzy match must also fit.
+FITS = {
+    "boolean": {"boolean"},
+    "integer": {"integer", "float", "string"},
+    "number": {"float", "string"},
+    "date": {"datetime", "string"},
+    "datetime": {"datetime", "string"},
+    "string": {"string"},
+    "json": {"object"},
+}
+
+
+def fits(column_kind: str, attr: Attr | None) -> bool:
+    kind = attr.kind if attr is not None else "string"
+    return column_kind == "empty" or kind in FITS.get(column_kind, {kind})
 
 
 def by_values(column: Column, known: dict[str, Target]) -> list[Candidate]:

@@ -13,7 +13,8 @@ reads is mapped the same way. Per item it is a dict pass, no database.
 
 Transforms run in this order: trim, then (an empty or missing cell) the default as given, or
 map (a value the table lacks is kept as is: the target's type check still rejects what it
-cannot take), split, scale (exact decimal arithmetic; `12.50` and `12,50` are both read).
+cannot take), split, scale (exact decimal arithmetic; `12.50` and `12,50` are both read). A
+column mapped to a number reads a decimal comma (`0,5`) whether it is scaled or not.
 """
 
 from __future__ import annotations
@@ -63,10 +64,14 @@ class Rule:
 
     @property
     def plain(self) -> bool:
-        """No transform: the column is only renamed."""
+        """No transform: the column is only renamed (a number target reads decimal commas)."""
         return (self.scale, self.table, self.split, self.trim) == (None, None, None, False) and (
-            self.default is MISSING
+            self.default is MISSING and not self.number
         )
+
+    @property
+    def number(self) -> bool:
+        return isinstance(self.target.attr, Integer | Float)
 
     def convert(self, value: Any) -> Any:
         if self.trim and isinstance(value, str):
@@ -80,6 +85,8 @@ class Rule:
             value = [v.strip() for v in value.split(self.split) if v.strip()]
         if self.scale is not None:
             value = self._scaled(value, self.scale)
+        elif self.number and isinstance(value, str) and "," in value:
+            value = decimal_point(value)
         return value
 
     def _scaled(self, value: Any, scale: Decimal) -> int | float:
@@ -110,6 +117,15 @@ def decimal(value: Any) -> Decimal:
     if not number.is_finite():
         raise ValueProblem(f"{json.dumps(value, ensure_ascii=False)} is not a number")
     return number
+
+
+def decimal_point(text: str) -> str:
+    """`0,5` (a decimal comma, as German files write it) as `0.5`; anything else as it is, for
+    the target's type check to name."""
+    try:
+        return format(decimal(text), "f")
+    except ValueProblem:
+        return text
 
 
 def _text(value: Any) -> Any:

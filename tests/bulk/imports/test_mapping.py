@@ -248,3 +248,31 @@ def test_mapped_child_columns_beside_the_childrens_array_are_an_item_error(api):
     }
     (price,) = list_all(api, "/api/prices")
     assert price["attributes"]["amount_cents"] == 200
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_column_mapped_to_a_number_reads_a_decimal_comma(api, fmt):
+    rows = [("K1", "0,5", "6"), ("K2", "1,25", "1,5"), ("K3", "2.5", "3")]
+    if fmt == "csv":
+        inputs: object = "Nummer,name,Gewicht,Stück,do_not_ship\n" + "".join(
+            f'{code},Kaffee,"{weight}","{pieces}",true\n' for code, weight, pieces in rows
+        )
+    else:
+        inputs = [
+            {"Nummer": c, "name": "Kaffee", "Gewicht": w, "Stück": p, "do_not_ship": True}
+            for c, w, p in rows
+        ]
+    mapping = {"Nummer": "code", "Gewicht": "weight", "Stück": "pieces_per_pack"}
+    attrs = run_import(api, "skus", inputs, format=fmt, mapping=mapping, skip_errors=True)
+    assert counts(attrs)[:3] == ("completed", 2, 1), attrs["errors_log"]
+    # an integer with a fraction is still an error of its item, naming the attribute
+    assert attrs["errors_log"] == {"K2": {"pieces_per_pack": ["must be an integer"]}}
+    skus = {s["attributes"]["code"]: s["attributes"] for s in list_all(api, "/api/skus")}
+    assert {code: attrs["weight"] for code, attrs in skus.items()} == {"K1": 0.5, "K3": 2.5}
+    assert skus["K1"]["pieces_per_pack"] == 6
+
+
+def test_an_unmapped_column_keeps_commerce_layers_reading_of_numbers(api):
+    inputs = [{"code": "K1", "name": "Kaffee", "weight": "0,5", "do_not_ship": True}]
+    attrs = run_import(api, "skus", inputs, skip_errors=True)
+    assert attrs["errors_log"] == {"K1": {"weight": ["is not a number"]}}
