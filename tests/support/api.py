@@ -121,7 +121,8 @@ def check_response(response) -> None:
     if not response.content:
         return
     if response.headers.get("content-type", "").startswith(MEDIA):
-        problems = jsonapi_schema.problems_of_body(response.content)
+        document = response.json()
+        problems = jsonapi_schema.problems(document)
         assert not problems, f"response is not valid JSON:API: {problems}\n{response.text[:2000]}"
 
 

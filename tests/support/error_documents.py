@@ -36,7 +36,7 @@ def problems(status: int, content_type: str, body: bytes) -> list[str]:
         return [f"a {status} whose body is not JSON: {body[:200]!r}"]
     found = []
     if content_type.startswith("application/vnd.api+json"):
-        found += [f"not JSON:API: {p}" for p in jsonapi_schema.problems_of_body(body)]
+        found += [f"not JSON:API: {p}" for p in jsonapi_schema.problems(document)]
     elif content_type != "application/json":
         found.append(f"media type {content_type!r}")
     if not isinstance(document, dict) or not document.get("errors"):

@@ -67,11 +67,3 @@ def problems(document: dict, schema: str = "schema") -> list[str]:
         f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
         for e in validators()[schema].iter_errors(document)
     ]
-
-
-@lru_cache(maxsize=4096)
-def problems_of_body(body: bytes, schema: str = "schema") -> tuple[str, ...]:
-    """``problems`` of a response body, once per distinct body: validation is the costliest part
-    of most API tests, and the same bytes come back often (an error document checked by both
-    the client and the API helper, the unchanged "after" of a before/after snapshot)."""
-    return tuple(problems(json.loads(body), schema))
