@@ -12,6 +12,7 @@ its lifespan; see ``no_thread_leak``). dramatiq's time-limit watchdog runs once 
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from app.auth import keys
 from core.settings import Settings
 from tests.support.api import ApiClient, Org, count_queries, make_org, open_app
 from tests.support.api import anonymous as anonymous_client
@@ -83,6 +85,18 @@ def jwt_pem() -> str:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def signing_keys_parsed_once() -> Iterator[None]:
+    """Every test's app parses the session's JWT key from its PEM, and cryptography's check of
+    an RSA key costs ~36 ms: a third of a small test's setup. The app caches the parsed key per
+    engine, that is per test; here the same PEM is parsed once per test process. A PEM that does
+    not parse still fails each time (lru_cache keeps no exceptions)."""
+    with pytest.MonkeyPatch.context() as mp:
+        parse = functools.lru_cache(maxsize=32)(keys.SigningKey.from_pem)
+        mp.setattr(keys.SigningKey, "from_pem", staticmethod(parse))
+        yield
 
 
 # -- the application on each backend -------------------------------------------------------------

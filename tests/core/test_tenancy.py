@@ -4,19 +4,29 @@ Organization A gets one record of every registered type, every relationship fill
 B then walks every route of the app with A's ids. The type list, the routes and the relationships
 all come from the registry and the app, so a new type or route is covered without editing this
 file (tests/support/world.py's recipe table fails loudly until a new type has a recipe).
+
+Both worlds (A's and B's, one app per backend) are built once for the module, with a snapshot of
+each: every test that tries to change them ends by comparing against that snapshot, so a test
+that did change one fails itself. A test whose writes succeed (imports) uses an organization of
+its own.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import pytest
 from starlette.routing import Route
 
 from resources import REGISTRY
+from tests.support.api import Org, make_org, open_app
 from tests.support.documents import assert_must_exist, linkage, patch, post
 from tests.support.jobs import run_to_end
 from tests.support.layout import ROOT, sources
+from tests.support.services import database_url, make_settings
 from tests.support.world import (
     RECIPES,
     build_world,
@@ -24,6 +34,30 @@ from tests.support.world import (
     snapshot,
     writable_relationships,
 )
+
+
+@dataclass(repr=False)
+class Worlds:
+    app: Any
+    a: Org
+    b: Org
+    mine: dict[str, dict]  # A's world
+    theirs: dict[str, dict]  # B's world
+    mine_before: dict[str, Any]  # snapshot(A's world), as A sees it
+    theirs_before: dict[str, Any]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def worlds(request, tmp_path_factory, jwt_pem) -> Any:
+    """A's and B's worlds, built once per backend (the costly part of every test here)."""
+    folder = tmp_path_factory.mktemp(f"tenancy-{request.param}")
+    settings = make_settings(folder, database_url(request, request.param, folder), jwt_pem)
+    with open_app(settings) as app:
+        a, b = make_org(app, "acme"), make_org(app, "globex")
+        mine, theirs = build_world(a.api, "a"), build_world(b.api, "b")
+        yield Worlds(
+            app, a, b, mine, theirs, snapshot(app, a.api, mine), snapshot(app, b.api, theirs)
+        )
 
 
 def request_body(route: Route, type_: str, record_id: str, method: str) -> dict | None:
@@ -39,9 +73,8 @@ def test_recipes_cover_every_registered_type():
     assert set(RECIPES) == set(REGISTRY)
 
 
-def test_another_organization_gets_404_on_every_route(app, org, other_org):
-    mine = build_world(org.api, "a")
-    before = snapshot(app, org.api, mine)
+def test_another_organization_gets_404_on_every_route(worlds):
+    app, mine, other_org = worlds.app, worlds.mine, worlds.b
     calls = []
     for route, type_ in id_routes(app):
         record_id = mine[type_]["id"]
@@ -55,11 +88,12 @@ def test_another_organization_gets_404_on_every_route(app, org, other_org):
         assert response.status_code == 404, (method, url, response.text)
         if method != "HEAD":
             assert response.json()["errors"][0]["code"] == "RECORD_NOT_FOUND", response.text
-    assert snapshot(app, org.api, mine) == before
+    assert snapshot(app, worlds.a.api, mine) == worlds.mine_before
 
 
-def test_lists_and_filters_show_nothing_of_another_organization(app, org, other_org):
-    mine, theirs = build_world(org.api, "a"), build_world(other_org.api, "b")
+def test_lists_and_filters_show_nothing_of_another_organization(worlds):
+    app, org, other_org = worlds.app, worlds.a, worlds.b
+    mine, theirs = worlds.mine, worlds.theirs
     for type_, record in mine.items():
         query = f"/api/{type_}?filter[q][ids]={record['id']},{theirs[type_]['id']}"
         assert [d["id"] for d in org.api.get(query).json()["data"]] == [record["id"]]
@@ -78,9 +112,10 @@ def test_lists_and_filters_show_nothing_of_another_organization(app, org, other_
             assert not [s for s in secrets if s in text], route.path
 
 
-def test_relationships_cannot_point_at_another_organization(app, org, other_org):
-    mine, theirs = build_world(org.api, "a"), build_world(other_org.api, "b")
-    before = snapshot(app, org.api, mine), snapshot(app, other_org.api, theirs)
+def test_relationships_cannot_point_at_another_organization(worlds):
+    app, org, other_org = worlds.app, worlds.a, worlds.b
+    mine, theirs = worlds.mine, worlds.theirs
+    before = worlds.mine_before, worlds.theirs_before
     b = other_org.api
     for type_, own in theirs.items():
         resource = REGISTRY[type_]
@@ -99,10 +134,9 @@ def test_relationships_cannot_point_at_another_organization(app, org, other_org)
     assert (snapshot(app, org.api, mine), snapshot(app, other_org.api, theirs)) == before
 
 
-def test_imports_cannot_reach_another_organization(app, org, other_org):
-    mine = build_world(org.api, "a")
-    before = snapshot(app, org.api, mine)
-    b = other_org.api
+def test_imports_cannot_reach_another_organization(worlds):
+    app, org, mine = worlds.app, worlds.a, worlds.mine
+    b = make_org(app, "initech").api  # its imports may write: not into B's shared world
     attacks = [
         {"resource_type": "prices", "parent_resource_id": mine["price_lists"]["id"],
          "inputs": [{"sku_code": mine["skus"]["attributes"]["code"], "amount_cents": 1}]},
@@ -123,7 +157,7 @@ def test_imports_cannot_reach_another_organization(app, org, other_org):
     for type_ in ("prices", "skus", "price_tiers"):
         text = b.get(f"/api/{type_}?page[size]=25").text
         assert not [s for s in secrets if s in text], (type_, text)
-    assert snapshot(app, org.api, mine) == before
+    assert snapshot(app, org.api, mine) == worlds.mine_before
 
 
 # -- the chokepoint rule --------------------------------------------------------------------------
