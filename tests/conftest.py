@@ -12,6 +12,7 @@ its lifespan; see ``no_thread_leak``). dramatiq's time-limit watchdog runs once 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 import time
@@ -110,6 +111,13 @@ def settings(request, tmp_path, jwt_pem) -> Settings:
 @pytest.fixture
 def app(settings):
     with open_app(settings) as application:
+        yield application
+
+
+@pytest.fixture
+def small_limit_app(settings):
+    """An app whose uploads may hold 1,000 bytes at most."""
+    with open_app(dataclasses.replace(settings, upload_max_bytes=1000)) as application:
         yield application
 
 

@@ -3,7 +3,6 @@ read through the API as a client sees them; then an import of the analysed file.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import gzip
 import json
@@ -14,8 +13,9 @@ from bulk import maintenance
 from bulk.imports.mapping import compile_mapping
 from core.storage import storage_for
 from resources import REGISTRY
-from tests.bulk.imports.test_upload import skus, xlsx
-from tests.support.api import make_org, open_app, sales_channel, sql
+from tests.bulk.imports.test_upload import skus
+from tests.support.api import make_org, sales_channel, sql
+from tests.support.files import xlsx
 from tests.support.jobs import run_to_end
 
 GERMAN = (
@@ -310,12 +310,6 @@ def test_an_unknown_resource_type_is_a_422(api):
     assert response.json()["errors"][0]["source"]["pointer"] == "/data/attributes/resource_type"
     attrs = analysed(api, "a.csv", b"a\n1\n", resource_type=None)
     assert (attrs["suggested_mapping"], attrs["columns"][0].get("match")) == (None, None)
-
-
-@pytest.fixture
-def small_limit_app(settings):
-    with open_app(dataclasses.replace(settings, upload_max_bytes=1000)) as application:
-        yield application
 
 
 def test_a_file_over_the_limit_is_413(small_limit_app):

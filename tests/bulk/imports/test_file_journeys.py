@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import io
 import json
 from typing import Any
 
 import pytest
-import xlsxwriter
 
 from tests.support import factories
+from tests.support.files import xlsx
 from tests.support.jobs import run_to_end
 
 
@@ -63,24 +62,6 @@ def records(api, path: str, key: str) -> dict[str, dict]:
     response = api.get(path, params={"page[size]": 25})
     assert response.status_code == 200, response.text
     return {d["attributes"][key]: d for d in response.json()["data"]}
-
-
-def xlsx(sheets: dict[str, list[list]]) -> bytes:
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
-    dates = book.add_format({"num_format": "dd.mm.yyyy"})
-    for name, rows in sheets.items():
-        sheet = book.add_worksheet(name)
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                if isinstance(value, tuple):  # (formula, its cached value)
-                    sheet.write_formula(r, c, value[0], None, value[1])
-                elif isinstance(value, dt.date):
-                    sheet.write_datetime(r, c, value, dates)
-                else:
-                    sheet.write(r, c, value)
-    book.close()
-    return out.getvalue()
 
 
 GERMAN_SKUS = (

@@ -3,7 +3,6 @@ items imported through the API's documents, and bad files answered with what is 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import gzip
 import io
@@ -12,10 +11,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import xlsxwriter
 
 from bulk.sources import sheets
-from tests.support.api import make_org, open_app
+from tests.support.api import make_org
+from tests.support.files import xlsx
 from tests.support.jobs import download, hold_jobs, run_to_end
 from tests.support.layout import ROOT
 
@@ -36,23 +35,6 @@ def upload(api, name: str, content: bytes, **fields) -> dict:
 def skus(api) -> dict[str, dict]:
     response = api.get("/api/skus", params={"page[size]": 25, "sort": "code"})
     return {d["attributes"]["code"]: d["attributes"] for d in response.json()["data"]}
-
-
-def xlsx(sheets: dict[str, list[list]]) -> bytes:
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
-    for name, rows in sheets.items():
-        sheet = book.add_worksheet(name)
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                if isinstance(value, str) and value.startswith("="):
-                    sheet.write_formula(r, c, value, None, 3)  # its cached value: 3
-                elif isinstance(value, dt.date):
-                    sheet.write_datetime(r, c, value, book.add_format({"num_format": "yyyy-mm-dd"}))
-                else:
-                    sheet.write(r, c, value)
-    book.close()
-    return out.getvalue()
 
 
 def test_semicolon_csv_in_windows_1252(api):
@@ -189,14 +171,7 @@ def test_bad_files_are_422_naming_the_problem(api, name, content, detail):
     assert response.json()["errors"][0]["detail"] == detail
 
 
-@pytest.fixture
-def small_limit_app(settings):
-    with open_app(dataclasses.replace(settings, upload_max_bytes=1000)) as application:
-        yield application
-
-
 def test_a_file_over_the_limit_is_413(small_limit_app):
-
     api = make_org(small_limit_app, "acme").api
     response = post_file(api, "big.csv", b"code,name\n" + b"A,b\n" * 300)
     assert response.status_code == 413
