@@ -11,13 +11,15 @@ run(async (cl) => {
     reference: `${prefix}-json`,
     inputs: [1, 2, 3].map((n) => ({ code: `${prefix}${n}`, name: `Item ${n}`, shipping_category_code: prefix }))
   })
+  // The CSV import renames a SKU of the JSON one: it starts once that one is done (a worker
+  // with two threads would otherwise run both at once, in either order).
+  const jsonDone = await untilDone(cl.imports, json.id)
   const csv = await cl.imports.create({
     resource_type: 'skus',
     format: 'csv',
     reference: `${prefix}-csv`,
     inputs: `code,name,shipping_category_code\n${prefix}4,Item 4,${prefix}\n${prefix}1,Item 1 (renamed),${prefix}\n`
   })
-  const jsonDone = await untilDone(cl.imports, json.id)
   const csvDone = await untilDone(cl.imports, csv.id)
   const listed = await cl.imports.list({
     filters: { status_eq: 'completed', resource_type_eq: 'skus', reference_start: prefix },
