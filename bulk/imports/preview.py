@@ -139,33 +139,39 @@ def _logged(plan_log: list | None, lines: Iterable[dict[str, Any]]) -> list:
 
 def finish(engine: Engine, settings: Settings, job_id: str, lease: str) -> bool:
     """Ends a preview that ran to its end: the cleanup's deletions planned, the plan stored,
-    `previewed`. False (nothing done) if the run did not end in progress (interrupted)."""
-    parts: list[str] = []
+    `previewed`. False if the run did not end in progress (interrupted: its chunks' plan
+    files are deleted, and the import ends as any interrupted one)."""
     with transaction(engine) as conn:
         row = leases.locked_row(conn, TABLE, job_id, STATE)
-        if row is None or row["status"] != "in_progress":
+        if row is None:
             return False
-        if row["lease"] != lease:
-            return True  # taken over by another worker, which will finish it
-        scope = Scope(conn, row["organization_id"], who={"import": {"id": job_id}})
-        deletions = planned_deletions(conn, scope, row)
         parts = list(row["plan_parts"] or [])
-        key = _store_plan(settings, row, parts, deletions)
-        changes: dict[str, Any] = {
-            "status": "previewed", "previewed_at": utcnow(), "lease": None, "cursor": 0,
-            "plan_key": key, "plan_parts": None,
-            "plan_log": _logged(row["plan_log"], deletions),
-            "plan_counts": {
-                "create": row["created_count"], "update": row["updated_count"],
-                "unchanged": row["unchanged_count"], "delete": len(deletions),
-                "error": row["errors_count"],
-            },
-        }  # fmt: skip
-        changes.update(dict.fromkeys(COUNTERS, 0))  # nothing was written
+        previewed = row["status"] == "in_progress"
+        if previewed and row["lease"] != lease:
+            return True  # taken over by another worker, which will finish it
+        changes = _previewed(settings, conn, row) if previewed else {}
+        changes["plan_parts"] = None
         conn.execute(TABLE.update().where(TABLE.c.id == job_id).values(**changes))
-        status_changed(scope, TABLE.name, "previewed", [job_id])
     _delete_files(settings, parts)
-    return True
+    return previewed
+
+
+def _previewed(settings: Settings, conn: Connection, row: dict[str, Any]) -> dict[str, Any]:
+    """The preview's end: its plan stored, the import's changes to `previewed`."""
+    scope = Scope(conn, row["organization_id"], who={"import": {"id": row["id"]}})
+    deletions = planned_deletions(conn, scope, row)
+    key = _store_plan(settings, row, list(row["plan_parts"] or []), deletions)
+    status_changed(scope, TABLE.name, "previewed", [row["id"]])
+    return {
+        "status": "previewed", "previewed_at": utcnow(), "lease": None, "cursor": 0,
+        "plan_key": key, "plan_log": _logged(row["plan_log"], deletions),
+        "plan_counts": {
+            "create": row["created_count"], "update": row["updated_count"],
+            "unchanged": row["unchanged_count"], "delete": len(deletions),
+            "error": row["errors_count"],
+        },
+        **dict.fromkeys(COUNTERS, 0),  # nothing was written
+    }  # fmt: skip
 
 
 def planned_deletions(conn: Connection, scope: Scope, row: dict[str, Any]) -> list[dict]:
