@@ -4,12 +4,15 @@ committed in 24 hours expires."""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 
+import pytest
+
 from bulk import admission
 from tests.bulk.imports.test_upload import post_file
-from tests.support.api import sql
+from tests.support.api import make_org, open_app, sql
 from tests.support.documents import by, created, list_all, post
 from tests.support.jobs import (
     counts,
@@ -76,8 +79,8 @@ def test_a_json_preview_plans_every_action_writes_nothing_and_its_commit_applies
     # cleanup: the catalog's four SKUs and C, which the import does not name
     assert attrs["plan_counts"] == {"create": 1, "update": 1, "unchanged": 1, "delete": 5,
                                     "error": 1}  # fmt: skip
-    assert (attrs["processed_count"], attrs["created_count"], attrs["cursor"] if "cursor" in
-            attrs else 0) == (0, 0, 0)  # fmt: skip
+    assert (attrs["processed_count"], attrs["created_count"], attrs["errors_count"]) == (0, 0, 0)
+    assert list(attrs["errors_log"]) == ["E"]  # what the preview found
     assert written(app) == before and skus(api) == stored  # nothing written, no versions
     plan = plan_of(api, attrs)
     lines = {line["key"]: line for line in plan}
@@ -202,3 +205,25 @@ def test_a_previewed_import_holds_no_active_slot_but_its_commit_needs_one(app, a
     assert refused.status_code == 422
     assert "too many imports pending or in progress" in refused.json()["errors"][0]["detail"]
     assert read_job(api, "imports", attrs["id"])["status"] == "previewed"
+
+
+@pytest.fixture
+def small_chunks_app(settings):
+    """An app whose imports run 40 items a chunk."""
+    with open_app(dataclasses.replace(settings, import_chunk_size=40)) as application:
+        yield application
+
+
+def test_a_plan_over_many_chunks_is_whole_in_its_file_and_its_log_shows_100(small_chunks_app):
+    app = small_chunks_app
+    api = make_org(app, "acme").api
+    Catalog(api)
+    items = [{"code": f"N-{i:03d}", "name": f"n{i}", "shipping_category_code": "STANDARD"}
+             for i in range(130)]  # fmt: skip
+    attrs = preview(api, "skus", items)
+    assert attrs["plan_counts"]["create"] == 130
+    assert [line["key"] for line in plan_of(api, attrs)] == [i["code"] for i in items]
+    assert [line["key"] for line in attrs["plan_log"]] == [i["code"] for i in items[:100]]
+    assert written(app)[0] == 4  # the catalog's SKUs only
+    done = commit(api, attrs["id"])
+    assert (done["status"], done["created_count"]) == ("completed", 130)
