@@ -32,9 +32,10 @@ class JobType:
     actor: str
     resource: Resource
     run: Callable[[Engine, Settings, str], None]  # (engine, settings, job id)
+    events: tuple[str, ...] = ()  # lifecycle events of its own (webhook topics)
 
 
-IMPORTS = JobType("imports.run", imports, run_import)
+IMPORTS = JobType("imports.run", imports, run_import, events=("preview",))
 EXPORTS = JobType("exports.run", exports, run_export)
 CLEANUPS = JobType("cleanups.run", cleanups, run_cleanup)
 JOB_TYPES = (IMPORTS, EXPORTS, CLEANUPS)

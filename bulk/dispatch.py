@@ -121,7 +121,7 @@ class Dispatcher:
         """One sweep: jobs a dead worker left behind are sent again (see recovery; in-process
         there is no other worker, and startup recovered what the last run left), and, at most
         hourly, versions past their retention are pruned; expired import analyses are deleted
-        with their files."""
+        with their files; previews not committed in time expire."""
         if not self.in_process and (resent := self.recover(all_pending=False)):
             log.info("re-sent %d jobs left behind", resent)
         if time.monotonic() - self._pruned_at >= PRUNE_EVERY_SECONDS:
@@ -130,6 +130,8 @@ class Dispatcher:
                 log.info("pruned %d versions past their retention", pruned)
         if expired := maintenance.delete_expired_analyses(self.engine, self.settings):
             log.info("deleted %d expired import analyses", expired)
+        if expired := maintenance.expire_previews(self.engine, self.settings):
+            log.info("expired %d import previews never committed", expired)
 
     def start_sweep(self) -> None:
         """Runs ``maintain`` every half BULKPORT_JOB_STALE_SECONDS on a thread of its own (a

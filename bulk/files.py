@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import IO, Any
 
 from core.errors import incident
@@ -94,11 +95,13 @@ def destroyer(settings: Settings, job: Resource) -> Callable[[Unit, str], None]:
         if "attachment_key" not in table.c:
             destroy(unit.scope, job, job_id)
             return
-        stmt = unit.scope.select(table, table.c.attachment_key).where(table.c.id == job_id)
-        key = unit.scope.execute(stmt).scalar()
+        # its files: the attachment, and an import preview's plan
+        columns = [c for c in (table.c.attachment_key, table.c.get("plan_key")) if c is not None]
+        stmt = unit.scope.select(table, *columns).where(table.c.id == job_id)
+        keys = [k for k in unit.scope.execute(stmt).first() or () if k]
         destroy(unit.scope, job, job_id)
-        if key:
-            unit.after_commit.append(lambda: delete_file(settings, key))
+        for key in keys:
+            unit.after_commit.append(partial(delete_file, settings, key))
 
     return destroy_job
 

@@ -1,5 +1,5 @@
 """Housekeeping the periodic sweep does besides re-sending jobs: pruning old versions,
-deleting expired import analyses with their files."""
+deleting expired import analyses with their files, expiring uncommitted import previews."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 
+from bulk.imports import preview
 from core.db import transaction, utcnow
 from core.errors import incident
 from core.settings import Settings
@@ -43,3 +44,8 @@ def delete_expired_analyses(engine: Engine, settings: Settings) -> int:
         except Exception:  # noqa: BLE001 - the row is gone; the file is only orphaned
             incident(log, f"deleting the file {key} of an expired import analysis failed")
     return deleted
+
+
+def expire_previews(engine: Engine, settings: Settings) -> int:
+    """Previewed imports not committed within 24 hours expire, their inputs dropped."""
+    return preview.expire(engine, settings)

@@ -45,6 +45,7 @@ resource = Resource(
         String("parent_resource_id"),
         Boolean("cleanup_records", default=False),
         Boolean("skip_errors", default=False),
+        Boolean("require_preview", default=False),  # its imports are previews, to commit
         Addresses("notify_email"),  # stored only: nothing sends e-mail yet
     ],
     unique_key=("name",),

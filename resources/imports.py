@@ -4,13 +4,20 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.db import JsonType
+from core.storage import attachment_url
 from resources.base import BelongsTo, Resource
-from resources.fields import Boolean, Integer, Json, String
+from resources.fields import Boolean, DateTime, Integer, Json, String
 from resources.import_inputs import unpack
 from resources.import_profiles import merge_attributes
 from resources.job_attributes import job_attributes, job_columns, read_only
 
-STATUSES = ("pending", "in_progress", "completed", "interrupted")
+# previewed: a preview's plan is ready (bulk/imports/preview.py); expired: never committed.
+STATUSES = ("pending", "in_progress", "completed", "interrupted", "previewed", "expired")
+
+
+def _plan_url(row: dict[str, Any], renderer: Any) -> str | None:
+    return attachment_url(renderer, row.get("plan_key"))
 
 
 class Inputs(Json):
@@ -38,6 +45,7 @@ resource = Resource(
         String("import_analysis_id", create_only=True),
         Boolean("cleanup_records", default=False, create_only=True),
         Boolean("skip_errors", default=False, create_only=True),
+        Boolean("preview", default=False, create_only=True),  # plan only; `_commit` applies it
         # The profile's settings are copied onto the import at create (bulk/imports/profiles.py):
         # editing or deleting the profile later does not change an import.
         String("import_profile_id", create_only=True, column=False),  # the relationship's column
@@ -58,8 +66,15 @@ resource = Resource(
             Integer("source_file_size"),
             String("source_format"),
             String("source_sheet"),
+            # A preview's plan: {create, update, unchanged, delete, error}, the first planned
+            # changes, and the whole plan as a signed link (bulk/imports/preview.py).
+            Json("plan_counts"),
+            Json("plan_log"),
+            DateTime("previewed_at"),
         ),
+        String("plan_url", writable=False, column=False, compute=_plan_url),
         *job_attributes(STATUSES),
+        Boolean("_commit", update_only=True, column=False),
     ],
     relationships=[BelongsTo("import_profile", "import_profiles", on_delete="SET NULL")],
     integration_only=True,
@@ -67,6 +82,8 @@ resource = Resource(
     extra_columns=[
         # Progress bookkeeping for crash-safe resumption; not part of the API.
         sa.Column("cursor", sa.Integer, nullable=False, default=0),  # items committed so far
+        sa.Column("plan_key", sa.String(255)),  # a preview's plan file in storage
+        sa.Column("plan_parts", JsonType),  # its chunks' files until the preview ends
         *job_columns(),
     ],
 )

@@ -33,8 +33,12 @@ def forget_touched(scope: Scope, import_id: str) -> None:
     scope.execute(scope.delete(import_records).where(import_records.c.import_id == import_id))
 
 
-def cleanup(scope: Scope, resource: Resource, row: dict[str, Any]) -> tuple[int, list]:
-    """(records destroyed, [(record key, warning)] for those that could not be deleted)."""
+def cleanup(
+    scope: Scope, resource: Resource, row: dict[str, Any], deleted: list[str] | None = None
+) -> tuple[int, list]:
+    """(records destroyed, [(record key, warning)] for those that could not be deleted);
+    ``deleted`` gets the keys of the records destroyed (a preview's plan lists them)."""
+    gone: list[dict[str, Any]] = []
     table = resource.table
     touched = scope.where(
         select(import_records.c.record_id).where(import_records.c.import_id == row["id"]),
@@ -47,12 +51,16 @@ def cleanup(scope: Scope, resource: Resource, row: dict[str, Any]) -> tuple[int,
         doomed = doomed.where(table.c[parent.column] == row["parent_resource_id"])
     blocked = _blocked(scope, resource, doomed)
     deletable = doomed.where(table.c.id.notin_(blocked)) if blocked is not None else doomed
-    destroyed = _delete(scope, resource, deletable)
-    if destroyed is None:  # a dependency the declarations do not know: find it one by one
-        destroyed = 0
+    rows = _delete(scope, resource, deletable)
+    if rows is None:  # a dependency the declarations do not know: find it one by one
         for record_id in list(scope.execute(deletable).scalars()):
             one = scope.select(table, table.c.id).where(table.c.id == record_id)
-            destroyed += _delete(scope, resource, one) or 0
+            gone += _delete(scope, resource, one) or []
+    else:
+        gone = rows
+    if deleted is not None:
+        deleted += [record_key(resource, r) for r in gone]
+    destroyed = len(gone)
     kept = scope.execute(scope.select(table).where(table.c.id.in_(doomed))).mappings().all()
     return destroyed, [(record_key(resource, dict(r)), WARNING) for r in kept]
 
@@ -69,13 +77,14 @@ def _blocked(scope: Scope, resource: Resource, doomed: Any) -> Any:
     return union(*queries) if len(queries) > 1 else queries[0]
 
 
-def _delete(scope: Scope, resource: Resource, ids: Any) -> int | None:
-    """Deletes the records whose ids the subquery selects; None if the database refused."""
+def _delete(scope: Scope, resource: Resource, ids: Any) -> list[dict[str, Any]] | None:
+    """Deletes the records whose ids the subquery selects: their rows; None if the database
+    refused."""
     savepoint = scope.conn.begin_nested()
     try:
         deleted = delete_where(scope, resource, resource.table.c.id.in_(ids))
         savepoint.commit()
-        return len(deleted)
+        return deleted
     except IntegrityError:
         savepoint.rollback()
         return None

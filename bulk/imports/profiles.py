@@ -72,6 +72,8 @@ def fill_from_profile(unit: Unit, values: dict[str, Any]) -> None:
     for name in COPIED:
         if values.get(name) is None and profile[name] is not None:
             values[name] = profile[name]
+    if profile["require_preview"]:  # required: an import cannot opt out
+        values["preview"] = True
 
 
 def find_profile(unit: Unit, profile_id: str) -> dict[str, Any] | None:

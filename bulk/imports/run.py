@@ -7,7 +7,8 @@
 Crash safety: every chunk commits its writes together with the import's counters, logs and
 cursor, under the import's row lock and only while this worker holds the import's lease. A
 redelivered message, or another worker taking over a stale import, resumes at the cursor, so
-no item is applied or counted twice. An interrupt (PATCH `_interrupt`) or deletion of the
+no item is applied or counted twice. A preview runs the same stages and rolls each chunk's
+writes back (bulk/imports/preview.py). An interrupt (PATCH `_interrupt`) or deletion of the
 import is seen at the next chunk boundary.
 """
 
@@ -26,7 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from bulk import leases
-from bulk.imports import upload
+from bulk.imports import preview, upload
 from bulk.imports.apply import apply
 from bulk.imports.archive import archive
 from bulk.imports.build import Work, build
@@ -173,11 +174,14 @@ def run_chunk(
         )
         parent_id = row["parent_resource_id"]
         merge = Merge.of(resource, row)
+        # A preview's writes happen in a savepoint rolled back below (bulk/imports/preview.py).
+        plan = conn.begin_nested() if preview.previewing(row) else None
 
         def again(item: Item) -> Work:
             return next(prepare(scope, resource, [item], parent_id, merge))[0]
 
-        budget, errors = error_budget(row), row["errors_count"]
+        budget = None if plan else error_budget(row)  # a preview lists every error
+        errors = row["errors_count"]
         created: Counter = Counter()
         done: list[Work] = []
         stop = False
@@ -189,12 +193,17 @@ def run_chunk(
             if stop:
                 break
         outcomes = [outcome(resource, w) for w in done]
-        if row["cleanup_records"]:
+        changes = tally(row, outcomes)
+        if plan is not None:
+            plan.rollback()
+            scope.outbox.clear()  # its deliveries went with the savepoint
+            created.clear()
+            changes.update(preview.chunk_planned(settings, scope, row, cursor, done, outcomes))
+        elif row["cleanup_records"]:
             # A failing item's existing record counts as touched: cleanup must not delete it.
             failed = [w.draft.existing["id"] for w in done if w.failed and w.draft.existing]
             touched = [o.record_id for o in outcomes if o.record_id] + failed
             record_touched(scope, job.id, touched)
-        changes = tally(row, outcomes)
         changes.update(cursor=cursor + len(done), heartbeat_at=utcnow())
         if stop:  # interrupted with its attachment in one commit, as finish() completes
             job.archived = archive(settings, job.row)
@@ -241,7 +250,10 @@ def refresh_statistics(conn: Connection, job: Job, created: Counter) -> None:
 
 
 def finish(engine: Engine, settings: Settings, job: Job) -> None:
-    """Stage 7: completed, with the cleanup when asked for, and the inputs archived."""
+    """Stage 7: completed, with the cleanup when asked for, and the inputs archived (a
+    preview's inputs stay for its commit)."""
+    if preview.previewing(job.row) and preview.finish(engine, settings, job.id, job.lease):
+        return
     key = job.archived or archive(settings, job.row)
     with transaction(engine) as conn:
         row = leases.locked_row(conn, TABLE, job.id, STATE)

@@ -8,7 +8,7 @@ from typing import Any
 from bulk import admission
 from bulk.admission import Send
 from bulk.files import delete_file
-from bulk.imports import upload
+from bulk.imports import preview, upload
 from bulk.imports.archive import archive
 from bulk.imports.mapping import MappingError, compile_mapping
 from bulk.imports.merge import settings_errors
@@ -196,5 +196,6 @@ class ImportService:
                 # interrupted imports have their inputs archived too (a pending one never runs)
                 key = archive(self.settings, current)
                 draft.values.update(attachment_key=key, inputs=None)
+        preview.commit(unit, draft, current, self.send)
         update(unit.scope, imports, draft)
         return current["id"]

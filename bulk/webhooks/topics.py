@@ -14,10 +14,11 @@ JOB_EVENTS = ("create", "start", "complete", "interrupt", "destroy")
 
 @cache
 def known_topics() -> tuple[str, ...]:
-    jobs = sorted(job.resource.type for job in JOB_TYPES)
-    records = sorted(t for t, r in REGISTRY.items() if t not in jobs and not r.read_only)
+    jobs = sorted(JOB_TYPES, key=lambda job: job.resource.type)
+    types = [job.resource.type for job in jobs]
+    records = sorted(t for t, r in REGISTRY.items() if t not in types and not r.read_only)
     return (
-        *(f"{t}.{event}" for t in jobs for event in JOB_EVENTS),
+        *(f"{j.resource.type}.{event}" for j in jobs for event in (*JOB_EVENTS, *j.events)),
         *(f"{t}.{event}" for t in records for event in RECORD_EVENTS),
     )
 

@@ -27,7 +27,7 @@ from tests.support.layout import ROOT
 
 FIXTURES = ROOT / "fixtures" / "imports"
 DONE = {
-    "imports": ("completed", "interrupted"),
+    "imports": ("completed", "interrupted", "previewed"),  # a preview ends previewed
     "exports": ("completed", "interrupted", "failed"),
     "cleanups": ("completed", "interrupted", "failed"),
 }
