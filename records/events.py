@@ -24,7 +24,8 @@ from resources.webhooks import resource as webhooks
 
 RECORD_EVENTS = ("create", "update", "destroy")
 # A job's status changes are its lifecycle events (Commerce Layer's `imports.start`...).
-STATUS_EVENTS = {"in_progress": "start", "completed": "complete", "interrupted": "interrupt"}
+STATUS_EVENTS = {"in_progress": "start", "completed": "complete", "interrupted": "interrupt",
+                 "reverted": "revert"}  # fmt: skip
 
 
 def written(scope: Scope, resource_type: str, event: str, ids: Sequence[str]) -> None:

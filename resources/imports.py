@@ -5,12 +5,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from resources.base import BelongsTo, Resource
-from resources.fields import Boolean, Integer, Json, String
+from resources.fields import Boolean, DateTime, Integer, Json, String
 from resources.import_inputs import unpack
 from resources.import_profiles import merge_attributes
 from resources.job_attributes import job_attributes, job_columns, read_only
 
 STATUSES = ("pending", "in_progress", "completed", "interrupted")
+# PATCH `_revert` (bulk/imports/revert.py): queued and running, then done.
+REVERT_STATUSES = ("reverting", "reverted")
 
 
 class Inputs(Json):
@@ -59,7 +61,10 @@ resource = Resource(
             String("source_format"),
             String("source_sheet"),
         ),
-        *job_attributes(STATUSES),
+        *job_attributes(STATUSES + REVERT_STATUSES),
+        *read_only(DateTime("reverted_at"), Integer("reverted_count")),
+        Boolean("_revert", update_only=True, column=False),
+        Boolean("_revert_force", update_only=True, column=False),
     ],
     relationships=[BelongsTo("import_profile", "import_profiles", on_delete="SET NULL")],
     integration_only=True,
@@ -68,5 +73,7 @@ resource = Resource(
         # Progress bookkeeping for crash-safe resumption; not part of the API.
         sa.Column("cursor", sa.Integer, nullable=False, default=0),  # items committed so far
         *job_columns(),
+        sa.Column("revert_cursor", sa.Integer),  # records the revert has done so far
+        sa.Column("revert_force", sa.Boolean),  # `_revert_force`: overwrite later changes too
     ],
 )

@@ -10,6 +10,8 @@ from records.events import RECORD_EVENTS
 from resources import REGISTRY
 
 JOB_EVENTS = ("create", "start", "complete", "interrupt", "destroy")
+# The events of one job type only: an import's revert (PATCH `_revert`).
+OWN_EVENTS = {"imports": ("revert",)}
 
 
 @cache
@@ -17,7 +19,7 @@ def known_topics() -> tuple[str, ...]:
     jobs = sorted(job.resource.type for job in JOB_TYPES)
     records = sorted(t for t, r in REGISTRY.items() if t not in jobs and not r.read_only)
     return (
-        *(f"{t}.{event}" for t in jobs for event in JOB_EVENTS),
+        *(f"{t}.{event}" for t in jobs for event in (*JOB_EVENTS, *OWN_EVENTS.get(t, ()))),
         *(f"{t}.{event}" for t in records for event in RECORD_EVENTS),
     )
 
