@@ -4,12 +4,36 @@ children and tags; records changed since left with a warning unless forced."""
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import timedelta
+
+import pytest
+
+from bulk.actors import REVERT
+from bulk.imports import revert as pipeline
+from core.db import utcnow
 from tests.support import factories
+from tests.support.api import open_app, sql
 from tests.support.documents import attrs_of, by, list_all, ok, patch, q, tag_names
-from tests.support.jobs import counts, eventually, fixture, patch_job, read_job, run_import
+from tests.support.jobs import (
+    counts,
+    eventually,
+    fixture,
+    hold_jobs,
+    patch_job,
+    read_job,
+    run_import,
+)
 from tests.support.world import Catalog
 
 CHANGED = "changed after the import: left as it is (revert with _revert_force to overwrite it)"
+
+
+@pytest.fixture
+def app(settings):
+    """Overrides conftest's app: chunks of 3, so that imports and reverts take several."""
+    with open_app(dataclasses.replace(settings, import_chunk_size=3)) as application:
+        yield application
 
 
 def revert(api, import_id: str, **attributes) -> dict:
@@ -176,3 +200,43 @@ def test_a_revert_is_refused_when_it_cannot_be_done(api):
     (error,) = again.json()["errors"]
     assert error["source"] == {"pointer": "/data/attributes/_revert"}
     assert "reverted already" in error["detail"]
+
+
+class Crash(BaseException):
+    """The worker process dying mid-revert: nothing of it runs after."""
+
+
+def test_a_crashed_revert_resumes_at_its_cursor(app, api, monkeypatch):
+    done = run_import(api, "tags", [{"name": f"t{i}"} for i in range(7)])
+    sent = hold_jobs(app, monkeypatch)
+    assert patch_job(api, "imports", done["id"], _revert=True).status_code == 200
+    assert sent == [(REVERT, done["id"])]
+    real, calls = pipeline.run_chunk, []
+
+    def dies_after_one(engine, import_id, lease, chunk, webhooks):
+        if calls:
+            raise Crash()
+        calls.append(len(chunk))
+        return real(engine, import_id, lease, chunk, webhooks)
+
+    monkeypatch.setattr(pipeline, "run_chunk", dies_after_one)
+    with pytest.raises(Crash):
+        pipeline.run_revert(app.state.engine, app.state.settings, done["id"])
+    monkeypatch.setattr(pipeline, "run_chunk", real)
+    query = "SELECT status, revert_cursor, lease FROM imports WHERE id = :id"
+    ((status, cursor, lease),) = sql(app, query, id=done["id"])
+    assert (status, cursor, len(tag_names(api))) == ("reverting", 3, 4) and lease
+    # its lease is fresh: another delivery leaves it alone
+    pipeline.run_revert(app.state.engine, app.state.settings, done["id"])
+    assert len(tag_names(api)) == 4
+    # once stale, the sweep sends it again and the next delivery resumes at the cursor
+    stale = utcnow() - timedelta(seconds=app.state.settings.job_stale_seconds + 1)
+    sql(app, "UPDATE imports SET heartbeat_at = :t WHERE id = :id", t=stale, id=done["id"])
+    sent.clear()
+    monkeypatch.setattr(app.state.dispatcher, "send", lambda *job: sent.append(job) or True)
+    app.state.dispatcher.recover(all_pending=False)
+    assert (REVERT, done["id"]) in sent
+    pipeline.run_revert(app.state.engine, app.state.settings, done["id"])
+    attrs = read_job(api, "imports", done["id"])
+    assert (attrs["status"], attrs["reverted_count"]) == ("reverted", 7)
+    assert tag_names(api) == []
