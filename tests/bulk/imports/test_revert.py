@@ -211,7 +211,8 @@ def test_a_crashed_revert_resumes_at_its_cursor(app, api, monkeypatch):
     sent = hold_jobs(app, monkeypatch)
     assert patch_job(api, "imports", done["id"], _revert=True).status_code == 200
     assert sent == [(REVERT, done["id"])]
-    real, calls = pipeline.run_chunk, []
+    real = pipeline.run_chunk
+    calls: list[int] = []
 
     def dies_after_one(engine, import_id, lease, chunk, webhooks):
         if calls:
@@ -233,7 +234,12 @@ def test_a_crashed_revert_resumes_at_its_cursor(app, api, monkeypatch):
     stale = utcnow() - timedelta(seconds=app.state.settings.job_stale_seconds + 1)
     sql(app, "UPDATE imports SET heartbeat_at = :t WHERE id = :id", t=stale, id=done["id"])
     sent.clear()
-    monkeypatch.setattr(app.state.dispatcher, "send", lambda *job: sent.append(job) or True)
+
+    def send(actor: str, job_id: str) -> bool:  # recovery counts what it sent
+        sent.append((actor, job_id))
+        return True
+
+    monkeypatch.setattr(app.state.dispatcher, "send", send)
     app.state.dispatcher.recover(all_pending=False)
     assert (REVERT, done["id"]) in sent
     pipeline.run_revert(app.state.engine, app.state.settings, done["id"])
