@@ -21,6 +21,7 @@ from tests.support.jobs import (
     fixture,
     hold_jobs,
     patch_job,
+    post_import,
     read_job,
     run_import,
 )
@@ -189,7 +190,7 @@ def test_a_record_changed_after_the_import_is_left_with_a_warning_unless_forced(
             assert attrs["warnings_log"] == {f"skus A-{force}": [CHANGED]}
 
 
-def test_a_revert_is_refused_when_it_cannot_be_done(api):
+def test_a_revert_is_refused_when_it_cannot_be_done(app, api):
     done = run_import(api, "tags", [{"name": "a"}])
     response = patch_job(api, "imports", done["id"], _revert_force=True)
     assert response.status_code == 422
@@ -200,6 +201,22 @@ def test_a_revert_is_refused_when_it_cannot_be_done(api):
     (error,) = again.json()["errors"]
     assert error["source"] == {"pointer": "/data/attributes/_revert"}
     assert "reverted already" in error["detail"]
+    # past the versions' retention: they may be pruned, so it is refused
+    old = run_import(api, "tags", [{"name": "b"}])
+    days = app.state.settings.versions_retention_days
+    long_ago = utcnow() - timedelta(days=days, minutes=1)
+    sql(app, "UPDATE imports SET completed_at = :t WHERE id = :id", t=long_ago, id=old["id"])
+    response = patch_job(api, "imports", old["id"], _revert=True)
+    assert response.status_code == 422
+    assert f"past their retention ({days} days)" in response.json()["errors"][0]["detail"]
+
+
+def test_a_pending_import_cannot_be_reverted(app, api, monkeypatch):
+    hold_jobs(app, monkeypatch)
+    response = post_import(api, "tags", [{"name": "a"}])
+    pending = patch_job(api, "imports", response.json()["data"]["id"], _revert=True)
+    assert pending.status_code == 422
+    assert "only completed or interrupted ones" in pending.json()["errors"][0]["detail"]
 
 
 class Crash(BaseException):
@@ -246,3 +263,15 @@ def test_a_crashed_revert_resumes_at_its_cursor(app, api, monkeypatch):
     attrs = read_job(api, "imports", done["id"])
     assert (attrs["status"], attrs["reverted_count"]) == ("reverted", 7)
     assert tag_names(api) == []
+
+
+def test_a_csv_import_is_reverted_as_a_json_one(api):
+    cat = Catalog(api)
+    csv = 'code,name,shipping_category_code,tags.name\nCSV-1,One,STANDARD,"a,b"\nTSHIRT-M,M2,,\n'
+    done = run_import(api, "skus", csv)
+    assert (done["created_count"], done["updated_count"]) == (1, 1), done
+    attrs = revert(api, done["id"])
+    assert attrs["reverted_count"] == 2
+    skus = by(list_all(api, "/api/skus"), "code")
+    assert "CSV-1" not in skus
+    assert skus["TSHIRT-M"]["attributes"]["name"] == cat.skus["TSHIRT-M"]["attributes"]["name"]
