@@ -14,7 +14,7 @@ from app.jsonapi.endpoints import resource_routes
 from app.jsonapi.media import BodyLimitMiddleware, install_error_handlers
 from app.ratelimit.middleware import RateLimitMiddleware, make_limiter
 from bulk import files
-from bulk.actors import CLEANUPS, EXPORTS, IMPORTS, JOB_TYPES
+from bulk.actors import CLEANUPS, EXPORTS, IMPORTS, JOB_TYPES, REVERT
 from bulk.analysis.service import AnalysisService
 from bulk.cleanups.service import CleanupService
 from bulk.dispatch import Dispatcher
@@ -36,7 +36,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     engine = make_engine(settings.database_url)
     dispatcher = Dispatcher(settings, engine)
     limiter = make_limiter(settings, engine)  # None when BULKPORT_RATE_LIMITS=off
-    import_service = ImportService(settings, dispatcher.sender(IMPORTS))
+    import_service = ImportService(
+        settings, dispatcher.sender(IMPORTS), lambda i: dispatcher.send(REVERT, i)
+    )
     analysis_service = AnalysisService(settings)
     savers = {
         IMPORTS.resource.type: import_service.save,

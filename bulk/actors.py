@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from bulk.broker import QUEUE
 from bulk.cleanups.run import run_cleanup
 from bulk.exports.run import run_export
+from bulk.imports.revert import run_revert
 from bulk.imports.run import run_import
 from bulk.webhooks.deliver import deliver
 from core.settings import Settings
@@ -32,13 +33,13 @@ class JobType:
     actor: str
     resource: Resource
     run: Callable[[Engine, Settings, str], None]  # (engine, settings, job id)
-    events: tuple[str, ...] = ()  # lifecycle events of its own (webhook topics)
 
 
-IMPORTS = JobType("imports.run", imports, run_import, events=("preview",))
+IMPORTS = JobType("imports.run", imports, run_import)
 EXPORTS = JobType("exports.run", exports, run_export)
 CLEANUPS = JobType("cleanups.run", cleanups, run_cleanup)
 JOB_TYPES = (IMPORTS, EXPORTS, CLEANUPS)
+REVERT = "imports.revert"  # PATCH `_revert` of an import (bulk/imports/revert.py), by id
 DELIVER = "webhooks.deliver"  # one webhook delivery (bulk/webhooks/deliver.py), by id
 
 
@@ -56,6 +57,14 @@ def declare(
         )
         for job in JOB_TYPES
     }
+    actors[REVERT] = dramatiq.Actor(
+        update_wrapper(partial(run_revert, engine, settings), run_revert),
+        broker=broker,
+        actor_name=REVERT,
+        queue_name=QUEUE,
+        priority=0,
+        options={"max_retries": 10, "time_limit": ONE_HOUR_MS, "min_backoff": 1000},
+    )
     # Retries are the delivery's own (its row's backoff), not dramatiq's.
     actors[DELIVER] = dramatiq.Actor(
         update_wrapper(partial(deliver, engine, settings), deliver),

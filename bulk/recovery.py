@@ -8,9 +8,10 @@ from datetime import timedelta
 from sqlalchemy import Table, or_, select
 from sqlalchemy.engine import Engine
 
-from bulk.actors import JOB_TYPES
+from bulk.actors import JOB_TYPES, REVERT
 from core.db import transaction, utcnow
 from core.settings import Settings
+from resources.imports import resource as imports
 
 Send = Callable[[str, str], bool]  # (actor, job id) -> sent
 Queued = Callable[[str], set[str]]  # actor -> job ids with a message in the queue
@@ -32,7 +33,22 @@ def resend_stale(
     return sum(
         _resend(engine, job.actor, job.resource.table, stale, send, queued, all_pending)
         for job in JOB_TYPES
-    )
+    ) + _resend_reverts(engine, stale, send, queued, all_pending)
+
+
+def _resend_reverts(engine: Engine, stale, send: Send, queued: Queued, all_pending: bool) -> int:
+    """Import reverts (status `reverting`) whose heartbeat, set when queued and by every chunk,
+    is stale, or all of them when ``all_pending``; but those with a message in the queue."""
+    table = imports.table
+    reverting = table.c.status == "reverting"
+    if not all_pending:
+        reverting &= or_(table.c.heartbeat_at.is_(None), table.c.heartbeat_at < stale)
+    with transaction(engine, write=False) as conn:
+        ids = list(conn.execute(select(table.c.id).where(reverting)).scalars())
+    if ids and not all_pending:
+        waiting = queued(REVERT)
+        ids = [i for i in ids if i not in waiting]
+    return sum(send(REVERT, i) for i in ids)
 
 
 def _resend(

@@ -25,7 +25,7 @@ from resources.webhooks import resource as webhooks
 RECORD_EVENTS = ("create", "update", "destroy")
 # A job's status changes are its lifecycle events (Commerce Layer's `imports.start`...).
 STATUS_EVENTS = {"in_progress": "start", "completed": "complete", "interrupted": "interrupt",
-                 "previewed": "preview"}  # fmt: skip
+                 "previewed": "preview", "reverted": "revert"}  # fmt: skip
 
 
 def written(scope: Scope, resource_type: str, event: str, ids: Sequence[str]) -> None:

@@ -90,12 +90,38 @@ def delete_where(scope: Scope, resource: Resource, condition: Any) -> list[dict[
     if not rows:
         return []
     ids = [r["id"] for r in rows]
+    _delete_cascaded(scope, resource, ids)
+    links = _links_before(scope, resource, ids)
     delete_links(scope, resource, ids)
     scope.execute(scope.delete(table).where(one_of(table.c.id, ids)))
-    before = [(r["id"], versions.differences(resource, r, None)) for r in rows]
+    before = [
+        (r["id"], {**versions.differences(resource, r, None), **links.get(r["id"], {})})
+        for r in rows
+    ]
     versions.record(scope, resource, "destroy", before)
     events.written(scope, resource.type, "destroy", ids)
     return rows
+
+
+def _delete_cascaded(scope: Scope, resource: Resource, ids: list[str]) -> None:
+    """Deletes first the records the database would delete with these (ON DELETE CASCADE, a
+    price's tiers), so that they leave versions too, and their links: an undo can recreate
+    them (bulk/imports/revert.py)."""
+    for other, rel in resource.referenced_by:
+        if rel.on_delete == "CASCADE" and other.family is None and other.versioned:
+            delete_where(scope, other, one_of(other.table.c[rel.column], ids))
+
+
+def _links_before(scope: Scope, resource: Resource, ids: list[str]) -> dict[str, versions.Changes]:
+    """id -> {relationship: [linked ids, []]}: the links a destroy removes, for its version."""
+    out: dict[str, versions.Changes] = defaultdict(dict)
+    for rel in resource.many_to_many:
+        found: dict[str, list[str]] = defaultdict(list)
+        for owner, linked in linked_ids(scope, rel, ids):
+            found[owner].append(linked)
+        for owner, ids in found.items():
+            out[owner][rel.name] = [sorted(ids), []]
+    return out
 
 
 def _current_links(

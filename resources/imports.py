@@ -14,6 +14,8 @@ from resources.job_attributes import job_attributes, job_columns, read_only
 
 # previewed: a preview's plan is ready (bulk/imports/preview.py); expired: never committed.
 STATUSES = ("pending", "in_progress", "completed", "interrupted", "previewed", "expired")
+# PATCH `_revert` (bulk/imports/revert.py): queued and running, then done.
+REVERT_STATUSES = ("reverting", "reverted")
 
 
 def _plan_url(row: dict[str, Any], renderer: Any) -> str | None:
@@ -73,8 +75,11 @@ resource = Resource(
             DateTime("previewed_at"),
         ),
         String("plan_url", writable=False, column=False, compute=_plan_url),
-        *job_attributes(STATUSES),
+        *job_attributes(STATUSES + REVERT_STATUSES),
+        *read_only(DateTime("reverted_at"), Integer("reverted_count")),
         Boolean("_commit", update_only=True, column=False),
+        Boolean("_revert", update_only=True, column=False),
+        Boolean("_revert_force", update_only=True, column=False),
     ],
     relationships=[BelongsTo("import_profile", "import_profiles", on_delete="SET NULL")],
     integration_only=True,
@@ -85,5 +90,7 @@ resource = Resource(
         sa.Column("plan_key", sa.String(255)),  # a preview's plan file in storage
         sa.Column("plan_parts", JsonType),  # its chunks' files until the preview ends
         *job_columns(),
+        sa.Column("revert_cursor", sa.Integer),  # records the revert has done so far
+        sa.Column("revert_force", sa.Boolean),  # `_revert_force`: overwrite later changes too
     ],
 )

@@ -8,7 +8,7 @@ from typing import Any
 from bulk import admission
 from bulk.admission import Send
 from bulk.files import delete_file
-from bulk.imports import preview, upload
+from bulk.imports import preview, revert, upload
 from bulk.imports.archive import archive
 from bulk.imports.mapping import MappingError, compile_mapping
 from bulk.imports.merge import settings_errors
@@ -102,9 +102,10 @@ def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
 
 
 class ImportService:
-    def __init__(self, settings: Settings, send: Send) -> None:
+    def __init__(self, settings: Settings, send: Send, send_revert: Send | None = None) -> None:
         self.settings = settings
         self.send = send
+        self.send_revert = send_revert  # queues a revert (bulk/imports/revert.py)
 
     def save(self, unit: Unit, draft: Draft) -> str:
         return self.create(unit, draft) if draft.existing is None else self.update(unit, draft)
@@ -197,5 +198,8 @@ class ImportService:
                 key = archive(self.settings, current)
                 draft.values.update(attachment_key=key, inputs=None)
         preview.commit(unit, draft, current, self.send)
+        if revert.request(draft, current, self.settings) and self.send_revert is not None:
+            send_revert, import_id = self.send_revert, current["id"]
+            unit.after_commit.append(lambda: send_revert(import_id))
         update(unit.scope, imports, draft)
         return current["id"]

@@ -12,7 +12,14 @@ from bulk.actors import DELIVER
 from bulk.webhooks.deliver import CIRCUIT_THRESHOLD, post
 from tests.support import factories
 from tests.support.api import make_org, sql
-from tests.support.jobs import eventually, post_import, run_cleanup, run_export, run_import
+from tests.support.jobs import (
+    eventually,
+    patch_job,
+    post_import,
+    run_cleanup,
+    run_export,
+    run_import,
+)
 
 WAIT = 20.0
 
@@ -101,6 +108,18 @@ def test_an_import_lifecycle_is_delivered(local_app, receiver):
         received(receiver, "imports.complete")[0].document["data"]["attributes"]["status"]
         == "completed"
     )
+
+
+def test_an_import_revert_is_delivered(local_app, receiver):
+    api = make_org(local_app, "acme").api
+    _, secret = subscribe(api, receiver, "imports.revert")
+    done = run_import(api, "tags", [{"name": "undone"}])
+    response = patch_job(api, "imports", done["id"], _revert=True)
+    assert response.status_code == 200, response.text
+    call = received(receiver, "imports.revert")[0]
+    assert call.signed_with(secret)
+    attributes = call.document["data"]["attributes"]
+    assert (attributes["status"], attributes["reverted_count"]) == ("reverted", 1)
 
 
 def test_records_an_import_writes_fire_only_with_the_organization_setting(
