@@ -27,7 +27,7 @@ from datetime import timedelta
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -86,9 +86,9 @@ def depth(resource: Resource) -> int:
 
 def plan(conn: Connection, organization_id: str, import_id: str) -> list[Step]:
     """Every record the import wrote, once, in the order the revert undoes them."""
-    stmt = select(VERSIONS.c.resource_type, VERSIONS.c.resource_id, VERSIONS.c.event).where(
-        VERSIONS.c.organization_id == organization_id, VERSIONS.c.import_id == import_id
-    )
+    columns = (VERSIONS.c.resource_type, VERSIONS.c.resource_id, VERSIONS.c.event)
+    stmt = Scope(conn, organization_id).select(VERSIONS, *columns)
+    stmt = stmt.where(VERSIONS.c.import_id == import_id)
     events: dict[tuple[str, str], set[str]] = defaultdict(set)
     for resource_type, record_id, event in conn.execute(stmt.distinct()):
         events[(resource_type, record_id)].add(event)
