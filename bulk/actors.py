@@ -17,6 +17,7 @@ from bulk.broker import QUEUE
 from bulk.cleanups.run import run_cleanup
 from bulk.exports.run import run_export
 from bulk.imports.run import run_import
+from bulk.mail.send import send_notification
 from bulk.webhooks.deliver import deliver
 from core.settings import Settings
 from resources.base import Resource
@@ -39,6 +40,7 @@ EXPORTS = JobType("exports.run", exports, run_export)
 CLEANUPS = JobType("cleanups.run", cleanups, run_cleanup)
 JOB_TYPES = (IMPORTS, EXPORTS, CLEANUPS)
 DELIVER = "webhooks.deliver"  # one webhook delivery (bulk/webhooks/deliver.py), by id
+NOTIFY = "mail.send"  # one job's e-mail (bulk/mail/send.py), by its outbox row's id
 
 
 def declare(
@@ -63,5 +65,13 @@ def declare(
         queue_name=QUEUE,
         priority=0,
         options={"max_retries": 0, "time_limit": 60_000},
+    )
+    actors[NOTIFY] = dramatiq.Actor(
+        update_wrapper(partial(send_notification, engine, settings), send_notification),
+        broker=broker,
+        actor_name=NOTIFY,
+        queue_name=QUEUE,
+        priority=0,
+        options={"max_retries": 0, "time_limit": 120_000},  # retried by its row's backoff
     )
     return actors
