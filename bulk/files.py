@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import IO, Any
 
 from core.errors import incident
@@ -18,6 +19,7 @@ from records.save import destroy
 from resources.base import Resource
 
 log = logging.getLogger(__name__)
+FILE_COLUMNS = ("attachment_key", "errors_key")  # a job's files (an import's errors file too)
 
 
 def store(settings: Settings, job: Resource, row: dict[str, Any], text: str, level: int) -> str:
@@ -94,11 +96,13 @@ def destroyer(settings: Settings, job: Resource) -> Callable[[Unit, str], None]:
         if "attachment_key" not in table.c:
             destroy(unit.scope, job, job_id)
             return
-        stmt = unit.scope.select(table, table.c.attachment_key).where(table.c.id == job_id)
-        key = unit.scope.execute(stmt).scalar()
+        columns = [table.c[name] for name in FILE_COLUMNS if name in table.c]
+        stmt = unit.scope.select(table, *columns).where(table.c.id == job_id)
+        keys = unit.scope.execute(stmt).first() or ()
         destroy(unit.scope, job, job_id)
-        if key:
-            unit.after_commit.append(lambda: delete_file(settings, key))
+        for key in keys:
+            if key:
+                unit.after_commit.append(partial(delete_file, settings, key))
 
     return destroy_job
 

@@ -4,6 +4,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.db import ID_LENGTH, JsonType, metadata, org_column
+from core.storage import attachment_url
 from resources.base import BelongsTo, Resource
 from resources.fields import Boolean, Integer, Json, String
 from resources.import_inputs import unpack
@@ -24,6 +26,10 @@ class Inputs(Json):
 
     def coerce(self, value):
         return value
+
+
+def _errors_url(row: dict[str, Any], renderer: Any) -> str | None:
+    return attachment_url(renderer, row.get("errors_key"))
 
 
 resource = Resource(
@@ -60,6 +66,8 @@ resource = Resource(
             String("source_sheet"),
         ),
         *job_attributes(STATUSES),
+        # The failed items as they came, with their `_errors` (bulk/imports/failures.py).
+        String("errors_url", writable=False, column=False, compute=_errors_url),
     ],
     relationships=[BelongsTo("import_profile", "import_profiles", on_delete="SET NULL")],
     integration_only=True,
@@ -68,5 +76,25 @@ resource = Resource(
         # Progress bookkeeping for crash-safe resumption; not part of the API.
         sa.Column("cursor", sa.Integer, nullable=False, default=0),  # items committed so far
         *job_columns(),
+        sa.Column("errors_key", sa.String(255)),  # the errors file's, once the import ends
     ],
+)
+
+# The failed items' inputs as they came, inserted with their chunk's commit (so a crash
+# neither loses nor repeats one) until the errors file is written from them at the end.
+failures = sa.Table(
+    "import_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    org_column(index=False),
+    sa.Column(
+        "import_id",
+        sa.String(ID_LENGTH),
+        sa.ForeignKey("imports.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("raw", JsonType),
+    sa.Column("errors", JsonType, nullable=False),
 )

@@ -54,6 +54,7 @@ def test_an_import_that_ends_emails_its_status_counts_errors_and_links(api, mail
     assert "created_count: 1" in body and "errors_count: 1" in body
     assert 'ghost: {"id": ["not found"]}' in body
     assert f"/api/imports/{attrs['id']}" in body
+    assert "errors_url: http" in body  # the failed items (bulk/imports/failures.py)
     link = next(line for line in body.splitlines() if line.startswith("attachment_url: "))
     url = link.removeprefix("attachment_url: ")
     assert "NoSuchId00" in text(download(api, url))  # the signed link serves the inputs
