@@ -4,13 +4,16 @@ ended the job, retried when the server refuses it; a 422 on a server without mai
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from bulk.mail.send import send_notification
 from tests.support import factories
 from tests.support.api import make_org, open_app, sql
 from tests.support.documents import created, only_error, post
 from tests.support.jobs import (
+    deliver_import,
     download,
     eventually,
     hold_jobs,
@@ -131,3 +134,31 @@ def test_an_address_that_is_none_is_a_422_naming_it(api):
     error = only_error(post(api, "exports", {"resource_type": "tags", "notify_email": "nope"}))
     assert error["source"]["pointer"] == "/data/attributes/notify_email"
     assert "'nope'" in error["detail"]
+
+
+def test_one_job_end_is_one_e_mail_however_often_its_message_comes(api, mail_server, monkeypatch):
+    hold_jobs(api.app, monkeypatch)  # no message leaves: the test delivers them itself
+    job = created(post_import(api, "tags", [{"name": "a"}], notify_email=OPS[0]))
+    deliver_import(api.app, job["id"])
+    deliver_import(api.app, job["id"])  # a redelivered job message queues no second e-mail
+    (queued,) = sql(api.app, "SELECT id FROM job_notifications")
+    engine, settings = api.app.state.engine, api.app.state.settings
+    with ThreadPoolExecutor(3) as pool:  # three workers given the same message at once
+        list(pool.map(lambda _: send_notification(engine, settings, queued[0]), range(3)))
+    send_notification(engine, settings, queued[0])  # and once more, later
+    (mail,) = mail_server.messages()
+    assert mail.message["Subject"].endswith(f"{job['id']} completed")
+    assert sql(api.app, "SELECT count(*) FROM job_notifications")[0][0] == 0
+
+
+def test_credentials_never_cross_an_unencrypted_connection(settings, mail_server):
+    """The test server offers no STARTTLS: an smtp:// URL with a password sends nothing."""
+    url = f"smtp://ops:secret@127.0.0.1:{mail_server.port}"
+    with open_app(dataclasses.replace(settings, smtp_url=url)) as application:
+        api = make_org(application, "acme").api
+        run_import(api, "tags", [{"name": "a"}], notify_email=OPS[0])
+        eventually(
+            lambda: sql(application, "SELECT attempts FROM job_notifications")[0][0] >= 2,
+            WAIT, lambda: "no failed attempts",
+        )  # fmt: skip
+    assert mail_server.messages() == []
