@@ -42,11 +42,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     analysis_service = AnalysisService(settings)
     savers = {
         IMPORTS.resource.type: import_service.save,
-        EXPORTS.resource.type: ExportService(dispatcher.sender(EXPORTS)).save,
-        CLEANUPS.resource.type: CleanupService(dispatcher.sender(CLEANUPS)).save,
+        EXPORTS.resource.type: ExportService(dispatcher.sender(EXPORTS), settings).save,
+        CLEANUPS.resource.type: CleanupService(dispatcher.sender(CLEANUPS), settings).save,
         webhooks.type: WebhookService(settings).save,
         analyses.type: analysis_service.save,
-        import_profiles.type: ProfileService().save,
+        import_profiles.type: ProfileService(settings).save,
     }
     destroyers = {job.resource.type: files.destroyer(settings, job.resource) for job in JOB_TYPES}
     destroyers[analyses.type] = files.destroyer(settings, analyses)  # its file goes with it

@@ -18,6 +18,7 @@ from bulk.cleanups.run import run_cleanup
 from bulk.exports.run import run_export
 from bulk.imports.revert import run_revert
 from bulk.imports.run import run_import
+from bulk.mail.send import send_notification
 from bulk.webhooks.deliver import deliver
 from core.settings import Settings
 from resources.base import Resource
@@ -41,6 +42,7 @@ CLEANUPS = JobType("cleanups.run", cleanups, run_cleanup)
 JOB_TYPES = (IMPORTS, EXPORTS, CLEANUPS)
 REVERT = "imports.revert"  # PATCH `_revert` of an import (bulk/imports/revert.py), by id
 DELIVER = "webhooks.deliver"  # one webhook delivery (bulk/webhooks/deliver.py), by id
+NOTIFY = "mail.send"  # one job's e-mail (bulk/mail/send.py), by its outbox row's id
 
 
 def declare(
@@ -73,5 +75,13 @@ def declare(
         queue_name=QUEUE,
         priority=0,
         options={"max_retries": 0, "time_limit": 60_000},
+    )
+    actors[NOTIFY] = dramatiq.Actor(
+        update_wrapper(partial(send_notification, engine, settings), send_notification),
+        broker=broker,
+        actor_name=NOTIFY,
+        queue_name=QUEUE,
+        priority=0,
+        options={"max_retries": 0, "time_limit": 120_000},  # retried by its row's backoff
     )
     return actors

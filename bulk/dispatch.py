@@ -19,14 +19,15 @@ from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 
 from bulk import maintenance, recovery
-from bulk.actors import DELIVER, JobType, declare
+from bulk.actors import DELIVER, NOTIFY, JobType, declare
 from bulk.broker import QUEUE, make_broker
+from bulk.mail import send as mail
 from bulk.webhooks.deliver import due
 from core.settings import Settings
 
 log = logging.getLogger("bulkport.jobs")
 PRUNE_EVERY_SECONDS = 3600.0
-DELIVERIES_EVERY_SECONDS = 1.0  # how often due webhook deliveries without a message are sent
+DELIVERIES_EVERY_SECONDS = 1.0  # how often due deliveries and e-mails without a message are sent
 POLLER = "deliveries"  # the name of the thread that does it
 
 
@@ -78,9 +79,13 @@ class Dispatcher:
             self.send(DELIVER, delivery_id)
 
     def deliver_due(self) -> int:
+        """Due webhook deliveries and job e-mails (bulk/mail) are sent."""
         ids = due(self.engine)
         self.deliver(ids)
-        return len(ids)
+        mails = mail.due(self.engine)
+        for notification_id in mails:
+            self.send(NOTIFY, notification_id)
+        return len(ids) + len(mails)
 
     def queued(self, actor_name: str) -> set[str]:
         """Job ids with a message waiting, delayed or being processed (Redis only)."""

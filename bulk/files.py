@@ -19,6 +19,8 @@ from records.save import destroy
 from resources.base import Resource
 
 log = logging.getLogger(__name__)
+# A job's files: its attachment, and an import's errors file and preview plan.
+FILE_COLUMNS = ("attachment_key", "errors_key", "plan_key")
 
 
 def store(settings: Settings, job: Resource, row: dict[str, Any], text: str, level: int) -> str:
@@ -95,13 +97,13 @@ def destroyer(settings: Settings, job: Resource) -> Callable[[Unit, str], None]:
         if "attachment_key" not in table.c:
             destroy(unit.scope, job, job_id)
             return
-        # its files: the attachment, and an import preview's plan
-        columns = [c for c in (table.c.attachment_key, table.c.get("plan_key")) if c is not None]
+        columns = [table.c[name] for name in FILE_COLUMNS if name in table.c]
         stmt = unit.scope.select(table, *columns).where(table.c.id == job_id)
-        keys = [k for k in unit.scope.execute(stmt).first() or () if k]
+        keys = unit.scope.execute(stmt).first() or ()
         destroy(unit.scope, job, job_id)
         for key in keys:
-            unit.after_commit.append(partial(delete_file, settings, key))
+            if key:
+                unit.after_commit.append(partial(delete_file, settings, key))
 
     return destroy_job
 

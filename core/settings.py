@@ -73,6 +73,16 @@ def _seconds(env: dict[str, str], name: str, default: str) -> float:
     return seconds
 
 
+def _smtp_url(env: dict[str, str]) -> str | None:
+    value = _env(env, "SMTP_URL")
+    if value is not None and not value.startswith(("smtp://", "smtps://")):
+        raise ValueError(
+            f"{PREFIX}SMTP_URL must be smtp://[user:pass@]host[:587] (STARTTLS) or "
+            "smtps://[user:pass@]host[:465] (implicit TLS)"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -109,6 +119,11 @@ class Settings:
     # addresses (tests, local setups), and the delay before a failed delivery's first retry.
     webhooks_allow_private: bool = False
     webhooks_retry_seconds: float = 30.0
+    # E-mail when a job ends (bulk/mail): the SMTP server, the sender, and the delay before a
+    # failed send's first retry. No SMTP URL or sender: no e-mail (`notify_email` is refused).
+    smtp_url: str | None = field(repr=False, default=None)
+    mail_from: str | None = None
+    mail_retry_seconds: float = 30.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -144,7 +159,14 @@ class Settings:
             rate_limit_failed_auth=_rate_windows(env, "RATE_LIMIT_FAILED_AUTH", "10/60"),
             webhooks_allow_private=_switch(env, "WEBHOOKS_ALLOW_PRIVATE", "off"),
             webhooks_retry_seconds=_seconds(env, "WEBHOOKS_RETRY_SECONDS", "30"),
+            smtp_url=_smtp_url(env),
+            mail_from=_env(env, "MAIL_FROM"),
+            mail_retry_seconds=_seconds(env, "MAIL_RETRY_SECONDS", "30"),
         )
+
+    @property
+    def sends_mail(self) -> bool:
+        return bool(self.smtp_url and self.mail_from)
 
     @property
     def is_sqlite(self) -> bool:

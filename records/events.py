@@ -19,6 +19,8 @@ from sqlalchemy.engine import Connection
 
 from core.db import new_id, utcnow
 from core.tenancy import Scope, organizations
+from resources import REGISTRY
+from resources.job_attributes import notifications
 from resources.webhooks import deliveries
 from resources.webhooks import resource as webhooks
 
@@ -26,6 +28,8 @@ RECORD_EVENTS = ("create", "update", "destroy")
 # A job's status changes are its lifecycle events (Commerce Layer's `imports.start`...).
 STATUS_EVENTS = {"in_progress": "start", "completed": "complete", "interrupted": "interrupt",
                  "previewed": "preview", "reverted": "revert"}  # fmt: skip
+# The statuses a job's `notify_email` hears of (bulk/mail): its ends, and a preview's plan.
+NOTIFY_STATUSES = ("completed", "interrupted", "previewed", "reverted")
 
 
 def written(scope: Scope, resource_type: str, event: str, ids: Sequence[str]) -> None:
@@ -58,9 +62,30 @@ def emit(scope: Scope, resource_type: str, event: str, ids: Sequence[str]) -> No
 
 
 def status_changed(scope: Scope, resource_type: str, status: str, ids: Sequence[str]) -> None:
-    """The lifecycle event of records whose `status` became ``status``, if it is one."""
+    """The lifecycle event of records whose `status` became ``status``, if it is one, and the
+    e-mail of those that asked for one (``notify``)."""
     if event := STATUS_EVENTS.get(status):
         emit(scope, resource_type, event, ids)
+    if status in NOTIFY_STATUSES:
+        notify(scope, resource_type, status, ids)
+
+
+def notify(scope: Scope, resource_type: str, status: str, ids: Sequence[str]) -> None:
+    """Queues one e-mail per job of ``ids`` with a `notify_email`, in the transaction of its
+    status change: sent once that commits (bulk/mail), never for a rolled-back one."""
+    table = REGISTRY[resource_type].table
+    if "notify_email" not in table.c or not ids:
+        return
+    stmt = scope.select(table, table.c.id, table.c.notify_email).where(table.c.id.in_(ids))
+    now = utcnow()
+    rows = [
+        {"id": new_id(), "resource_type": resource_type, "resource_id": job_id,
+         "status": status, "recipients": recipients, "attempts": 0, "due_at": now,
+         "created_at": now}
+        for job_id, recipients in scope.execute(stmt)
+        if recipients
+    ]  # fmt: skip
+    scope.insert(notifications, rows)
 
 
 def imports_trigger_webhooks(conn: Connection, organization_id: str) -> bool:

@@ -10,20 +10,9 @@ from typing import Any
 from resources.base import Resource
 from resources.exports import JsonList
 from resources.fields import Boolean, Json, String
+from resources.job_attributes import Addresses
 
 MERGE_MODES = ("partial", "replace")
-
-
-class Addresses(JsonList):
-    """One e-mail address or a list of them, stored as a list (each checked by the service)."""
-
-    def coerce(self, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
-        return super().coerce(value)
-
-    def from_text(self, text: str) -> Any:
-        return self.coerce(text)  # a form field: addresses separated by commas
 
 
 def merge_attributes(*, create_only: bool) -> list[Any]:
@@ -46,7 +35,7 @@ resource = Resource(
         Boolean("cleanup_records", default=False),
         Boolean("skip_errors", default=False),
         Boolean("require_preview", default=False),  # its imports are previews, to commit
-        Addresses("notify_email"),  # stored only: nothing sends e-mail yet
+        Addresses("notify_email"),  # copied onto its imports, e-mailed when they end
     ],
     unique_key=("name",),
     integration_only=True,

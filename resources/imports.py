@@ -4,7 +4,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from core.db import JsonType
+from core.db import ID_LENGTH, JsonType, metadata, org_column
 from core.storage import attachment_url
 from resources.base import BelongsTo, Resource
 from resources.fields import Boolean, DateTime, Integer, Json, String
@@ -33,6 +33,10 @@ class Inputs(Json):
 
     def coerce(self, value):
         return value
+
+
+def _errors_url(row: dict[str, Any], renderer: Any) -> str | None:
+    return attachment_url(renderer, row.get("errors_key"))
 
 
 resource = Resource(
@@ -80,6 +84,8 @@ resource = Resource(
         Boolean("_commit", update_only=True, column=False),
         Boolean("_revert", update_only=True, column=False),
         Boolean("_revert_force", update_only=True, column=False),
+        # The failed items as they came, with their `_errors` (bulk/imports/failures.py).
+        String("errors_url", writable=False, column=False, compute=_errors_url),
     ],
     relationships=[BelongsTo("import_profile", "import_profiles", on_delete="SET NULL")],
     integration_only=True,
@@ -92,5 +98,25 @@ resource = Resource(
         *job_columns(),
         sa.Column("revert_cursor", sa.Integer),  # records the revert has done so far
         sa.Column("revert_force", sa.Boolean),  # `_revert_force`: overwrite later changes too
+        sa.Column("errors_key", sa.String(255)),  # the errors file's, once the import ends
     ],
+)
+
+# The failed items' inputs as they came, inserted with their chunk's commit (so a crash
+# neither loses nor repeats one) until the errors file is written from them at the end.
+failures = sa.Table(
+    "import_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    org_column(index=False),
+    sa.Column(
+        "import_id",
+        sa.String(ID_LENGTH),
+        sa.ForeignKey("imports.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("raw", JsonType),
+    sa.Column("errors", JsonType, nullable=False),
 )

@@ -1,6 +1,6 @@
 """What job resources share (imports, exports, cleanups): status timestamps, the signed
-attachment, the `_interrupt` trigger and the lease columns that keep one worker on a job at a
-time."""
+attachment, the `_interrupt` trigger, `notify_email` with the outbox of the e-mails it sends
+(bulk/mail), and the lease columns that keep one worker on a job at a time."""
 
 from __future__ import annotations
 
@@ -8,10 +8,45 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.db import ID_LENGTH, JsonType, metadata, org_column
 from core.storage import attachment_url
-from resources.fields import Attr, Boolean, DateTime, String
+from resources.fields import Attr, Boolean, DateTime, Invalid, Json, String
 
 ACTIVE = ("pending", "in_progress")
+
+
+class Addresses(Json):
+    """One e-mail address or a list of them, stored as a list (each checked by the service)."""
+
+    def coerce(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise Invalid("invalid")
+        return value
+
+    def from_text(self, text: str) -> Any:
+        return self.coerce(text)  # a form field: addresses separated by commas
+
+
+# The e-mail outbox: one row per job that reached a terminal status with `notify_email`,
+# inserted in the transaction of that status change (records/events.py) and deleted once
+# sent or given up; `due_at` is when a worker may (re)try it.
+notifications = sa.Table(
+    "job_notifications",
+    metadata,
+    sa.Column("id", sa.String(ID_LENGTH), primary_key=True),
+    org_column(),
+    sa.Column("resource_type", sa.String(255), nullable=False),
+    sa.Column("resource_id", sa.String(ID_LENGTH), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("recipients", JsonType, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("due_at", sa.DateTime, nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
 
 
 def read_only(*attrs: Attr) -> list[Attr]:
@@ -39,6 +74,7 @@ def job_attributes(statuses: tuple[str, ...], attachment: bool = True) -> list[A
             else []
         ),
         Boolean("_interrupt", update_only=True, column=False),
+        Addresses("notify_email", create_only=True),  # e-mailed when the job ends (bulk/mail)
     ]
 
 

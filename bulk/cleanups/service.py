@@ -6,7 +6,9 @@ from typing import Any
 
 from bulk import admission
 from bulk.admission import Send
+from bulk.mail.addresses import notify_errors
 from core.errors import FieldError, ValidationFailed
+from core.settings import Settings
 from core.unit import Unit
 from records.draft import Draft
 from records.validation import apply_defaults, check_record
@@ -27,8 +29,9 @@ def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
 
 
 class CleanupService:
-    def __init__(self, send: Send) -> None:
+    def __init__(self, send: Send, settings: Settings) -> None:
         self.send = send
+        self.settings = settings
 
     def save(self, unit: Unit, draft: Draft) -> str:
         return self.create(unit, draft) if draft.existing is None else self.update(unit, draft)
@@ -39,6 +42,7 @@ class CleanupService:
         errors = draft.errors + check_record(cleanups, values)
         if not errors:
             errors = validate_new(unit, values)
+        errors += notify_errors(self.settings, values)
         if errors:
             raise ValidationFailed(errors)
         values.update(status="pending", processed_count=0, errors_count=0, errors_log={})

@@ -7,7 +7,9 @@ from typing import Any
 from bulk import admission
 from bulk.admission import Send
 from bulk.exports.plan import field_problem
+from bulk.mail.addresses import notify_errors
 from core.errors import ApiError, FieldError, ValidationFailed
+from core.settings import Settings
 from core.unit import Unit
 from query.includes import parse_include
 from records.draft import Draft
@@ -42,8 +44,9 @@ def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
 
 
 class ExportService:
-    def __init__(self, send: Send) -> None:
+    def __init__(self, send: Send, settings: Settings) -> None:
         self.send = send
+        self.settings = settings
 
     def save(self, unit: Unit, draft: Draft) -> str:
         return self.create(unit, draft) if draft.existing is None else self.update(unit, draft)
@@ -54,6 +57,7 @@ class ExportService:
         errors = draft.errors + check_record(exports, values)
         if not errors:
             errors = validate_new(unit, values)
+        errors += notify_errors(self.settings, values)
         if errors:
             raise ValidationFailed(errors)
         values.update(status="pending", processed_count=0, progress=0.0)

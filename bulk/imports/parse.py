@@ -28,6 +28,7 @@ from records.links import LinkRef
 from resources.base import BelongsTo, HasMany, ManyToMany, Resource
 
 NOT_AN_OBJECT = "must be a JSON object"
+ERRORS_KEY = "_errors"  # the errors file's messages (bulk/imports/failures.py): never an input
 Problems = list[tuple[str, str]]  # (key, message): values an item gives that cannot be read
 # An import's column mapping (bulk/imports/mapping.py): one item's raw values, as CSV text or
 # not, -> the values parse reads, and the problems of its cells
@@ -47,6 +48,9 @@ class Item:
     # (key, message): values the item gives that cannot be read (a tag entry `{"id": 1}`);
     # each is an error of the item, which fails without stopping its neighbours
     problems: Problems = field(default_factory=list)
+    # The item as the inputs gave it, for the errors file (bulk/imports/failures.py): the JSON
+    # value, or its CSV rows as {column: cell} (before any mapping); None where none is kept.
+    raw: Any = None
 
 
 @cache
@@ -156,11 +160,13 @@ def _json_keys(resource: Resource) -> dict[str, str]:
 
 def json_item(resource: Resource, raw: Any, position: int) -> Item:
     if not isinstance(raw, dict):
-        return Item(position, {}, error=NOT_AN_OBJECT)
+        return Item(position, {}, error=NOT_AN_OBJECT, raw=raw)
     special = _json_keys(resource)
-    item = Item(position, {})
+    item = Item(position, {}, raw=raw)
     for key, value in raw.items():
         kind = special.get(key)
+        if key == ERRORS_KEY:
+            continue
         if kind is None:
             item.data[key] = value
         elif kind == "nested" and isinstance(value, list):
@@ -189,6 +195,7 @@ def mapped_json_item(resource: Resource, raw: Any, position: int, remap: Remap) 
     values, problems = remap(raw, False)
     item = json_item(resource, values, position)
     item.problems[:0] = problems
+    item.raw = raw
     return item
 
 
@@ -263,7 +270,7 @@ def csv_row(
     nested = nested_names(resource)
     children: Cells = {}
     for name, cell in zip(names, cells, strict=True):
-        if cell == "":
+        if cell == "" or name == ERRORS_KEY:
             continue
         head, dot, rest = name.partition(".")
         if name in link_keys(resource):
@@ -286,18 +293,21 @@ def parse_csv(
     header = [h.strip() for h in records[0].cells]
     rows: list[Row] = []
     for position, (line, cells, error) in enumerate(records[1:], start=1):
+        raw = [dict(zip(header, cells, strict=False))]  # a short or long row: what it has
         if error:
-            rows.append((Item(position, {}, error=f"line {line}: {error}"), {}))
+            rows.append((Item(position, {}, error=f"line {line}: {error}", raw=raw), {}))
         elif len(cells) != len(header):
             error = f"line {line}: expected {len(header)} cells, found {len(cells)}"
-            rows.append((Item(position, {}, error=error), {}))
+            rows.append((Item(position, {}, error=error, raw=raw), {}))
         elif remap is not None:
             mapped, problems = remap(dict(zip(header, cells, strict=True)), True)
             item, children = csv_row(resource, position, list(mapped), list(mapped.values()))
             item.problems.extend(problems)
+            item.raw = raw
             rows.append((item, {rel: [values] for rel, values in children.items()}))
         else:
             item, children = csv_row(resource, position, header, cells)
+            item.raw = raw
             rows.append((item, {rel: [values] for rel, values in children.items()}))
     return nest(resource, merge_consecutive(resource, rows, parent_id)), None
 
@@ -374,6 +384,8 @@ def merge_consecutive(
                 prev[1].setdefault(rel, []).extend(more)
             for rel, refs in item.links.items():
                 prev[0].links.setdefault(rel, []).extend(refs)
+            if isinstance(prev[0].raw, list) and isinstance(item.raw, list):
+                prev[0].raw.extend(item.raw)  # the item's rows, all of them
             continue
         last_key = key
         merged.append((item, children))

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
 from bulk import admission
 from bulk.imports.mapping import MappingError, compile_mapping
 from bulk.imports.merge import settings_errors
+from bulk.mail.addresses import notify_errors
 from core.errors import FieldError, ValidationFailed
+from core.settings import Settings
 from core.unit import Unit
 from records.draft import Draft
 from records.save import save_one
@@ -25,14 +25,17 @@ from resources.import_profiles import resource as import_profiles
 # What an import takes from its profile when it does not give it.
 COPIED = (
     "resource_type", "mapping", "defaults", "locked_fields", "merge_mode",
-    "parent_resource_id", "cleanup_records", "skip_errors",
+    "parent_resource_id", "cleanup_records", "skip_errors", "notify_email",
 )  # fmt: skip
 
 
 class ProfileService:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
     def save(self, unit: Unit, draft: Draft) -> str:
         merged = {**(draft.existing or {}), **draft.values}
-        errors = profile_errors(merged)
+        errors = profile_errors(merged) + notify_errors(self.settings, draft.values)
         if errors:
             raise ValidationFailed(errors)
         return save_one(unit.scope, import_profiles, draft)
@@ -47,12 +50,6 @@ def profile_errors(profile: dict[str, Any]) -> list[FieldError]:
             except MappingError as exc:
                 errors.append(FieldError("mapping", "invalid", str(exc)))
         errors += settings_errors(target, profile)
-    for address in profile.get("notify_email") or ():
-        try:
-            validate_email(address, check_deliverability=False)
-        except EmailNotValidError as exc:
-            message = f"has {address!r}, which is no e-mail address: {exc}"
-            errors.append(FieldError("notify_email", "invalid", message))
     return errors
 
 

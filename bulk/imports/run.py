@@ -32,6 +32,7 @@ from bulk.imports.apply import apply
 from bulk.imports.archive import archive
 from bulk.imports.build import Work, build
 from bulk.imports.cleanup import cleanup, forget_touched, record_touched
+from bulk.imports.failures import record_failures, write_errors_file
 from bulk.imports.mapping import compile_mapping
 from bulk.imports.merge import Merge
 from bulk.imports.parse import Item, parse_csv, parse_json
@@ -199,7 +200,9 @@ def run_chunk(
             scope.outbox.clear()  # its deliveries went with the savepoint
             created.clear()
             changes.update(preview.chunk_planned(settings, scope, row, cursor, done, outcomes))
-        elif row["cleanup_records"]:
+        else:
+            record_failures(scope, job.id, done, outcomes)  # for the errors file, at the end
+        if plan is None and row["cleanup_records"]:
             # A failing item's existing record counts as touched: cleanup must not delete it.
             failed = [w.draft.existing["id"] for w in done if w.failed and w.draft.existing]
             touched = [o.record_id for o in outcomes if o.record_id] + failed
@@ -208,7 +211,8 @@ def run_chunk(
         if stop:  # interrupted with its attachment in one commit, as finish() completes
             job.archived = archive(settings, job.row)
             changes.update(status="interrupted", interrupted_at=utcnow(), lease=None,
-                           attachment_key=job.archived, inputs=None)  # fmt: skip
+                           attachment_key=job.archived, inputs=None,
+                           errors_key=write_errors_file(settings, scope, row))  # fmt: skip
             status_changed(scope, TABLE.name, "interrupted", [job.id])
         conn.execute(TABLE.update().where(TABLE.c.id == job.id).values(**changes))
         refresh_statistics(conn, job, created)
@@ -263,6 +267,8 @@ def finish(engine: Engine, settings: Settings, job: Job) -> None:
             conn, row["organization_id"], who={"import": {"id": job.id}}, webhooks=job.webhooks
         )
         changes: dict[str, Any] = {"attachment_key": key, "inputs": None, "lease": None}
+        if row["errors_key"] is None:  # completed, or interrupted through the API meanwhile
+            changes["errors_key"] = write_errors_file(settings, scope, row)
         if row["status"] == "in_progress":
             changes.update(status="completed", completed_at=utcnow())
             status_changed(scope, TABLE.name, "completed", [job.id])
@@ -310,6 +316,9 @@ def fail(engine: Engine, settings: Settings, job: Job, errors: dict[str, list[st
                    "errors_log": errors_log}  # fmt: skip
         try:
             changes.update(attachment_key=archive(settings, job.row), inputs=None)
+            changes["errors_key"] = write_errors_file(
+                settings, Scope(conn, row["organization_id"]), row
+            )
         except Exception:  # noqa: BLE001 - the storage may be what failed
             log.exception("import %s: could not archive the inputs", job.id)
         conn.execute(TABLE.update().where(TABLE.c.id == job.id).values(**changes))

@@ -15,6 +15,7 @@ from bulk.imports.merge import settings_errors
 from bulk.imports.parse import Remap, csv_summary, parse_csv
 from bulk.imports.profiles import fill_from_profile, profile_change_error
 from bulk.imports.upload import Upload
+from bulk.mail.addresses import notify_errors
 from bulk.sources.detect import SourceError
 from core.db import new_id
 from core.dialect import has_nul
@@ -117,6 +118,7 @@ class ImportService:
         fill_from_profile(unit, values)
         apply_defaults(imports, values)
         errors = draft.errors + check_record(imports, values) + validate_new(unit, values)
+        errors += notify_errors(self.settings, values)
         if errors:
             raise ValidationFailed(errors)
         values["inputs"] = pack(values["format"], values["inputs"])
@@ -171,6 +173,7 @@ class ImportService:
             raise ValidationFailed([FieldError("file", "invalid", str(exc))]) from None
         apply_defaults(imports, values)
         errors = draft.errors + check_record(imports, values) + validate_new(unit, values)
+        errors += notify_errors(self.settings, values)
         if errors:
             raise ValidationFailed(errors)
         values.update(id=new_id(), inputs=None, status="pending", errors_log={}, warnings_log={},

@@ -56,7 +56,7 @@ def file_items(
     if source.format in ("json", "ndjson"):
         for record in source.records():
             if record.error:
-                yield Item(record.line, {}, error=f"line {record.line}: {record.error}")
+                yield Item(record.line, {}, error=f"line {record.line}: {record.error}")  # no raw
             elif remap is not None:
                 yield mapped_json_item(resource, record.values, record.line, remap)
             else:
@@ -77,11 +77,13 @@ def _row(resource: Resource, record: Record, remap: Remap | None) -> Row:
     if record.error:
         return Item(record.line, {}, error=f"line {record.line}: {record.error}"), {}
     values: dict[str, Any] = record.values
+    raw = [dict(values)]
     problems: list = []
     if remap is not None:
         values, problems = remap(values, True)
     item, children = csv_row(resource, record.line, list(values), list(values.values()))
     item.problems.extend(problems)
+    item.raw = raw
     return item, {rel: [cells] for rel, cells in children.items()}
 
 

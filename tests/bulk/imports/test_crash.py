@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import sqlite3
 from datetime import timedelta
@@ -15,7 +16,7 @@ from core.db import utcnow
 from tests.support import factories
 from tests.support.api import open_app, sql
 from tests.support.documents import tag_names
-from tests.support.jobs import counts, deliver_import, hold_jobs, post_import
+from tests.support.jobs import counts, deliver_import, download, hold_jobs, post_import, text
 
 
 @pytest.fixture
@@ -111,6 +112,27 @@ def test_a_crashed_run_resumes_after_its_last_chunk(app, api, held, monkeypatch)
     assert tag_names(api) == ["t1", "t2", "t3", "t4", "t6", "t7"]
     assert done["started_at"] == middle["started_at"]
     assert internals(app, import_id) == ("completed", 7, None)
+
+
+def test_a_crashed_run_s_errors_file_has_each_failed_item_once(app, api, held, monkeypatch):
+    inputs = [{"name": "bad a"}, {"name": "t2"}, {"name": "t3"}, {"name": "t4"},
+              {"name": "bad b"}, {"name": "t6"}]  # fmt: skip
+    import_id = create(api, inputs, skip_errors=True)
+    crash_after(monkeypatch, chunks=1)  # `bad a`'s chunk committed, `bad b`'s never ran
+    with pytest.raises(Crash):
+        deliver_import(app, import_id)
+    monkeypatch.undo()
+    hold_jobs(app, monkeypatch)
+    stale = utcnow() - timedelta(seconds=app.state.settings.job_stale_seconds + 1)
+    sql(app, "UPDATE imports SET heartbeat_at = :t WHERE id = :id", t=stale, id=import_id)
+    deliver_import(app, import_id)
+    deliver_import(app, import_id)  # a redelivered message after the end changes nothing
+    done = state(api, import_id)
+    assert counts(done) == ("completed", 4, 2, 0, 0), done
+    failed = json.loads(text(download(api, done["errors_url"])))
+    assert failed == [{"name": "bad a", "_errors": {"name": ["is invalid"]}},
+                      {"name": "bad b", "_errors": {"name": ["is invalid"]}}]  # fmt: skip
+    assert sql(app, "SELECT count(*) FROM import_failures")[0][0] == 0  # kept until the file
 
 
 def test_a_database_error_releases_the_lease_for_the_retry(app, api, held, monkeypatch):

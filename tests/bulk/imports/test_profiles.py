@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import pytest
 
+from core.settings import Settings
 from tests.support import factories
 from tests.support.documents import by, created, fetch, list_all, only_error, patch, post
 from tests.support.jobs import counts, post_import, run_import, run_to_end
+from tests.support.mail import mail_server, settings_sending_to  # noqa: F401 - a fixture
 from tests.support.world import Catalog
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def settings(request, tmp_path, jwt_pem, mail_server) -> Settings:  # noqa: F811
+    """A server with mail settings: profiles take `notify_email` only there."""
+    return settings_sending_to(request, tmp_path, jwt_pem, mail_server)
+
 
 GERMAN = {"Nummer": "code", "Bezeichnung": "name", "Gewicht": {"to": "weight", "scale": 1}}
 
