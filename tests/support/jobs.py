@@ -210,3 +210,18 @@ def patch_job(api, kind: str, job_id: str, **attributes: Any):
     """PATCH of a job's attributes (`_interrupt`, `_start`, ...): the response."""
     doc = {"data": {"type": kind, "id": job_id, "attributes": attributes}}
     return api.patch(f"/api/{kind}/{job_id}", json=doc)
+
+
+def revert(api, import_id: str, **attributes: Any) -> dict:
+    """PATCHes an import's `_revert` and waits for the revert to end; the import's attributes."""
+    response = patch_job(api, "imports", import_id, _revert=True, **attributes)
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["attributes"]["status"] == "reverting"
+    dispatcher = api.app.state.dispatcher
+    if dispatcher.in_process:
+        dispatcher.join()
+    return eventually(
+        lambda: (attrs := read_job(api, "imports", import_id))["status"] == "reverted" and attrs,
+        30,
+        lambda: f"import {import_id} not reverted: {read_job(api, 'imports', import_id)}",
+    )

@@ -17,12 +17,12 @@ from tests.support.api import open_app, sql
 from tests.support.documents import attrs_of, by, list_all, ok, patch, q, tag_names
 from tests.support.jobs import (
     counts,
-    eventually,
     fixture,
     hold_jobs,
     patch_job,
     post_import,
     read_job,
+    revert,
     run_import,
 )
 from tests.support.world import Catalog
@@ -35,21 +35,6 @@ def app(settings):
     """Overrides conftest's app: chunks of 3, so that imports and reverts take several."""
     with open_app(dataclasses.replace(settings, import_chunk_size=3)) as application:
         yield application
-
-
-def revert(api, import_id: str, **attributes) -> dict:
-    """PATCHes `_revert` and waits for the revert to end; the import's attributes."""
-    response = patch_job(api, "imports", import_id, _revert=True, **attributes)
-    assert response.status_code == 200, response.text
-    assert response.json()["data"]["attributes"]["status"] == "reverting"
-    dispatcher = api.app.state.dispatcher
-    if dispatcher.in_process:
-        dispatcher.join()
-    return eventually(
-        lambda: (attrs := read_job(api, "imports", import_id))["status"] == "reverted" and attrs,
-        30,
-        lambda: f"import {import_id} not reverted: {read_job(api, 'imports', import_id)}",
-    )
 
 
 def versions_of(api, resource_id: str) -> list[dict]:
