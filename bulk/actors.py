@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial, update_wrapper
+from typing import Any
 
 import dramatiq
 from sqlalchemy.engine import Engine
@@ -45,43 +46,23 @@ DELIVER = "webhooks.deliver"  # one webhook delivery (bulk/webhooks/deliver.py),
 NOTIFY = "mail.send"  # one job's e-mail (bulk/mail/send.py), by its outbox row's id
 
 
+JOB_OPTIONS = {"max_retries": 10, "time_limit": ONE_HOUR_MS, "min_backoff": 1000}
+
+
 def declare(
     broker: dramatiq.Broker, engine: Engine, settings: Settings
 ) -> dict[str, dramatiq.Actor]:
-    actors = {
-        job.actor: dramatiq.Actor(
-            update_wrapper(partial(job.run, engine, settings), job.run),
-            broker=broker,
-            actor_name=job.actor,
-            queue_name=QUEUE,
-            priority=0,
-            options={"max_retries": 10, "time_limit": ONE_HOUR_MS, "min_backoff": 1000},
+    def actor(
+        name: str, run: Callable[[Engine, Settings, str], None], **options: Any
+    ) -> dramatiq.Actor:
+        bound = update_wrapper(partial(run, engine, settings), run)
+        return dramatiq.Actor(
+            bound, broker=broker, actor_name=name, queue_name=QUEUE, priority=0, options=options
         )
-        for job in JOB_TYPES
-    }
-    actors[REVERT] = dramatiq.Actor(
-        update_wrapper(partial(run_revert, engine, settings), run_revert),
-        broker=broker,
-        actor_name=REVERT,
-        queue_name=QUEUE,
-        priority=0,
-        options={"max_retries": 10, "time_limit": ONE_HOUR_MS, "min_backoff": 1000},
-    )
-    # Retries are the delivery's own (its row's backoff), not dramatiq's.
-    actors[DELIVER] = dramatiq.Actor(
-        update_wrapper(partial(deliver, engine, settings), deliver),
-        broker=broker,
-        actor_name=DELIVER,
-        queue_name=QUEUE,
-        priority=0,
-        options={"max_retries": 0, "time_limit": 60_000},
-    )
-    actors[NOTIFY] = dramatiq.Actor(
-        update_wrapper(partial(send_notification, engine, settings), send_notification),
-        broker=broker,
-        actor_name=NOTIFY,
-        queue_name=QUEUE,
-        priority=0,
-        options={"max_retries": 0, "time_limit": 120_000},  # retried by its row's backoff
-    )
+
+    actors = {job.actor: actor(job.actor, job.run, **JOB_OPTIONS) for job in JOB_TYPES}
+    actors[REVERT] = actor(REVERT, run_revert, **JOB_OPTIONS)
+    # Deliveries and e-mails retry by their row's backoff, not dramatiq's.
+    actors[DELIVER] = actor(DELIVER, deliver, max_retries=0, time_limit=60_000)
+    actors[NOTIFY] = actor(NOTIFY, send_notification, max_retries=0, time_limit=120_000)
     return actors
