@@ -29,7 +29,7 @@ RECORD_EVENTS = ("create", "update", "destroy")
 STATUS_EVENTS = {"in_progress": "start", "completed": "complete", "interrupted": "interrupt",
                  "previewed": "preview", "reverted": "revert"}  # fmt: skip
 # The statuses a job's `notify_email` hears of (bulk/mail): its ends, and a preview's plan.
-NOTIFY_STATUSES = ("completed", "interrupted", "previewed", "reverted")
+NOTIFY_STATUSES = ("completed", "interrupted", "failed", "previewed", "reverted")
 
 
 def written(scope: Scope, resource_type: str, event: str, ids: Sequence[str]) -> None:

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from bulk.exports import run as export_run
 from bulk.mail.send import send_notification
 from tests.support import factories
 from tests.support.api import make_org, open_app, sql
@@ -18,6 +19,7 @@ from tests.support.jobs import (
     eventually,
     hold_jobs,
     patch_job,
+    post_export,
     post_import,
     run_cleanup,
     run_export,
@@ -162,3 +164,16 @@ def test_credentials_never_cross_an_unencrypted_connection(settings, mail_server
             WAIT, lambda: "no failed attempts",
         )  # fmt: skip
     assert mail_server.messages() == []
+
+
+def test_a_failed_export_emails_its_failure(api, mail_server, monkeypatch):
+    def broken(*_args):
+        raise RuntimeError("the reader broke")
+
+    monkeypatch.setattr(export_run, "fetch", broken)
+    api.create("tags", {"name": "t"})
+    export_id = created(post_export(api, "tags", notify_email=OPS[0]))["id"]
+    assert run_to_end(api, "exports", export_id)["status"] == "failed"
+    (mail,) = mails(api.app, mail_server)
+    assert mail.message["Subject"] == f"Bulkport: exports of tags {export_id} failed"
+    assert "the export stopped on an internal error" in mail.body
