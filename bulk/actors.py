@@ -6,6 +6,7 @@ a database restart; the pipeline's leases make a retried or redelivered message 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial, update_wrapper
@@ -31,6 +32,7 @@ from resources.exports import resource as exports
 from resources.imports import resource as imports
 
 ONE_HOUR_MS = 60 * 60 * 1000
+log = logging.getLogger("bulkport.jobs")
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,9 @@ def with_request_id(job: JobType) -> Callable[[Engine, Settings, str], None]:
             rid = conn.execute(select(table.c.request_id).where(table.c.id == job_id)).scalar()
         token = request_id.current.set(rid)
         try:
+            log.info("%s %s started", job.actor, job_id)
             job.run(engine, settings, job_id)
+            log.info("%s %s returned", job.actor, job_id)
         finally:
             request_id.current.reset(token)
 
