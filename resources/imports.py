@@ -81,7 +81,7 @@ resource = Resource(
         String("plan_url", writable=False, column=False, compute=_plan_url),
         *job_attributes(
             STATUSES + REVERT_STATUSES,
-            progress=Progress("processed_count", "inputs_size").attributes(),
+            progress=Progress("cursor", "inputs_size").attributes(),  # items, not rows
         ),
         *read_only(DateTime("reverted_at"), Integer("reverted_count")),
         Boolean("_commit", update_only=True, column=False),
