@@ -27,8 +27,8 @@ def test_a_wait_sees_a_redis_worker_finish_and_its_log_names_the_request(service
     assert response.headers["Preference-Applied"] == "wait=30"
     assert response.headers["X-Request-Id"] == "nightly-sync-7"
     attrs = response.json()["data"]["attributes"]
-    assert (attrs["status"], attrs["created_count"], attrs["errors_count"], attrs["request_id"]) == (
-        "completed", 50, 1, "nightly-sync-7"), attrs  # fmt: skip
+    outcome = (attrs["status"], attrs["created_count"], attrs["errors_count"], attrs["request_id"])
+    assert outcome == ("completed", 50, 1, "nightly-sync-7"), attrs
     import_id = response.json()["data"]["id"]
     line = f"[nightly-sync-7] imports.run {import_id} returned"
     eventually(lambda: line in a.log(), 10, a.tail)

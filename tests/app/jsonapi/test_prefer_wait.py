@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 
+from app.jsonapi import waiting
 from tests.support import factories
 from tests.support.jobs import hold_jobs, import_body
 
@@ -81,3 +82,31 @@ def test_a_refused_job_is_answered_at_once(api):
     assert response.status_code == 422
     assert "Preference-Applied" not in response.headers
     assert time.monotonic() - started < 5
+
+
+def test_a_wait_holds_no_database_connection_while_it_sleeps(app, api, monkeypatch):
+    hold_jobs(app, monkeypatch)
+    pool = app.state.engine.pool
+    held: list[int] = []
+    sleep = waiting.asyncio.sleep
+
+    async def watched(seconds: float) -> None:
+        held.append(pool.checkedout())
+        await sleep(seconds)
+
+    monkeypatch.setattr(waiting.asyncio, "sleep", watched)
+    response = api.post("/api/imports", json=import_body("skus", [{"code": "A"}]),
+                        headers={"Prefer": "wait=1"})  # fmt: skip
+    assert response.headers["Preference-Applied"] == "wait=1"
+    assert len(held) > 3 and set(held) == {0}, held
+
+
+def test_an_uploaded_file_waits_too(api):
+    files = {"file": ("skus.csv", b"code,name\nU1,Shirt\n", "text/csv")}
+    form = {"resource_type": "skus", "skip_errors": "true"}
+    headers = {**api.headers(), "Prefer": "wait=20"}
+    response = api.client.post("/api/imports", data=form, files=files, headers=headers)
+    assert response.status_code == 201, response.text
+    assert response.headers["Preference-Applied"] == "wait=20"
+    attrs = response.json()["data"]["attributes"]
+    assert (attrs["status"], attrs["errors_count"], attrs["inputs_size"]) == ("completed", 1, 1)
