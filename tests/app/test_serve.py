@@ -97,5 +97,6 @@ def test_the_served_log_names_each_request_and_the_job_it_started(server):
     server.proc.send_signal(signal.SIGTERM)
     server.proc.wait(timeout=15)
     log = server.log()
-    assert "[nightly-serve-1] 127.0.0.1" in log and '"POST /api/imports HTTP/1.1" 201' in log, log
+    access = [line for line in log.splitlines() if '"POST /api/imports HTTP/1.1" 201' in line]
+    assert len(access) == 1 and "[nightly-serve-1] 127.0.0.1:" in access[0], log
     assert f"[nightly-serve-1] imports.run {import_id} returned" in log, log
