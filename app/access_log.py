@@ -15,8 +15,11 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.request_id import RequestIdFilter
+
 LOGGER = "bulkport.access"
 log = logging.getLogger(LOGGER)
+REQUEST_ID_PREFIX = "%(levelprefix)s [%(request_id)s] "
 
 
 def uvicorn_log_config(base: dict[str, Any]) -> dict[str, Any]:
@@ -24,6 +27,15 @@ def uvicorn_log_config(base: dict[str, Any]) -> dict[str, Any]:
     its arguments are those uvicorn's access formatter expects."""
     config = copy.deepcopy(base)
     config["loggers"][LOGGER] = {"handlers": ["access"], "level": "INFO", "propagate": False}
+    # Every line with the X-Request-Id of its request or job (core/request_id.py), and the
+    # app's own lines (`bulkport.*`) on uvicorn's handler too.
+    config.setdefault("filters", {})["request_id"] = {"()": RequestIdFilter}
+    for handler in config["handlers"].values():
+        handler.setdefault("filters", []).append("request_id")
+    for formatter in config["formatters"].values():
+        if "fmt" in formatter:
+            formatter["fmt"] = formatter["fmt"].replace("%(levelprefix)s ", REQUEST_ID_PREFIX, 1)
+    config["loggers"].setdefault("bulkport", {"handlers": ["default"], "level": "INFO"})
     return config
 
 

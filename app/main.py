@@ -13,6 +13,7 @@ from app.auth import routes as auth_routes
 from app.jsonapi.endpoints import resource_routes
 from app.jsonapi.media import BodyLimitMiddleware, install_error_handlers
 from app.ratelimit.middleware import RateLimitMiddleware, make_limiter
+from app.request_id import RequestIdMiddleware
 from bulk import files
 from bulk.actors import CLEANUPS, EXPORTS, IMPORTS, JOB_TYPES, REVERT
 from bulk.analysis.service import AnalysisService
@@ -75,9 +76,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     IMPORTS.resource.type: import_service.upload,
                     analyses.type: analysis_service.upload,
                 },
+                waits={job.resource.type for job in JOB_TYPES},  # `Prefer: wait=N`
             ),  # fmt: skip
         ],
         middleware=[
+            Middleware(RequestIdMiddleware),  # first: the access log line carries the id
             Middleware(AccessLogMiddleware),
             # Before the body limit: a refused request costs no body read, and every response
             # of /api and /oauth/token (413s included) gets the X-Ratelimit-* headers.

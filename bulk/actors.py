@@ -6,12 +6,14 @@ a database restart; the pipeline's leases make a retried or redelivered message 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial, update_wrapper
 from typing import Any
 
 import dramatiq
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bulk.broker import QUEUE
@@ -21,6 +23,8 @@ from bulk.imports.revert import run_revert
 from bulk.imports.run import run_import
 from bulk.mail.send import send_notification
 from bulk.webhooks.deliver import deliver
+from core import request_id
+from core.db import transaction
 from core.settings import Settings
 from resources.base import Resource
 from resources.cleanups import resource as cleanups
@@ -28,6 +32,7 @@ from resources.exports import resource as exports
 from resources.imports import resource as imports
 
 ONE_HOUR_MS = 60 * 60 * 1000
+log = logging.getLogger("bulkport.jobs")
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,25 @@ NOTIFY = "mail.send"  # one job's e-mail (bulk/mail/send.py), by its outbox row'
 JOB_OPTIONS = {"max_retries": 10, "time_limit": ONE_HOUR_MS, "min_backoff": 1000}
 
 
+def with_request_id(job: JobType) -> Callable[[Engine, Settings, str], None]:
+    """The job's pipeline with its `request_id` (the request that created it) set for its log
+    lines (core/request_id.py), wherever the worker runs."""
+    table = job.resource.table
+
+    def run(engine: Engine, settings: Settings, job_id: str) -> None:
+        with transaction(engine, write=False) as conn:
+            rid = conn.execute(select(table.c.request_id).where(table.c.id == job_id)).scalar()
+        token = request_id.current.set(rid)
+        try:
+            log.info("%s %s started", job.actor, job_id)
+            job.run(engine, settings, job_id)
+            log.info("%s %s returned", job.actor, job_id)
+        finally:
+            request_id.current.reset(token)
+
+    return update_wrapper(run, job.run)
+
+
 def declare(
     broker: dramatiq.Broker, engine: Engine, settings: Settings
 ) -> dict[str, dramatiq.Actor]:
@@ -60,7 +84,7 @@ def declare(
             bound, broker=broker, actor_name=name, queue_name=QUEUE, priority=0, options=options
         )
 
-    actors = {job.actor: actor(job.actor, job.run, **JOB_OPTIONS) for job in JOB_TYPES}
+    actors = {job.actor: actor(job.actor, with_request_id(job), **JOB_OPTIONS) for job in JOB_TYPES}
     actors[REVERT] = actor(REVERT, run_revert, **JOB_OPTIONS)
     # Deliveries and e-mails retry by their row's backoff, not dramatiq's.
     actors[DELIVER] = actor(DELIVER, deliver, max_retries=0, time_limit=60_000)

@@ -50,11 +50,16 @@ MESSAGES = {
 }
 
 
-def incident(log: logging.Logger, context: str, exc: BaseException | None = None) -> str:
-    """Logs an exception (by default the one being handled) under a new error id, and returns
-    that id: clients are told the id, never the exception (it may quote SQL, parameters or
-    constraint names)."""
-    error_id = uuid.uuid4().hex[:12]
+def incident(
+    log: logging.Logger,
+    context: str,
+    exc: BaseException | None = None,
+    error_id: str | None = None,
+) -> str:
+    """Logs an exception (by default the one being handled) under an error id (by default a
+    new one; a request's is its request id), and returns that id: clients are told the id,
+    never the exception (it may quote SQL, parameters or constraint names)."""
+    error_id = error_id or uuid.uuid4().hex[:12]
     log.error("%s (error id %s)", context, error_id, exc_info=exc or True)
     return error_id
 

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from core.db import ID_LENGTH
 from resources.base import Resource
 from resources.fields import Integer, Json, String
-from resources.job_attributes import job_attributes, job_columns, read_only
+from resources.job_attributes import Progress, job_attributes, job_columns, read_only
 
 STATUSES = ("pending", "in_progress", "completed", "interrupted", "failed")
 
@@ -21,7 +21,11 @@ resource = Resource(
             Integer("errors_count", default=0),
             Json("errors_log", default=dict),
         ),
-        *job_attributes(STATUSES, attachment=False),
+        *job_attributes(
+            STATUSES,
+            attachment=False,
+            progress=Progress("processed_count", "records_count").attributes(),
+        ),
     ],
     integration_only=True,
     versioned=False,  # job bookkeeping; the records it deletes leave versions

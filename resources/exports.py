@@ -2,7 +2,7 @@
 
 from resources.base import Resource
 from resources.fields import Boolean, DateTime, Float, Integer, Invalid, Json, String
-from resources.job_attributes import job_attributes, job_columns, read_only
+from resources.job_attributes import Progress, job_attributes, job_columns, read_only
 
 STATUSES = ("pending", "in_progress", "completed", "interrupted", "failed")
 
@@ -37,7 +37,12 @@ resource = Resource(
             DateTime("estimated_completion_at"),
             Json("errors_log"),
         ),
-        *job_attributes(STATUSES),
+        *job_attributes(
+            STATUSES,
+            progress=Progress("processed_count", "records_count").attributes(
+                stored=("progress", "estimated_completion_at")
+            ),
+        ),
         # restarts an interrupted or failed export (bulk/exports/service.py)
         Boolean("_start", update_only=True, column=False),
     ],

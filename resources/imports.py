@@ -10,7 +10,7 @@ from resources.base import BelongsTo, Resource
 from resources.fields import Boolean, DateTime, Integer, Json, String
 from resources.import_inputs import unpack
 from resources.import_profiles import merge_attributes
-from resources.job_attributes import job_attributes, job_columns, read_only
+from resources.job_attributes import Progress, job_attributes, job_columns, read_only
 
 # previewed: a preview's plan is ready (bulk/imports/preview.py); expired: never committed.
 STATUSES = ("pending", "in_progress", "completed", "interrupted", "previewed", "expired")
@@ -79,7 +79,10 @@ resource = Resource(
             DateTime("previewed_at"),
         ),
         String("plan_url", writable=False, column=False, compute=_plan_url),
-        *job_attributes(STATUSES + REVERT_STATUSES),
+        *job_attributes(
+            STATUSES + REVERT_STATUSES,
+            progress=Progress("cursor", "inputs_size").attributes(),  # items, not rows
+        ),
         *read_only(DateTime("reverted_at"), Integer("reverted_count")),
         Boolean("_commit", update_only=True, column=False),
         Boolean("_revert", update_only=True, column=False),

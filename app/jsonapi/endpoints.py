@@ -11,7 +11,7 @@ Each handler runs its database work in one transaction on a worker thread; actio
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,6 +27,7 @@ from starlette.routing import Route
 from app.auth.backend import check_application, require_writer, verify_request
 from app.auth.principal import Principal
 from app.jsonapi import parameters as q
+from app.jsonapi import waiting
 from app.jsonapi.body import linkage_ids, read_draft
 from app.jsonapi.context import Context
 from app.jsonapi.document import Renderer
@@ -223,7 +224,11 @@ def _writable(resource: Resource) -> None:
         raise Forbidden(f"{resource.type} cannot be changed through the API")
 
 
-def collection_endpoint(resource: Resource, save: Saver, upload: Uploader | None = None):
+def collection_endpoint(
+    resource: Resource, save: Saver, upload: Uploader | None = None, waits: bool = False
+):
+    """``waits``: a job type, whose creation honours `Prefer: wait=N` (app/jsonapi/waiting.py)."""
+
     async def endpoint(request: Request) -> Response:
         if request.method in READS:
 
@@ -233,28 +238,41 @@ def collection_endpoint(resource: Resource, save: Saver, upload: Uploader | None
 
             return await run(request, index, resource=resource)
 
+        created: list[str] = []
+
         def create(ctx: Context, doc: Any) -> Response:
             spec = _spec(ctx, resource, collection=False)
             _writable(resource)
-            record_id = save(ctx, read_draft(resource, doc))
-            return _show(ctx, resource, record_id, spec, status=201)
-
-        if upload is None or not is_upload(request):
-            return await run(request, create, resource=resource, write=True, body=True)
+            created.append(save(ctx, read_draft(resource, doc)))
+            return _show(ctx, resource, created[-1], spec, status=201)
 
         def create_from_file(ctx: Context, read: Any) -> Response:
             spec = _spec(ctx, resource, collection=False)
             assert upload is not None
-            record_id = upload(ctx, *upload_draft(resource, read))
-            return _show(ctx, resource, record_id, spec, status=201)
+            created.append(upload(ctx, *upload_draft(resource, read)))
+            return _show(ctx, resource, created[-1], spec, status=201)
 
-        try:
-            return await run(
-                request, create_from_file, resource=resource, write=True, body=True,
-                read=read_upload,
-            )  # fmt: skip
-        finally:
-            await request.close()  # the form's spooled file
+        if upload is None or not is_upload(request):
+            response = await run(request, create, resource=resource, write=True, body=True)
+        else:
+            try:
+                response = await run(
+                    request, create_from_file, resource=resource, write=True, body=True,
+                    read=read_upload,
+                )  # fmt: skip
+            finally:
+                await request.close()  # the form's spooled file
+        wait = waiting.preferred_wait(request) if waits else None
+        if wait is None or not created:
+            return response
+        await waiting.until_done(request.app.state.engine, resource.table, created[-1], wait)
+
+        def show(ctx: Context, _doc: Any) -> Response:
+            return _show(ctx, resource, created[-1], _spec(ctx, resource, False), status=201)
+
+        response = await run(request, show, resource=resource)  # the job as it now is
+        response.headers[waiting.APPLIED] = f"wait={wait}"
+        return response
 
     return endpoint
 
@@ -418,10 +436,12 @@ def resource_routes(
     destroyers: Mapping[str, Destroyer],
     history: Resource | None = None,
     uploaders: Mapping[str, Uploader] | None = None,
+    waits: Collection[str] = (),
 ) -> list[Route]:
     """Routes for every registered type; ``savers`` and ``destroyers`` write and delete the
     types that have a service of their own (jobs), by type; ``uploaders`` create those that
-    take a `multipart/form-data` file (imports); ``history``, the resource whose
+    take a `multipart/form-data` file (imports); ``waits`` are the job types whose creation
+    honours `Prefer: wait=N`; ``history``, the resource whose
     records are versions of the others, gets `/api/<type>/<id>/<history type>` on each."""
     routes: list[Route] = []
     for resource in registry.values():
@@ -431,7 +451,8 @@ def resource_routes(
         save = savers.get(resource.type) or generic_saver(resource)
         destroy_ = destroyers.get(resource.type) or generic_destroyer(resource)
         base = f"/api/{resource.type}"
-        collection = collection_endpoint(resource, save, (uploaders or {}).get(resource.type))
+        uploader = (uploaders or {}).get(resource.type)
+        collection = collection_endpoint(resource, save, uploader, resource.type in waits)
         routes.append(ResourceRoute(base, collection, methods=["GET", "POST"]))
         item = item_endpoint(resource, save, destroy_)
         routes.append(ResourceRoute(base + "/{id}", item, methods=["GET", "PATCH", "DELETE"]))

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import request_id
 from app.jsonapi.encoding import dumps
 from core import strict_json
 from core.errors import (
@@ -23,6 +24,7 @@ from core.errors import (
     UnsupportedMediaType,
     incident,
 )
+from core.request_id import HEADER
 
 log = logging.getLogger("bulkport")
 ALLOWED_PARAMS = {"ext", "profile"}
@@ -107,9 +109,13 @@ def install_error_handlers(app: Any) -> None:
         return error_response(err)
 
     async def unexpected(request: Request, exc: Exception) -> Response:
-        error_id = incident(log, f"{request.method} {request.url.path}", exc)
+        # The error id is the request id (app/request_id.py): the client quotes one id, and
+        # the server log has it on the failure and on every other line of the request.
+        rid = request_id.of(request.scope)
+        error_id = incident(log, f"{request.method} {request.url.path}", exc, error_id=rid)
         detail = f"An unexpected error occurred (error id {error_id} in the server log)."
-        return error_response(ApiError(detail, meta={"error_id": error_id}))
+        headers = {HEADER: rid}  # this response leaves outside the request id middleware
+        return error_response(ApiError(detail, meta={"error_id": error_id}, headers=headers))
 
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(HTTPException, http_error)

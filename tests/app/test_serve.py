@@ -82,3 +82,21 @@ def test_the_access_log_keeps_attachment_signatures_out(server):
     path = attrs["attachment_url"].split("?")[0].removeprefix(server.url)
     assert f'"GET {path} HTTP/1.1" 200' in log, log
     assert "signature" not in log and "expires=" not in log, log
+
+
+def test_the_served_log_names_each_request_and_the_job_it_started(server):
+    headers = {**server.headers(), "Content-Type": MEDIA, "X-Request-Id": "nightly-serve-1",
+               "Prefer": "wait=30"}  # fmt: skip
+    body = {"data": {"type": "imports", "attributes": {"resource_type": "tags",
+                                                       "inputs": [{"name": "one"}]}}}  # fmt: skip
+    created = httpx.post(f"{server.url}/api/imports", json=body, headers=headers, timeout=60)
+    assert created.status_code == 201, created.text
+    assert created.headers["X-Request-Id"] == "nightly-serve-1"
+    assert created.json()["data"]["attributes"]["status"] == "completed"
+    import_id = created.json()["data"]["id"]
+    server.proc.send_signal(signal.SIGTERM)
+    server.proc.wait(timeout=15)
+    log = server.log()
+    access = [line for line in log.splitlines() if '"POST /api/imports HTTP/1.1" 201' in line]
+    assert len(access) == 1 and "[nightly-serve-1] 127.0.0.1:" in access[0], log
+    assert f"[nightly-serve-1] imports.run {import_id} returned" in log, log
