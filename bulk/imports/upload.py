@@ -83,7 +83,7 @@ def _row(resource: Resource, record: Record, remap: Remap | None) -> Row:
         values, problems = remap(values, True)
     item, children = csv_row(resource, record.line, list(values), list(values.values()))
     item.problems.extend(problems)
-    item.raw = raw
+    item.raw, item.line = raw, record.line
     return item, {rel: [cells] for rel, cells in children.items()}
 
 

@@ -1,0 +1,50 @@
+"""Items of one import that repeat an earlier item's unique key (not the consecutive CSV rows
+of one item, which parse merges): the later item gets a warning naming both positions, and
+the last one wins, as items are applied in order.
+
+Keys are the keys as written (``merge_key``, no database), remembered for the whole run with
+the first item's position. A run resumed at its cursor rebuilds them from the items before
+the cursor, which it reads anyway to skip them, so a resume warns as the first run would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bulk.imports.parse import Item, merge_key
+from records.keys import written_names
+from resources.base import Resource
+
+
+class Duplicates:
+    def __init__(self, resource: Resource, parent_id: str | None) -> None:
+        self.resource, self.parent_id = resource, parent_id
+        self.first: dict[tuple, str] = {}  # key -> where its first item is
+        self.seen = 0  # items noted so far: the next one's 1-based number
+
+    def note(self, items: Iterable[Item]) -> dict[int, str]:
+        """The warnings of the items (by ``id(item)``) that repeat a key noted before."""
+        warnings: dict[int, str] = {}
+        for item in items:
+            self.seen += 1
+            key = merge_key(self.resource, item, self.parent_id) if item.error is None else None
+            if key is None:
+                continue
+            first = self.first.setdefault(key, where(self.seen, item))
+            if first != where(self.seen, item):
+                named = key_named(self.resource, item, key)
+                warnings[id(item)] = f"{named} also at {first}: the last one wins"
+        return warnings
+
+
+def where(number: int, item: Item) -> str:
+    return f"item {number} (line {item.line})" if item.line is not None else f"item {number}"
+
+
+def key_named(resource: Resource, item: Item, key: tuple) -> str:
+    """`code ABC`; `price_list_code EUR, sku_code ABC`: each part by the name it was given."""
+    if not resource.unique_key:
+        return f"id {key[1]}"
+    names = [next((k for k in keys if item.data.get(k)), keys[0]) for _n, keys, _r in
+             written_names(resource)]  # fmt: skip
+    return ", ".join(f"{name} {value}" for name, value in zip(names, key, strict=True))
