@@ -42,9 +42,13 @@ def where(number: int, item: Item) -> str:
 
 
 def key_named(resource: Resource, item: Item, key: tuple) -> str:
-    """`code ABC`; `price_list_code EUR, sku_code ABC`: each part by the name it was given."""
+    """`code ABC`; `price_list_code EUR, sku_code ABC`: each part by the name the item gave
+    it (a part only the import's parent gives is the same for every item: left out)."""
     if not resource.unique_key:
         return f"id {key[1]}"
-    names = [next((k for k in keys if item.data.get(k)), keys[0]) for _n, keys, _r in
-             written_names(resource)]  # fmt: skip
-    return ", ".join(f"{name} {value}" for name, value in zip(names, key, strict=True))
+    parts = []
+    for (_name, keys, _rel), value in zip(written_names(resource), key, strict=True):
+        given = next((k for k in keys if item.data.get(k) not in (None, "")), None)
+        if given is not None:
+            parts.append(f"{given} {value}")
+    return ", ".join(parts)
