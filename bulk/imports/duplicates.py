@@ -27,7 +27,7 @@ class Duplicates:
         warnings: dict[int, str] = {}
         for item in items:
             self.seen += 1
-            key = merge_key(self.resource, item, self.parent_id) if item.error is None else None
+            key = written_key(self.resource, item, self.parent_id)
             if key is None:
                 continue
             first = self.first.setdefault(key, where(self.seen, item))
@@ -35,6 +35,15 @@ class Duplicates:
                 named = key_named(self.resource, item, key)
                 warnings[id(item)] = f"{named} also at {first}: the last one wins"
         return warnings
+
+
+def written_key(resource: Resource, item: Item, parent_id: str | None) -> tuple | None:
+    """The item's key as text (JSON `1` and `"1"` are one code); None for an item without one,
+    or whose key is no text at all (`{"code": []}`, an error of its own)."""
+    key = merge_key(resource, item, parent_id) if item.error is None else None
+    if key is None or not all(isinstance(v, str | int | float) for v in key):
+        return None
+    return tuple(str(v) for v in key)
 
 
 def where(number: int, item: Item) -> str:

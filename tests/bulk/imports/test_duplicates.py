@@ -84,3 +84,17 @@ def test_a_resumed_run_still_warns_of_keys_before_its_cursor(app, api, monkeypat
     attrs = api.get(f"/api/imports/{import_id}").json()["data"]["attributes"]
     assert counts(attrs) == ("completed", 4, 0, 1, 0), attrs
     assert attrs["warnings_log"] == {"a": ["name a also at item 1: the last one wins"]}
+
+
+def test_keys_that_are_no_text_fail_their_items_and_number_keys_are_codes(api):
+    factories.shipping_category(api, "Standard", code="STANDARD")
+    attrs = run_import(api, "skus", [
+        {"code": [], "name": "x"}, {"code": [], "name": "y"},  # each its own error, no warning
+        {"code": 7, "name": "seven", "shipping_category_code": "STANDARD"},
+        {"code": "7", "name": "seven again", "shipping_category_code": "STANDARD"},
+    ], skip_errors=True)  # fmt: skip
+    assert (attrs["status"], attrs["errors_count"], attrs["warnings_count"]) == (
+        "completed", 2, 1,
+    ), attrs  # fmt: skip
+    assert attrs["warnings_log"] == {"7": ["code 7 also at item 3: the last one wins"]}
+    assert names(api) == {"7": "seven again"}
