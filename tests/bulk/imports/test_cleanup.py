@@ -189,3 +189,20 @@ def test_a_ratio_outside_0_to_1_is_a_422(api):
     feed = created(post(api, "import_profiles", {"name": "P", "resource_type": "tags"}))
     assert feed["attributes"]["cleanup_max_ratio"] is None  # the imports' default applies
     assert only_error(patch(api, feed, {"cleanup_max_ratio": 2}))["source"] == pointer
+
+
+def test_an_uploaded_file_takes_the_ratio_as_a_form_field(api):
+    for name in ("a", "b", "c"):
+        factories.tag(api, name)
+    response = api.post("/api/imports", files={"file": ("tags.csv", b"name\na\na\n")},
+                        data={"resource_type": "tags", "cleanup_records": "true",
+                              "cleanup_max_ratio": "0.7"})  # fmt: skip
+    assert response.status_code == 201, response.text
+    attrs = run_to_end(api, "imports", response.json()["data"]["id"])
+    assert attrs["cleanup_max_ratio"] == 0.7
+    assert counts(attrs) == ("completed", 2, 0, 1, 2), attrs  # 2 of 3 is not more than 0.7
+    assert attrs["warnings_log"] == {"a": ["name a also at item 1 (line 2): the last one wins"]}
+    assert names(api, "tags") == ["a"]
+    bad = api.post("/api/imports", files={"file": ("tags.csv", b"name\na\n")},
+                   data={"resource_type": "tags", "cleanup_max_ratio": "2"})  # fmt: skip
+    assert only_error(bad)["source"] == {"pointer": "/data/attributes/cleanup_max_ratio"}
