@@ -13,7 +13,14 @@ from tests.bulk.imports.test_crash import Crash, crash_after
 from tests.support import factories
 from tests.support.api import open_app, sql
 from tests.support.documents import by, list_all
-from tests.support.jobs import counts, deliver_import, hold_jobs, post_import, run_import
+from tests.support.jobs import (
+    counts,
+    deliver_import,
+    hold_jobs,
+    post_import,
+    run_import,
+    run_to_end,
+)
 from tests.support.world import Catalog
 
 
@@ -98,3 +105,13 @@ def test_keys_that_are_no_text_fail_their_items_and_number_keys_are_codes(api):
     ), attrs  # fmt: skip
     assert attrs["warnings_log"] == {"7": ["code 7 also at item 3: the last one wins"]}
     assert names(api) == {"7": "seven again"}
+
+
+def test_an_ndjson_file_s_duplicates_name_their_lines(api):
+    content = b'{"name": "a"}\n\n{"name": "b"}\n{"name": "a"}\n'  # a blank line: no item
+    response = api.post("/api/imports", files={"file": ("tags.ndjson", content)},
+                        data={"resource_type": "tags"})  # fmt: skip
+    assert response.status_code == 201, response.text
+    attrs = run_to_end(api, "imports", response.json()["data"]["id"])
+    assert counts(attrs) == ("completed", 3, 0, 1, 0), attrs
+    assert attrs["warnings_log"] == {"a": ["name a also at item 1 (line 1): the last one wins"]}
