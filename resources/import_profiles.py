@@ -9,7 +9,7 @@ from typing import Any
 
 from resources.base import Resource
 from resources.exports import JsonList
-from resources.fields import Boolean, Json, String
+from resources.fields import Boolean, Float, Json, String
 from resources.job_attributes import Addresses
 
 MERGE_MODES = ("partial", "replace")
@@ -33,6 +33,7 @@ resource = Resource(
         *merge_attributes(create_only=False),
         String("parent_resource_id"),
         Boolean("cleanup_records", default=False),
+        Float("cleanup_max_ratio"),  # none: the imports' default (0.5)
         Boolean("skip_errors", default=False),
         Boolean("require_preview", default=False),  # its imports are previews, to commit
         Addresses("notify_email"),  # copied onto its imports, e-mailed when they end

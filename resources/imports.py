@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from core.db import ID_LENGTH, JsonType, metadata, org_column
 from core.storage import attachment_url
 from resources.base import BelongsTo, Resource
-from resources.fields import Boolean, DateTime, Integer, Json, String
+from resources.fields import Boolean, DateTime, Float, Integer, Json, String
 from resources.import_inputs import unpack
 from resources.import_profiles import merge_attributes
 from resources.job_attributes import Progress, job_attributes, job_columns, read_only
@@ -50,6 +50,8 @@ resource = Resource(
         # The analysed file (import_analyses) instead of `inputs` or an uploaded file.
         String("import_analysis_id", create_only=True),
         Boolean("cleanup_records", default=False, create_only=True),
+        # The largest share of its scope a cleanup may delete, else it deletes nothing.
+        Float("cleanup_max_ratio", default=0.5, create_only=True),
         Boolean("skip_errors", default=False, create_only=True),
         Boolean("preview", default=False, create_only=True),  # plan only; `_commit` applies it
         # The profile's settings are copied onto the import at create (bulk/imports/profiles.py):

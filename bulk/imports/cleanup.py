@@ -5,15 +5,21 @@ The records touched are committed with each chunk (``record_touched``), so a run
 another worker still knows them. Set-based: one query finds the records other records still
 depend on (a shipping category a SKU uses), one statement deletes the others, one reads the
 kept ones for their warnings.
+
+The guard (`cleanup_max_ratio`, default 0.5): before anything is deleted, two counts (the
+records in scope, those that would be deleted) decide; a cleanup that would delete a larger
+share deletes nothing and says so in one warning, so a truncated nightly file cannot empty
+the catalog.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, union
+from sqlalchemy import func, select, union
 from sqlalchemy.exc import IntegrityError
 
+from core.errors import FieldError
 from core.tenancy import Scope
 from records.keys import label
 from records.write import delete_where
@@ -21,6 +27,8 @@ from resources.base import BelongsTo, Resource
 from resources.import_records import import_records
 
 WARNING = "could not be deleted"
+GUARD_KEY = "cleanup"  # where the guard's warning goes in warnings_log (no record's key)
+DEFAULT_MAX_RATIO = 0.5
 
 
 def record_touched(scope: Scope, import_id: str, record_ids: list[str]) -> None:
@@ -51,6 +59,9 @@ def cleanup(
         doomed = doomed.where(table.c[parent.column] == row["parent_resource_id"])
     blocked = _blocked(scope, resource, doomed)
     deletable = doomed.where(table.c.id.notin_(blocked)) if blocked is not None else doomed
+    refused = guard(scope, resource, row, deletable)
+    if refused is not None:
+        return 0, [(GUARD_KEY, refused)]
     rows = _delete(scope, resource, deletable)
     if rows is None:  # a dependency the declarations do not know: find it one by one
         for record_id in list(scope.execute(deletable).scalars()):
@@ -63,6 +74,42 @@ def cleanup(
     destroyed = len(gone)
     kept = scope.execute(scope.select(table).where(table.c.id.in_(doomed))).mappings().all()
     return destroyed, [(record_key(resource, dict(r)), WARNING) for r in kept]
+
+
+def guard(scope: Scope, resource: Resource, row: dict[str, Any], deletable: Any) -> str | None:
+    """Why the cleanup must not run: it would delete more than `cleanup_max_ratio` of the
+    records in its scope (the type's, within the import's parent); None when it may."""
+    ratio = row.get("cleanup_max_ratio")
+    ratio = DEFAULT_MAX_RATIO if ratio is None else ratio
+    if ratio >= 1:
+        return None
+    table = resource.table
+    in_scope = scope.select(table, table.c.id)
+    if resource.parent and row["parent_resource_id"]:
+        parent = resource.relationships[resource.parent]
+        assert isinstance(parent, BelongsTo)
+        in_scope = in_scope.where(table.c[parent.column] == row["parent_resource_id"])
+    total, doomed = scope.execute(
+        select(
+            select(func.count()).select_from(in_scope.subquery()).scalar_subquery(),
+            select(func.count()).select_from(deletable.subquery()).scalar_subquery(),
+        )
+    ).one()
+    if not total or doomed <= ratio * total:
+        return None
+    return (
+        f"cleanup skipped: it would delete {doomed:,} of {total:,} {resource.type} "
+        f"({doomed / total:.0%}), more than cleanup_max_ratio {ratio:g}"
+    )
+
+
+def ratio_errors(values: dict[str, Any]) -> list[FieldError]:
+    """`cleanup_max_ratio` (an import's or a profile's): a share, from 0 to 1."""
+    ratio = values.get("cleanup_max_ratio")
+    if ratio is None or 0 <= ratio <= 1:
+        return []
+    message = "must be a number from 0 to 1 (the share of the records a cleanup may delete)"
+    return [FieldError("cleanup_max_ratio", "invalid", message)]
 
 
 def _blocked(scope: Scope, resource: Resource, doomed: Any) -> Any:

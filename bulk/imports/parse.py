@@ -51,6 +51,7 @@ class Item:
     # The item as the inputs gave it, for the errors file (bulk/imports/failures.py): the JSON
     # value, or its CSV rows as {column: cell} (before any mapping); None where none is kept.
     raw: Any = None
+    line: int | None = None  # the file's line of its first row, where lines mean something
 
 
 @cache
@@ -309,6 +310,7 @@ def parse_csv(
             item, children = csv_row(resource, position, header, cells)
             item.raw = raw
             rows.append((item, {rel: [values] for rel, values in children.items()}))
+        rows[-1][0].line = line
     return nest(resource, merge_consecutive(resource, rows, parent_id)), None
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from bulk import admission, leases
 from bulk.admission import Send
 from bulk.imports.build import Work
-from bulk.imports.cleanup import cleanup, forget_touched, record_touched
+from bulk.imports.cleanup import GUARD_KEY, cleanup, forget_touched, record_touched
 from bulk.imports.report import Outcome, item_key
 from core import json_codec
 from core.db import transaction, utcnow
@@ -159,12 +159,12 @@ def finish(engine: Engine, settings: Settings, job_id: str, lease: str) -> bool:
 def _previewed(settings: Settings, conn: Connection, row: dict[str, Any]) -> dict[str, Any]:
     """The preview's end: its plan stored, the import's changes to `previewed`."""
     scope = Scope(conn, row["organization_id"], who={"import": {"id": row["id"]}})
-    deletions = planned_deletions(conn, scope, row)
-    key = _store_plan(settings, row, list(row["plan_parts"] or []), deletions)
+    deletions, skipped = planned_deletions(conn, scope, row)
+    key = _store_plan(settings, row, list(row["plan_parts"] or []), deletions + skipped)
     status_changed(scope, TABLE.name, "previewed", [row["id"]])
     return {
         "status": "previewed", "previewed_at": utcnow(), "lease": None, "cursor": 0,
-        "plan_key": key, "plan_log": _logged(row["plan_log"], deletions),
+        "plan_key": key, "plan_log": _logged(row["plan_log"], deletions + skipped),
         "plan_counts": {
             "create": row["created_count"], "update": row["updated_count"],
             "unchanged": row["unchanged_count"], "delete": len(deletions),
@@ -174,21 +174,26 @@ def _previewed(settings: Settings, conn: Connection, row: dict[str, Any]) -> dic
     }  # fmt: skip
 
 
-def planned_deletions(conn: Connection, scope: Scope, row: dict[str, Any]) -> list[dict]:
+def planned_deletions(
+    conn: Connection, scope: Scope, row: dict[str, Any]
+) -> tuple[list[dict], list[dict]]:
     """The lines of the records `cleanup_records` would delete: the cleanup itself, run in a
-    savepoint rolled back (the records it could not delete stay warnings of the commit)."""
+    savepoint rolled back (the records it could not delete stay warnings of the commit); and
+    the line of a cleanup its guard would skip (`cleanup_max_ratio`), with its warning."""
     if not row["cleanup_records"]:
-        return []
+        return [], []
     resource = REGISTRY[row["resource_type"]]
     deleted: list[str] = []
     savepoint = conn.begin_nested()
     try:
-        cleanup(scope, resource, row, deleted=deleted)
+        _destroyed, warnings = cleanup(scope, resource, row, deleted=deleted)
     finally:
         savepoint.rollback()
         scope.outbox.clear()  # its deliveries went with the savepoint
     forget_touched(scope, row["id"])
-    return [{"key": key, "action": "delete"} for key in deleted]
+    skipped = [m for k, m in warnings if k == GUARD_KEY]
+    skip = [{"key": GUARD_KEY, "action": "skip", "warnings": skipped}] if skipped else []
+    return [{"key": key, "action": "delete"} for key in deleted], skip
 
 
 def _store_plan(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from bulk import admission
+from bulk.imports.cleanup import ratio_errors
 from bulk.imports.mapping import MappingError, compile_mapping
 from bulk.imports.merge import settings_errors
 from bulk.mail.addresses import notify_errors
@@ -25,7 +26,7 @@ from resources.import_profiles import resource as import_profiles
 # What an import takes from its profile when it does not give it.
 COPIED = (
     "resource_type", "mapping", "defaults", "locked_fields", "merge_mode",
-    "parent_resource_id", "cleanup_records", "skip_errors", "notify_email",
+    "parent_resource_id", "cleanup_records", "skip_errors", "notify_email", "cleanup_max_ratio",
 )  # fmt: skip
 
 
@@ -50,7 +51,7 @@ def profile_errors(profile: dict[str, Any]) -> list[FieldError]:
             except MappingError as exc:
                 errors.append(FieldError("mapping", "invalid", str(exc)))
         errors += settings_errors(target, profile)
-    return errors
+    return errors + ratio_errors(profile)
 
 
 def fill_from_profile(unit: Unit, values: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
@@ -32,6 +32,7 @@ from bulk.imports.apply import apply
 from bulk.imports.archive import archive
 from bulk.imports.build import Work, build
 from bulk.imports.cleanup import cleanup, forget_touched, record_touched
+from bulk.imports.duplicates import Duplicates
 from bulk.imports.failures import record_failures, write_errors_file
 from bulk.imports.mapping import compile_mapping
 from bulk.imports.merge import Merge
@@ -56,6 +57,7 @@ log = logging.getLogger("bulkport.imports")
 TABLE = imports.table
 ERROR_RATE = 0.10
 STATE = [c for c in TABLE.columns if c.name != "inputs"]  # inputs are read once per run
+Skipped = Callable[[Iterator[Item]], Any]  # sees the items a resumed run skips
 
 
 @dataclass
@@ -66,6 +68,7 @@ class Job:
     analyze_at: int = 1000
     archived: str | None = None  # the attachment key, once the inputs are stored
     webhooks: bool = False  # whether its writes fire webhooks (the organization's setting)
+    duplicates: Duplicates | None = None  # the keys seen this run (bulk/imports/duplicates.py)
 
     @property
     def id(self) -> str:
@@ -81,10 +84,14 @@ def run_import(engine: Engine, settings: Settings, import_id: str) -> None:
         with transaction(engine, write=False) as conn:
             job.webhooks = imports_trigger_webhooks(conn, job.row["organization_id"])
         cursor = job.row["cursor"]
+        job.duplicates = Duplicates(
+            REGISTRY[job.row["resource_type"]], job.row["parent_resource_id"]
+        )
         if job.row["inputs_size"] is None:  # an uploaded file, counted once before its run
             count_items(engine, settings, job)
         with job_items(settings, job.row) as items:
-            for chunk in chunks(items, cursor, settings.import_chunk_size):
+            skipped = job.duplicates.note  # a resumed run's keys, from the items it skips
+            for chunk in chunks(items, cursor, settings.import_chunk_size, skipped):
                 with collector_paused():  # one chunk's garbage at most: the collector runs after
                     cursor = run_chunk(engine, settings, job, chunk, cursor)
                 if cursor is None:
@@ -126,10 +133,21 @@ def count_items(engine: Engine, settings: Settings, job: Job) -> None:
     job.row["inputs_size"] = size
 
 
-def chunks(items: Iterator[Item], cursor: int, size: int) -> Iterator[list[Item]]:
-    """The items after the first ``cursor`` (done by an earlier run), ``size`` at a time."""
-    rest = islice(items, cursor, None)
-    while chunk := list(islice(rest, size)):
+def chunks(
+    items: Iterator[Item],
+    cursor: int,
+    size: int,
+    skipped: Callable[[Iterator[Item]], Any] | None = None,
+) -> Iterator[list[Item]]:
+    """The items after the first ``cursor`` (done by an earlier run, given to ``skipped``),
+    ``size`` at a time."""
+    items = iter(items)
+    head = islice(items, cursor)
+    if skipped is not None:
+        skipped(head)
+    for _item in head:  # what ``skipped`` did not read
+        pass
+    while chunk := list(islice(items, size)):
         yield chunk
 
 
@@ -193,6 +211,10 @@ def run_chunk(
             done += written
             if stop:
                 break
+        repeated = job.duplicates.note(chunk) if job.duplicates else {}
+        for work in done:
+            if warning := repeated.get(id(work.item)):
+                work.warnings.append(warning)
         outcomes = [outcome(resource, w) for w in done]
         changes = tally(row, outcomes)
         if plan is not None:

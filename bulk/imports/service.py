@@ -10,6 +10,7 @@ from bulk.admission import Send
 from bulk.files import delete_file
 from bulk.imports import preview, revert, upload
 from bulk.imports.archive import archive
+from bulk.imports.cleanup import ratio_errors
 from bulk.imports.mapping import MappingError, compile_mapping
 from bulk.imports.merge import settings_errors
 from bulk.imports.parse import Remap, csv_summary, parse_csv
@@ -83,6 +84,7 @@ def validate_new(unit: Unit, values: dict[str, Any]) -> list[FieldError]:
     errors += mapping_errors
     if target is not None:
         errors += settings_errors(target, values)
+    errors += ratio_errors(values)
     if values.get("source_format") is None:  # an uploaded file has no limit and is counted
         size, size_errors = inputs_size(values, target, remap)
         errors += size_errors

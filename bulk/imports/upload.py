@@ -57,10 +57,15 @@ def file_items(
         for record in source.records():
             if record.error:
                 yield Item(record.line, {}, error=f"line {record.line}: {record.error}")  # no raw
-            elif remap is not None:
-                yield mapped_json_item(resource, record.values, record.line, remap)
             else:
-                yield json_item(resource, record.values, record.line)
+                item = (
+                    mapped_json_item(resource, record.values, record.line, remap)
+                    if remap is not None
+                    else json_item(resource, record.values, record.line)
+                )
+                if source.format == "ndjson":  # a JSON array's records have no line of their own
+                    item.line = record.line
+                yield item
         return
     carry: list[Row] = []  # the last item of a block: the next block may continue it
     block: list[Row] = []
@@ -83,7 +88,7 @@ def _row(resource: Resource, record: Record, remap: Remap | None) -> Row:
         values, problems = remap(values, True)
     item, children = csv_row(resource, record.line, list(values), list(values.values()))
     item.problems.extend(problems)
-    item.raw = raw
+    item.raw, item.line = raw, record.line
     return item, {rel: [cells] for rel, cells in children.items()}
 
 

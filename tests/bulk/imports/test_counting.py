@@ -71,7 +71,8 @@ def test_the_same_key_twice_updates_the_first(api):
         {"id": existing["id"], "description": "by id"},
         {"code": "N1", "name": "third"},
     ])  # fmt: skip
-    assert counts(attrs) == ("completed", 5, 0, 0, 0), attrs
+    assert counts(attrs) == ("completed", 5, 0, 2, 0), attrs
+    assert attrs["warnings_log"] == {"N1": ["code N1 also at item 1: the last one wins"] * 2}
     skus = list_all(api, "/api/skus")
     assert attrs_of(skus, "code", "name", "description") == [
         ("E1", "by code", "by id"), ("N1", "third", "second"),
@@ -87,7 +88,9 @@ def test_the_same_price_twice_with_tiers(api):
         {"sku_code": "TSHIRT-S", "amount_cents": 200,
          "price_tiers": [{**tier, "name": "b"}, {**tier, "name": "a", "price_amount_cents": 5}]},
     ], parent_resource_id=cat.eur["id"])  # fmt: skip
-    assert counts(attrs) == ("completed", 3, 0, 0, 0), attrs
+    assert counts(attrs) == ("completed", 3, 0, 1, 0), attrs
+    repeated = "sku_code TSHIRT-S also at item 1: the last one wins"
+    assert attrs["warnings_log"] == {f"{cat.eur['id']}/TSHIRT-S": [repeated]}
     assert attrs_of(list_all(api, "/api/prices"), "sku_code", "amount_cents") == [
         ("TSHIRT-M", 100), ("TSHIRT-S", 200),
     ]  # fmt: skip

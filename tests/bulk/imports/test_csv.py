@@ -137,7 +137,12 @@ def test_consecutive_rows_merge_and_separate_rows_replace(api):
         "TSHIRT-S,150,PriceVolumeTier,e,60\n"
     )
     attrs = run_import(api, "prices", text, parent_resource_id=cat.eur["id"])
-    assert counts(attrs) == ("completed", 3, 0, 0, 0), attrs  # three items, of 5 rows
+    assert counts(attrs) == ("completed", 3, 0, 1, 0), attrs  # three items, of 5 rows
+    assert attrs["warnings_log"] == {  # logged under its key, the parent's id included
+        f"{cat.eur['id']}/TSHIRT-S": [
+            "sku_code TSHIRT-S also at item 1 (line 2): the last one wins"
+        ]
+    }
     prices = {p["attributes"]["sku_code"]: p for p in list_all(api, "/api/prices")}
     assert len(prices) == 2
     assert prices["TSHIRT-S"]["attributes"]["amount_cents"] == 150

@@ -75,7 +75,8 @@ def test_a_json_preview_plans_every_action_writes_nothing_and_its_commit_applies
     Catalog(api)
     run_import(api, "skus", FIRST)
     before, stored = written(app), skus(api)
-    attrs = preview(api, "skus", SECOND, cleanup_records=True, skip_errors=True)
+    attrs = preview(api, "skus", SECOND, cleanup_records=True, skip_errors=True,
+                    cleanup_max_ratio=1)  # fmt: skip
     # cleanup: the catalog's four SKUs and C, which the import does not name
     assert attrs["plan_counts"] == {"create": 1, "update": 1, "unchanged": 1, "delete": 5,
                                     "error": 1}  # fmt: skip

@@ -127,7 +127,7 @@ def test_what_a_cleanup_destroyed_is_recreated_with_its_id_children_and_tags(api
     tag(api, old, "keep", "winter")
     done = run_import(api, "skus", [{"code": "NEW-1", "name": "New",
                                      "shipping_category_id": category["id"]}],
-                      cleanup_records=True)  # fmt: skip
+                      cleanup_records=True, cleanup_max_ratio=1)  # fmt: skip
     assert done["destroyed_count"] >= 1, done
     revert(api, done["id"])
     back = ok(api.get(f"/api/skus/{old['id']}"))["data"]

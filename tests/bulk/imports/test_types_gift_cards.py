@@ -123,7 +123,7 @@ def test_cleanup_within_the_market_and_organization_wide(api, other_org, market)
     assert counts(attrs) == ("completed", 1, 0, 0, 1), attrs
     assert sorted(by(cards(api), "code")) == ["GC-FRESH-0001", "GC-NO-MARKET-1", "GC-OTHER-MKT-1"]
     inputs = [{"code": "GC-FRESH-0001", "balance_cents": 200}]
-    attrs = run_import(api, "gift_cards", inputs, cleanup_records=True)
+    attrs = run_import(api, "gift_cards", inputs, cleanup_records=True, cleanup_max_ratio=1)
     assert counts(attrs) == ("completed", 1, 0, 0, 2), attrs
     assert sorted(by(cards(api), "code")) == ["GC-FRESH-0001"]
     assert other_org.api.get(f"/api/gift_cards/{theirs['id']}").status_code == 200

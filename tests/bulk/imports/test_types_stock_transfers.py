@@ -140,6 +140,6 @@ def test_cleanup_within_the_origin_and_organization_wide(api):
     assert counts(attrs) == ("completed", 3, 0, 0, 1), attrs
     assert sorted(transfers(api)) == ["1000", "OLD-LONDON", "ST-2024-0101", "ST-2024-0102"]
     inputs = [{"number": "ST-2024-0101", "quantity": 4}]
-    attrs = run_import(api, "stock_transfers", inputs, cleanup_records=True)
+    attrs = run_import(api, "stock_transfers", inputs, cleanup_records=True, cleanup_max_ratio=1)
     assert counts(attrs) == ("completed", 1, 0, 0, 3), attrs
     assert sorted(transfers(api)) == ["ST-2024-0101"]
