@@ -1,7 +1,7 @@
 """cleanup_max_ratio on imports and import_profiles: the cleanup guard
 
 Revision ID: a9c2e4f6b8d1
-Revises: f1a3b5c7d9e2
+Revises: b8e2d4f6a1c3
 Create Date: 2026-12-04 19:00:00
 
 A cleanup that would delete a larger share of its scope deletes nothing
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a9c2e4f6b8d1"
-down_revision: str | None = "f1a3b5c7d9e2"
+down_revision: str | None = "b8e2d4f6a1c3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
