@@ -105,6 +105,10 @@ def cases(draw):
             value = draw(st.none() | DATETIMES)
         elif python is dict:
             value = draw(st.none() | st.dictionaries(TEXT, JSON, max_size=3))
+        elif python is bool:
+            value = draw(st.none() | st.booleans())
+        elif python is int:  # what integer columns hold (computed attributes count with them)
+            value = draw(st.none() | st.integers(-(2**31), 2**31))
         elif python is bytes:  # what such columns hold: packed inputs (resources/import_inputs)
             value = draw(st.none() | st.lists(JSON, max_size=3).map(lambda v: pack("json", v)))
         else:
