@@ -30,6 +30,7 @@ from app.jsonapi import parameters as q
 from app.jsonapi.body import linkage_ids, read_draft
 from app.jsonapi.context import Context
 from app.jsonapi.document import Renderer
+from app.jsonapi.idempotency import Remember, idempotent, wants_idempotency
 from app.jsonapi.media import JsonApiResponse, base_url, check_accept, read_document
 from app.jsonapi.pagination import PageNumberPaginator
 from app.jsonapi.routing import ResourceRoute
@@ -233,11 +234,21 @@ def collection_endpoint(resource: Resource, save: Saver, upload: Uploader | None
 
             return await run(request, index, resource=resource)
 
+        if resource.idempotent and wants_idempotency(request):
+            return await idempotent(request, create_request)
+        return await create_request(request, None)
+
+    async def create_request(request: Request, remember: Remember | None) -> Response:
+        def created(ctx: Context, record_id: str, spec: q.QuerySpec, upload: Any = None):
+            response = _show(ctx, resource, record_id, spec, status=201)
+            if remember is not None:  # committed with the record (an Idempotency-Key's)
+                remember(ctx.scope.conn, response, upload)
+            return response
+
         def create(ctx: Context, doc: Any) -> Response:
             spec = _spec(ctx, resource, collection=False)
             _writable(resource)
-            record_id = save(ctx, read_draft(resource, doc))
-            return _show(ctx, resource, record_id, spec, status=201)
+            return created(ctx, save(ctx, read_draft(resource, doc)), spec)
 
         if upload is None or not is_upload(request):
             return await run(request, create, resource=resource, write=True, body=True)
@@ -245,8 +256,7 @@ def collection_endpoint(resource: Resource, save: Saver, upload: Uploader | None
         def create_from_file(ctx: Context, read: Any) -> Response:
             spec = _spec(ctx, resource, collection=False)
             assert upload is not None
-            record_id = upload(ctx, *upload_draft(resource, read))
-            return _show(ctx, resource, record_id, spec, status=201)
+            return created(ctx, upload(ctx, *upload_draft(resource, read)), spec, read)
 
         try:
             return await run(
