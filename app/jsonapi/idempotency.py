@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive
 
-from app.auth.backend import verify_request
+from app.auth.backend import require_writer, verify_request
 from app.jsonapi.uploads import is_upload, read_upload
 from bulk import idempotency
 from core.errors import Conflict, InvalidHeader
@@ -100,7 +100,10 @@ def _replay(stored: RowMapping) -> Response:
 
 async def idempotent(request: Request, create: Create) -> Response:
     """Runs ``create`` once per organization and key; replays its response to retries."""
-    principal = verify_request(request)  # whose key it is (an anonymous request learns nothing)
+    # Whose key it is; and only a writer may see a kept response (an anonymous request or a
+    # sales channel learns nothing)
+    principal = verify_request(request)
+    require_writer(principal)
     key = _key(request)
     engine = request.app.state.engine
     organization_id = principal.organization_id

@@ -162,3 +162,28 @@ def test_a_multipart_upload_retried(app, api, path):
     assert changed.status_code == 422
     assert changed.json()["errors"][0]["source"] == {"header": "Idempotency-Key"}
     assert count(app, path.rsplit("/", 1)[1]) == 1
+
+
+def test_a_claim_whose_request_died_is_taken_over_after_10_minutes(app, api, org):
+    """A server that died between the claim and the job's commit left the key `processing`."""
+    postgresql = app.state.engine.dialect.name == "postgresql"
+    now = "(now() at time zone 'utc') - interval '{}'" if postgresql else "datetime('now', '-{}')"
+    claim = (
+        "INSERT INTO idempotency_keys (id, organization_id, key, status, created_at) "
+        f"VALUES ('deadclaim1', :org, :key, 'processing', {now})"
+    )
+    sql(app, claim.format("5 minutes"), org=org.id, key=KEY)
+    assert post(api, "/api/imports", tags("red")).status_code == 409
+    sql(app, "DELETE FROM idempotency_keys")
+    sql(app, claim.format("11 minutes"), org=org.id, key=KEY)
+    first = post(api, "/api/imports", tags("red"))
+    assert first.status_code == 201
+    assert post(api, "/api/imports", tags("red")).content == first.content
+    assert count(app, "imports") == 1
+
+
+def test_types_that_are_not_jobs_ignore_the_header(app, api):
+    body = {"data": {"type": "tags", "attributes": {"name": "red"}}}
+    assert post(api, "/api/tags", body).status_code == 201
+    assert post(api, "/api/tags", body).status_code == 422  # taken: a second create was tried
+    assert count(app, "idempotency_keys") == 0
