@@ -41,23 +41,22 @@ def _gone(now: Any) -> Any:
 
 def claim(engine: Engine, organization_id: str, key: str) -> str | None:
     """Claims the key for a request; the claim's id, or None when another request holds it
-    (still processing, or completed within ``RETENTION``)."""
+    (still processing, or completed within ``RETENTION``). One insert in the common case; a
+    key whose row is expired or whose claim is dead is cleared and claimed again."""
     now = utcnow()
     mine = and_(table.c.organization_id == organization_id, table.c.key == key)
-    with transaction(engine) as conn:
-        conn.execute(delete(table).where(mine, _gone(now)))
     claim_id = new_id()
-    try:
-        with transaction(engine) as conn:
-            conn.execute(
-                insert(table).values(
-                    id=claim_id, organization_id=organization_id, key=key,
-                    status=PROCESSING, created_at=now,
-                )
-            )  # fmt: skip
-    except IntegrityError:
-        return None
-    return claim_id
+    row = dict(id=claim_id, organization_id=organization_id, key=key, status=PROCESSING)
+    for _attempt in range(2):
+        try:
+            with transaction(engine) as conn:
+                conn.execute(insert(table).values(**row, created_at=now))
+            return claim_id
+        except IntegrityError:
+            with transaction(engine) as conn:
+                if not conn.execute(delete(table).where(mine, _gone(now))).rowcount:
+                    return None  # held: a live claim or a kept response
+    return None  # cleared, then claimed by another request in between
 
 
 def find(engine: Engine, organization_id: str, key: str) -> RowMapping | None:
