@@ -11,7 +11,7 @@ from sqlalchemy import event
 
 from bulk import maintenance
 from tests.support import factories
-from tests.support.api import sql
+from tests.support.api import sales_channel, sql
 from tests.support.jobs import export_body, hold_jobs, import_body
 
 KEY = "nightly-2026-12-04-chunk-1"
@@ -187,3 +187,13 @@ def test_types_that_are_not_jobs_ignore_the_header(app, api):
     assert post(api, "/api/tags", body).status_code == 201
     assert post(api, "/api/tags", body).status_code == 422  # taken: a second create was tried
     assert count(app, "idempotency_keys") == 0
+
+
+def test_a_kept_response_is_only_for_the_organizations_writers(app, api, org, anonymous):
+    first = post(api, "/api/imports", tags("red"))
+    assert first.status_code == 201
+    channel = sales_channel(app, org.slug)
+    for client, status in ((channel, 401), (anonymous, 401)):
+        refused = post(client, "/api/imports", tags("red"))
+        assert refused.status_code == status, refused.text
+        assert first.json()["data"]["id"] not in refused.text
