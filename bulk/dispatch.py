@@ -137,6 +137,8 @@ class Dispatcher:
             log.info("deleted %d expired import analyses", expired)
         if expired := maintenance.expire_previews(self.engine, self.settings):
             log.info("expired %d import previews never committed", expired)
+        if expired := maintenance.delete_expired_idempotency_keys(self.engine):
+            log.info("deleted %d expired idempotency keys", expired)
 
     def start_sweep(self) -> None:
         """Runs ``maintain`` every half BULKPORT_JOB_STALE_SECONDS on a thread of its own (a

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 
+from bulk import idempotency
 from bulk.imports import preview
 from core.db import transaction, utcnow
 from core.errors import incident
@@ -49,3 +50,8 @@ def delete_expired_analyses(engine: Engine, settings: Settings) -> int:
 def expire_previews(engine: Engine, settings: Settings) -> int:
     """Previewed imports not committed within 24 hours expire, their inputs dropped."""
     return preview.expire(engine, settings)
+
+
+def delete_expired_idempotency_keys(engine: Engine) -> int:
+    """Idempotency keys past their 24 hours, and claims whose request died."""
+    return idempotency.purge(engine)

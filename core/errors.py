@@ -15,6 +15,7 @@ ApiError (status, code, title, detail, source, meta)
 ├── Conflict                  409 CONFLICT
 ├── PayloadTooLarge           413 PAYLOAD_TOO_LARGE
 ├── UnsupportedMediaType      415 UNSUPPORTED_MEDIA_TYPE
+├── InvalidHeader             422 VALIDATION_ERROR   (source.header names it)
 ├── ValidationFailed          422 VALIDATION_ERROR   (one error object per failing attribute)
 ├── TooManyRequests           429 TOO_MANY_REQUESTS  (a rate limit: app/ratelimit)
 └── QueryTimedOut             503 QUERY_TIMEOUT      (a request's database work ran too long)
@@ -95,6 +96,7 @@ class ApiError(Exception):
         title: str | None = None,
         parameter: str | None = None,
         pointer: str | None = None,
+        header: str | None = None,
         meta: dict[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
@@ -103,6 +105,7 @@ class ApiError(Exception):
         self.title = title or self.title
         self.parameter = parameter
         self.pointer = pointer
+        self.header = header  # a request header at fault (JSON:API 1.1 `source.header`)
         self.meta = meta
         self.headers = headers
 
@@ -117,6 +120,8 @@ class ApiError(Exception):
             obj["source"] = {"parameter": self.parameter}
         elif self.pointer is not None:
             obj["source"] = {"pointer": self.pointer}
+        elif self.header is not None:
+            obj["source"] = {"header": self.header}
         if self.meta:
             obj["meta"] = self.meta
         return [obj]
@@ -174,6 +179,12 @@ class NotAcceptable(ApiError):
 
 class Conflict(ApiError):
     status, code, title = 409, "CONFLICT", "Conflict"
+
+
+class InvalidHeader(ApiError):
+    """A request header whose value cannot be used; ``header`` names it."""
+
+    status, code, title = 422, "VALIDATION_ERROR", "Invalid header"
 
 
 class PayloadTooLarge(ApiError):

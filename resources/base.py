@@ -194,6 +194,7 @@ class Resource:
         family: Resource | None = None,
         kind: str | None = None,
         expires: str | None = None,
+        idempotent: bool = False,
     ) -> None:
         self.type = type_
         # A family of concrete types over one table: the umbrella type (`promotions`) owns the
@@ -227,6 +228,8 @@ class Resource:
         self.read_only = read_only
         self.integration_only = integration_only  # jobs: not even readable by sales channels
         self.versioned = versioned  # its creates, updates and destroys leave versions
+        # Its POST takes an `Idempotency-Key` header (jobs: a retried creation never runs twice)
+        self.idempotent = idempotent
         # Hooks for what a declaration cannot say, run by the API and the importer alike:
         # derive(scope, drafts) fills derived columns once references are resolved, before
         # records are matched (order numbers, a line item's item code); prepare(values,

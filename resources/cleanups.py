@@ -28,6 +28,7 @@ resource = Resource(
         ),
     ],
     integration_only=True,
+    idempotent=True,  # its POST takes an Idempotency-Key (a retried creation runs once)
     versioned=False,  # job bookkeeping; the records it deletes leave versions
     extra_columns=[
         # The last id a committed chunk went through: a resumed run continues after it.

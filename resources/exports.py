@@ -47,6 +47,7 @@ resource = Resource(
         Boolean("_start", update_only=True, column=False),
     ],
     integration_only=True,
+    idempotent=True,  # its POST takes an Idempotency-Key (a retried creation runs once)
     versioned=False,  # job bookkeeping, not catalog data
     extra_columns=job_columns(),
 )

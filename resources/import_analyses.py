@@ -55,6 +55,7 @@ resource = Resource(
         ),
     ],
     integration_only=True,
+    idempotent=True,  # its POST takes an Idempotency-Key (a retried creation runs once)
     versioned=False,  # a computed report, not catalog data
     expires="expires_at",
     extra_columns=[sa.Column("attachment_key", sa.String(255))],  # the file, gzipped

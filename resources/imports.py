@@ -94,6 +94,7 @@ resource = Resource(
     ],
     relationships=[BelongsTo("import_profile", "import_profiles", on_delete="SET NULL")],
     integration_only=True,
+    idempotent=True,  # its POST takes an Idempotency-Key (a retried creation runs once)
     versioned=False,  # job bookkeeping, not catalog data
     extra_columns=[
         # Progress bookkeeping for crash-safe resumption; not part of the API.

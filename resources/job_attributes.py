@@ -51,6 +51,25 @@ notifications = sa.Table(
 )
 
 
+# The responses of job creations sent with an `Idempotency-Key` header, one per organization
+# and key (bulk/idempotency.py): the unique constraint makes the first request's claim the only
+# one, across processes; the response is stored in the transaction that inserts the job.
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("id", sa.String(ID_LENGTH), primary_key=True),
+    org_column(index=False),
+    sa.Column("key", sa.String(255), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # processing, completed
+    sa.Column("request_hash", sa.String(64)),  # sha256 of the raw body, once read
+    sa.Column("response_status", sa.Integer),
+    sa.Column("response_headers", JsonType),
+    sa.Column("response_body", sa.LargeBinary),
+    sa.Column("created_at", sa.DateTime, nullable=False, index=True),
+    sa.UniqueConstraint("organization_id", "key", name="uq_idempotency_keys_organization_key"),
+)
+
+
 def read_only(*attrs: Attr) -> list[Attr]:
     for attr in attrs:
         attr.writable = False

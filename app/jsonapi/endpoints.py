@@ -31,6 +31,7 @@ from app.jsonapi import waiting
 from app.jsonapi.body import linkage_ids, read_draft
 from app.jsonapi.context import Context
 from app.jsonapi.document import Renderer
+from app.jsonapi.idempotency import Remember, idempotent, wants_idempotency
 from app.jsonapi.media import JsonApiResponse, base_url, check_accept, read_document
 from app.jsonapi.pagination import PageNumberPaginator
 from app.jsonapi.routing import ResourceRoute
@@ -227,7 +228,8 @@ def _writable(resource: Resource) -> None:
 def collection_endpoint(
     resource: Resource, save: Saver, upload: Uploader | None = None, waits: bool = False
 ):
-    """``waits``: a job type, whose creation honours `Prefer: wait=N` (app/jsonapi/waiting.py)."""
+    """``waits``: a job type, whose creation honours `Prefer: wait=N` (app/jsonapi/waiting.py);
+    a type declared ``idempotent`` honours `Idempotency-Key` (app/jsonapi/idempotency.py)."""
 
     async def endpoint(request: Request) -> Response:
         if request.method in READS:
@@ -237,20 +239,29 @@ def collection_endpoint(
                 return JsonApiResponse(list_document(ctx, resource, spec, (resource.type,)))
 
             return await run(request, index, resource=resource)
+        if resource.idempotent and wants_idempotency(request):
+            return await idempotent(request, create_request)
+        return await create_request(request, None)
 
-        created: list[str] = []
+    async def create_request(request: Request, remember: Remember | None) -> Response:
+        ids: list[str] = []
+
+        def created(ctx: Context, record_id: str, spec: q.QuerySpec, form: Any = None):
+            ids.append(record_id)
+            response = _show(ctx, resource, record_id, spec, status=201)
+            if remember is not None:  # committed with the record (an Idempotency-Key's)
+                remember(ctx.scope.conn, response, form)
+            return response
 
         def create(ctx: Context, doc: Any) -> Response:
             spec = _spec(ctx, resource, collection=False)
             _writable(resource)
-            created.append(save(ctx, read_draft(resource, doc)))
-            return _show(ctx, resource, created[-1], spec, status=201)
+            return created(ctx, save(ctx, read_draft(resource, doc)), spec)
 
         def create_from_file(ctx: Context, read: Any) -> Response:
             spec = _spec(ctx, resource, collection=False)
             assert upload is not None
-            created.append(upload(ctx, *upload_draft(resource, read)))
-            return _show(ctx, resource, created[-1], spec, status=201)
+            return created(ctx, upload(ctx, *upload_draft(resource, read)), spec, read)
 
         if upload is None or not is_upload(request):
             response = await run(request, create, resource=resource, write=True, body=True)
@@ -263,12 +274,12 @@ def collection_endpoint(
             finally:
                 await request.close()  # the form's spooled file
         wait = waiting.preferred_wait(request) if waits else None
-        if wait is None or not created:
+        if wait is None or not ids:
             return response
-        await waiting.until_done(request.app.state.engine, resource.table, created[-1], wait)
+        await waiting.until_done(request.app.state.engine, resource.table, ids[-1], wait)
 
         def show(ctx: Context, _doc: Any) -> Response:
-            return _show(ctx, resource, created[-1], _spec(ctx, resource, False), status=201)
+            return _show(ctx, resource, ids[-1], _spec(ctx, resource, False), status=201)
 
         response = await run(request, show, resource=resource)  # the job as it now is
         response.headers[waiting.APPLIED] = f"wait={wait}"
