@@ -16,6 +16,7 @@ import io
 import json
 import time
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +24,8 @@ from urllib.parse import urlsplit
 from bulk.cleanups.run import run_cleanup as cleanup_pipeline
 from bulk.exports.run import run_export as export_pipeline
 from bulk.imports.run import run_import as import_pipeline
+from core.db import utcnow
+from tests.support.api import sql
 from tests.support.layout import ROOT
 
 FIXTURES = ROOT / "fixtures" / "imports"
@@ -225,3 +228,9 @@ def revert(api, import_id: str, **attributes: Any) -> dict:
         30,
         lambda: f"import {import_id} not reverted: {read_job(api, 'imports', import_id)}",
     )
+
+
+def go_stale(app, kind: str, job_id: str) -> None:
+    """Ages a job's heartbeat past BULKPORT_JOB_STALE_SECONDS, as a dead worker leaves it."""
+    stale = utcnow() - timedelta(seconds=app.state.settings.job_stale_seconds + 1)
+    sql(app, f"UPDATE {kind} SET heartbeat_at = :t WHERE id = :id", t=stale, id=job_id)

@@ -4,17 +4,15 @@ other organizations, and deleting a cleanup."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 
 from bulk.cleanups import run
-from core.db import utcnow
 from tests.support import factories
-from tests.support.api import sql
 from tests.support.documents import list_all, q
 from tests.support.jobs import (
     deliver_cleanup,
+    go_stale,
     hold_jobs,
     patch_job,
     post_cleanup,
@@ -165,8 +163,7 @@ def test_a_crashed_run_is_taken_over_and_resumes_after_its_last_chunk(app, api, 
     monkeypatch.setattr(run, "run_chunk", real)
     deliver_cleanup(app, cleanup_id)  # its lease is fresh: a redelivery leaves it alone
     assert read_job(api, "cleanups", cleanup_id)["processed_count"] == 2
-    stale = utcnow() - timedelta(seconds=app.state.settings.job_stale_seconds + 1)
-    sql(app, "UPDATE cleanups SET heartbeat_at = :t WHERE id = :id", t=stale, id=cleanup_id)
+    go_stale(app, "cleanups", cleanup_id)
     resent: list[tuple[str, str]] = []  # what a worker's recovery sweep sends again
     monkeypatch.setattr(app.state.dispatcher, "send", lambda *m: resent.append(m) or True)
     assert app.state.dispatcher.recover(all_pending=False) == 1

@@ -6,7 +6,6 @@ import dataclasses
 import json
 import re
 import sqlite3
-from datetime import timedelta
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -16,7 +15,15 @@ from core.db import utcnow
 from tests.support import factories
 from tests.support.api import open_app, sql
 from tests.support.documents import tag_names
-from tests.support.jobs import counts, deliver_import, download, hold_jobs, post_import, text
+from tests.support.jobs import (
+    counts,
+    deliver_import,
+    download,
+    go_stale,
+    hold_jobs,
+    post_import,
+    text,
+)
 
 
 @pytest.fixture
@@ -100,8 +107,7 @@ def test_a_crashed_run_resumes_after_its_last_chunk(app, api, held, monkeypatch)
     deliver_import(app, import_id)
     assert internals(app, import_id) == ("in_progress", 3, lease)
     # once the heartbeat is stale, the next delivery takes over and continues at the cursor
-    stale = utcnow() - timedelta(seconds=app.state.settings.job_stale_seconds + 1)
-    sql(app, "UPDATE imports SET heartbeat_at = :t WHERE id = :id", t=stale, id=import_id)
+    go_stale(app, "imports", import_id)
     calls = crash_after(monkeypatch, chunks=99)
     deliver_import(app, import_id)
     assert calls == [3, 6]
@@ -123,8 +129,7 @@ def test_a_crashed_run_s_errors_file_has_each_failed_item_once(app, api, held, m
         deliver_import(app, import_id)
     monkeypatch.undo()
     hold_jobs(app, monkeypatch)
-    stale = utcnow() - timedelta(seconds=app.state.settings.job_stale_seconds + 1)
-    sql(app, "UPDATE imports SET heartbeat_at = :t WHERE id = :id", t=stale, id=import_id)
+    go_stale(app, "imports", import_id)
     deliver_import(app, import_id)
     deliver_import(app, import_id)  # a redelivered message after the end changes nothing
     done = state(api, import_id)

@@ -4,18 +4,17 @@ positions, and the last one wins; across chunks, and after a resume at the curso
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
 
 import pytest
 
-from core.db import utcnow
 from tests.bulk.imports.test_crash import Crash, crash_after
 from tests.support import factories
-from tests.support.api import open_app, sql
+from tests.support.api import open_app
 from tests.support.documents import by, list_all
 from tests.support.jobs import (
     counts,
     deliver_import,
+    go_stale,
     hold_jobs,
     post_import,
     run_import,
@@ -85,8 +84,7 @@ def test_a_resumed_run_still_warns_of_keys_before_its_cursor(app, api, monkeypat
         deliver_import(app, import_id)
     monkeypatch.undo()
     hold_jobs(app, monkeypatch)
-    stale = utcnow() - timedelta(seconds=app.state.settings.job_stale_seconds + 1)
-    sql(app, "UPDATE imports SET heartbeat_at = :t WHERE id = :id", t=stale, id=import_id)
+    go_stale(app, "imports", import_id)
     deliver_import(app, import_id)  # resumes at the cursor, 2
     attrs = api.get(f"/api/imports/{import_id}").json()["data"]["attributes"]
     assert counts(attrs) == ("completed", 4, 0, 1, 0), attrs

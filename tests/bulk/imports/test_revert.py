@@ -18,6 +18,7 @@ from tests.support.documents import attrs_of, by, list_all, ok, patch, q, tag_na
 from tests.support.jobs import (
     counts,
     fixture,
+    go_stale,
     hold_jobs,
     patch_job,
     post_import,
@@ -233,8 +234,7 @@ def test_a_crashed_revert_resumes_at_its_cursor(app, api, monkeypatch):
     pipeline.run_revert(app.state.engine, app.state.settings, done["id"])
     assert len(tag_names(api)) == 4
     # once stale, the sweep sends it again and the next delivery resumes at the cursor
-    stale = utcnow() - timedelta(seconds=app.state.settings.job_stale_seconds + 1)
-    sql(app, "UPDATE imports SET heartbeat_at = :t WHERE id = :id", t=stale, id=done["id"])
+    go_stale(app, "imports", done["id"])
     sent.clear()
 
     def send(actor: str, job_id: str) -> bool:  # recovery counts what it sent
