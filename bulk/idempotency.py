@@ -14,11 +14,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, update
 from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from core.db import new_id, transaction, utcnow
+from core.tenancy import Scope
 from resources.job_attributes import idempotency_keys as table
 
 RETENTION = timedelta(hours=24)  # how long a key's response is replayed
@@ -44,7 +45,6 @@ def claim(engine: Engine, organization_id: str, key: str) -> str | None:
     (still processing, or completed within ``RETENTION``). One insert in the common case; a
     key whose row is expired or whose claim is dead is cleared and claimed again."""
     now = utcnow()
-    mine = and_(table.c.organization_id == organization_id, table.c.key == key)
     claim_id = new_id()
     row = dict(id=claim_id, organization_id=organization_id, key=key, status=PROCESSING)
     for _attempt in range(2):
@@ -54,20 +54,16 @@ def claim(engine: Engine, organization_id: str, key: str) -> str | None:
             return claim_id
         except IntegrityError:
             with transaction(engine) as conn:
-                if not conn.execute(delete(table).where(mine, _gone(now))).rowcount:
+                stale = Scope(conn, organization_id).delete(table)
+                if not conn.execute(stale.where(table.c.key == key, _gone(now))).rowcount:
                     return None  # held: a live claim or a kept response
     return None  # cleared, then claimed by another request in between
 
 
 def find(engine: Engine, organization_id: str, key: str) -> RowMapping | None:
     with transaction(engine, write=False) as conn:
-        return (
-            conn.execute(
-                select(table).where(table.c.organization_id == organization_id, table.c.key == key)
-            )
-            .mappings()
-            .first()
-        )
+        stmt = Scope(conn, organization_id).select(table).where(table.c.key == key)
+        return conn.execute(stmt).mappings().first()
 
 
 def complete(
