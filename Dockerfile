@@ -15,6 +15,7 @@ COPY pyproject.toml README.md ./
 COPY app ./app
 COPY resources ./resources
 COPY bulk ./bulk
+COPY client ./client
 COPY core ./core
 COPY query ./query
 COPY records ./records

@@ -1,4 +1,5 @@
-"""The ``bulkport`` command: serve, migrate, provision organizations and applications.
+"""The ``bulkport`` command: serve, migrate, provision organizations and applications, and
+the client commands (import, export, imports, exports: ``client.cli``) that work over HTTP.
 
 Errors a user can cause (a taken slug, an unknown organization) print one line on stderr and
 exit 1; tracebacks are kept for bugs.
@@ -24,6 +25,7 @@ from app.provisioning import (
     create_organization,
     set_imports_trigger_webhooks,
 )
+from client import cli as client_cli
 from core.db import make_engine
 from core.errors import ApiError
 from core.settings import Settings, get_settings
@@ -181,11 +183,15 @@ def build_parser() -> argparse.ArgumentParser:
     app_create.add_argument("--name")
     app_create.add_argument("--json", action="store_true", help="print JSON")
     app_create.set_defaults(handler=cmd_apps_create)
+
+    client_cli.add_commands(commands)
     return parser
 
 
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "client", None):
+        return client_cli.run(args)  # over HTTP: this machine's server settings do not apply
     try:
         settings = settings or get_settings()
     except ValueError as exc:  # a BULKPORT_* variable that does not parse: it names itself

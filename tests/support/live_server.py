@@ -40,6 +40,8 @@ class Server:
     organization_slug: str
     database: Path
     log_path: Path
+    client_id: str = ""
+    client_secret: str = ""
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}", "Accept": MEDIA}
@@ -81,6 +83,7 @@ def live_server(folder: Path, slug: str = "acme", **env: str) -> Iterator[Server
         yield Server(
             proc, url, token.json()["access_token"], organization["id"], organization["slug"],
             folder / "data" / "bulkport.sqlite3", log_path,
+            application["client_id"], application["client_secret"],
         )  # fmt: skip
     finally:
         if proc.poll() is None:
