@@ -114,7 +114,13 @@ def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any
         )
         grid.add_column(name, justify="right" if numeric else "left")
     for row in materialized:
-        grid.add_row(
-            *("" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row)
-        )
+        grid.add_row(*(_cell(v) for v in row))
     return grid
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
