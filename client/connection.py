@@ -128,7 +128,11 @@ class Api:
             "client_id": self.target.client_id,
             "client_secret": self.target.client_secret,
         }
-        response = self._send("POST", "/oauth/token", {"json": form}, retry_post=True)
+        # No server at all on the first contact is a wrong URL, not a blip: said at once.
+        attempts = self.max_attempts if self._token else 1
+        response = self._send(
+            "POST", "/oauth/token", {"json": form}, retry_post=True, attempts=attempts
+        )
         body = _json(response)
         if response.status_code != 200 or not isinstance(body, dict) or "access_token" not in body:
             detail = (
@@ -213,7 +217,7 @@ class Api:
         """Streams a signed attachment URL (no token: the signature is the permission)."""
         for attempt in range(1, self.max_attempts + 1):
             try:
-                with self._http.stream("GET", url, headers={"Authorization": ""}) as response:
+                with self._http.stream("GET", url) as response:
                     if response.status_code in RETRIED_STATUSES and attempt < self.max_attempts:
                         self._backoff(attempt, response)
                         continue
@@ -230,10 +234,17 @@ class Api:
         raise ClientError(f"downloading {url.split('?')[0]}: no answer")
 
     def _send(
-        self, method: str, path: str, options: dict[str, Any], *, retry_post: bool
+        self,
+        method: str,
+        path: str,
+        options: dict[str, Any],
+        *,
+        retry_post: bool,
+        attempts: int | None = None,
     ) -> httpx.Response:
         retryable = method in ("GET", "HEAD", "PATCH", "DELETE") or retry_post
-        for attempt in range(1, self.max_attempts + 1):
+        max_attempts = attempts or self.max_attempts
+        for attempt in range(1, max_attempts + 1):
             self._wait_for_room()
             try:
                 sent = dict(options)
@@ -241,7 +252,7 @@ class Api:
                     sent["files"] = {k: _fresh(v) for k, v in callable_files.items()}
                 response = self._http.request(method, path, **sent)
             except httpx.TransportError as exc:
-                if not retryable or attempt >= self.max_attempts:
+                if not retryable or attempt >= max_attempts:
                     raise ClientError(f"cannot reach {self.target.url}: {exc}") from None
                 self._backoff(attempt, None)
                 continue
@@ -249,7 +260,7 @@ class Api:
             if (
                 response.status_code in RETRIED_STATUSES
                 and (retryable or response.status_code == 429)
-                and attempt < self.max_attempts
+                and attempt < max_attempts
             ):
                 self._backoff(attempt, response)
                 continue
