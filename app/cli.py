@@ -122,7 +122,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host,
         port=args.port,
         access_log=False,  # the app writes it, without query strings (app/access_log.py)
-        log_config=uvicorn_log_config(LOGGING_CONFIG),
+        log_config=uvicorn_log_config(LOGGING_CONFIG, settings.log_format),
         # On SIGTERM, requests still running after this long are cancelled: a shutdown never
         # waits on a client (statement timeouts already bound the database's part).
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,

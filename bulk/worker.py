@@ -13,24 +13,17 @@ import signal
 import time
 
 from bulk.dispatch import Dispatcher
+from core import logs
 from core.db import make_engine
-from core.request_id import RequestIdFilter
 from core.settings import Settings
 
 log = logging.getLogger("bulkport.worker")
-LOG_FORMAT = "%(asctime)s %(process)d %(name)s [%(request_id)s] %(message)s"
 STOP_GRACE = 40  # seconds a process gets to stop (its running jobs get 30 of them)
 
 
-def configure_logging(force: bool = False) -> None:
-    """The worker's log lines, each with the request id of its job (core/request_id.py)."""
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, force=force)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RequestIdFilter())
-
-
 def worker_process(settings: Settings, threads: int) -> None:
-    configure_logging(force=True)
+    # Each line with the request, organization and job it is for (core/logs.py).
+    logs.configure(settings.log_format, force=True)
     faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints every thread's stack
     engine = make_engine(settings.database_url)
     dispatcher = Dispatcher(settings, engine)
@@ -64,7 +57,7 @@ def start(settings: Settings, processes: int, threads: int) -> int:
     if processes <= 1:
         worker_process(settings, threads)
         return 0
-    configure_logging()
+    logs.configure(settings.log_format)
     ctx = multiprocessing.get_context("spawn")
     stopping: list[bool] = []
 
