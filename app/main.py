@@ -7,7 +7,7 @@ import contextlib
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from app import attachments
+from app import attachments, health, metrics
 from app.access_log import AccessLogMiddleware
 from app.auth import routes as auth_routes
 from app.jsonapi.endpoints import resource_routes
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     }
     destroyers = {job.resource.type: files.destroyer(settings, job.resource) for job in JOB_TYPES}
     destroyers[analyses.type] = files.destroyer(settings, analyses)  # its file goes with it
+    checks = health.Health(settings, engine, dispatcher)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             dispatcher.start_sweep()
         yield
         dispatcher.stop()
+        checks.close()
         if limiter is not None:
             limiter.close()
 
@@ -67,6 +69,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             *auth_routes.routes(),
             *attachments.routes(),
+            *health.routes(checks),
+            *metrics.routes(settings, engine, dispatcher),
             *resource_routes(
                 REGISTRY,
                 savers,
@@ -82,6 +86,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware=[
             Middleware(RequestIdMiddleware),  # first: the access log line carries the id
             Middleware(AccessLogMiddleware),
+            Middleware(metrics.HttpMetrics),  # by route template, method and status
             # Before the body limit: a refused request costs no body read, and every response
             # of /api and /oauth/token (413s included) gets the X-Ratelimit-* headers.
             Middleware(RateLimitMiddleware, limiter=limiter),

@@ -12,6 +12,8 @@ import multiprocessing
 import signal
 import time
 
+from prometheus_client import multiprocess
+
 from bulk.dispatch import Dispatcher
 from core import logs
 from core.db import make_engine
@@ -81,6 +83,7 @@ def start(settings: Settings, processes: int, threads: int) -> int:
             if not child.is_alive():
                 log.warning("worker process %s exited (%s): starting another", child.pid,
                             child.exitcode)  # fmt: skip
+                gone(settings, child.pid)
                 children[i] = spawn()
     for child in children:  # each once: a second SIGTERM would only interrupt its shutdown
         if child.is_alive():
@@ -92,4 +95,12 @@ def start(settings: Settings, processes: int, threads: int) -> int:
                         STOP_GRACE)  # fmt: skip
             child.kill()
             child.join()
+        gone(settings, child.pid)
     return 0
+
+
+def gone(settings: Settings, pid: int | None) -> None:
+    """A dead process's live gauges leave /metrics (PROMETHEUS_MULTIPROC_DIR: core/metrics.py);
+    its counters stay counted."""
+    if settings.metrics_dir is not None and pid is not None:
+        multiprocess.mark_process_dead(pid, str(settings.metrics_dir))
