@@ -36,9 +36,7 @@ from core.settings import Settings
 from core.storage import storage_for
 
 log = logging.getLogger("bulkport.health")
-# Checks run on threads of their own, never the request threads: a hung dependency holds at
-# most these (further checks then time out, and say so) while the API keeps its threads.
-_THREADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="health")
+CHECK_THREADS = 8
 
 
 class Down(Exception):
@@ -60,6 +58,9 @@ class Health:
         )
         self._down: set[str] = set()  # what the last answer found down: log changes only
         self._lock = threading.Lock()
+        # Checks run on threads of their own, never the request threads: a hung dependency
+        # holds at most these (further checks then time out, and say so), not the API's.
+        self._threads = ThreadPoolExecutor(CHECK_THREADS, thread_name_prefix="health")
 
     def checks(self) -> dict[str, Callable[[], dict[str, Any]]]:
         checks = {"database": self.database, "storage": self.storage}
@@ -99,7 +100,7 @@ class Health:
         started = time.perf_counter()
         loop = asyncio.get_running_loop()
         try:
-            extra = await asyncio.wait_for(loop.run_in_executor(_THREADS, check), self.timeout)
+            extra = await asyncio.wait_for(loop.run_in_executor(self._threads, check), self.timeout)
             result: dict[str, Any] = {"status": "up", **extra}
         except TimeoutError:
             result = {"status": "down", "error": f"no answer within {self.timeout:g} s"}
@@ -136,6 +137,8 @@ class Health:
         return (503 if down else 200), body
 
     def close(self) -> None:
+        # Not waiting: a check stuck on a dead host must not hold up the server's shutdown.
+        self._threads.shutdown(wait=False, cancel_futures=True)
         if self.redis is not None:
             self.redis.close()
 

@@ -127,22 +127,22 @@ class Dispatcher:
         threads = [*worker.consumers.values(), *worker.workers]
         return bool(threads) and all(t.is_alive() for t in threads)
 
-    def _beat(self) -> None:
-        """Keeps this worker process's heartbeat key alive (bulk/heartbeat.py) while its
-        worker runs; a worker whose threads died stops beating and drops out of /health."""
+    def _beat_once(self) -> None:
+        """Writes this worker process's heartbeat key (bulk/heartbeat.py) if its worker runs:
+        a worker whose threads died stops beating and drops out of /health."""
         client = self.broker.client  # type: ignore[attr-defined]  # Redis only
-        namespace = self.settings.redis_namespace
-        while True:
-            try:
-                if self.worker_alive():
-                    threads = len(self._worker.workers) if self._worker else 0
-                    heartbeat.beat(client, namespace, self._beat_name, threads)
-            except RedisError as exc:  # Redis restarting: beat again next time
-                log.warning("worker heartbeat not written (%s)", exc)
-            if self._sweeping.wait(heartbeat.BEAT_SECONDS):
-                break
         try:
-            heartbeat.forget(client, namespace, self._beat_name)  # gone now, not in 15 s
+            if self.worker_alive():
+                threads = len(self._worker.workers) if self._worker else 0
+                heartbeat.beat(client, self.settings.redis_namespace, self._beat_name, threads)
+        except RedisError as exc:  # Redis restarting: beat again next time
+            log.warning("worker heartbeat not written (%s)", exc)
+
+    def _beat(self) -> None:
+        while not self._sweeping.wait(heartbeat.BEAT_SECONDS):
+            self._beat_once()
+        try:  # stopping: gone now, not in TTL_SECONDS
+            heartbeat.forget(self.broker.client, self.settings.redis_namespace, self._beat_name)  # type: ignore[attr-defined]
         except RedisError:
             pass  # it expires by itself
 
@@ -210,10 +210,10 @@ class Dispatcher:
                 self._sweeper.start()
                 self._poller = threading.Thread(target=poll, name=POLLER, daemon=True)
                 self._poller.start()
-                if not self.in_process:  # a `bulkport worker` process (embedded: see worker_alive)
-                    self._beater = threading.Thread(
-                        target=self._beat, name="heartbeat", daemon=True
-                    )
+                if not self.in_process:  # a `bulkport worker` (embedded: see worker_alive)
+                    self._beat_once()  # alive from now on, not in BEAT_SECONDS
+                    self._beater = threading.Thread(target=self._beat, name="heartbeat",
+                                                    daemon=True)  # fmt: skip
                     self._beater.start()
 
     def join(self, timeout_ms: int = 60_000) -> None:

@@ -39,8 +39,10 @@ def worker_process(settings: Settings, threads: int) -> None:
     dispatcher.start_worker(threads)
     try:
         resent = dispatcher.recover()
+        # On threads of their own (this one only waits for a signal); the first heartbeat is
+        # written before the worker says it is ready (bulk/heartbeat.py).
+        dispatcher.start_sweep()
         log.info("worker ready (%d threads, %d jobs re-sent)", threads, resent)
-        dispatcher.start_sweep()  # on its own thread: this one only waits for a signal
         while not requested:
             time.sleep(0.2)  # interrupted by the signal itself; the loop then sees the flag
     finally:
