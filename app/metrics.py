@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import func, select
@@ -38,6 +38,8 @@ from core.errors import Unauthorized
 from core.settings import Settings
 
 log = logging.getLogger("bulkport.metrics")
+# The text format every Prometheus version reads (the names here need none of 1.0.0's escaping).
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED = "unmatched"  # a path no route serves: one label value, however many paths
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="bulkport-metrics"'}
@@ -114,7 +116,7 @@ class Snapshot:
             for job in JOB_TYPES:
                 table = job.resource.table
                 stmt = select(table.c.status, func.count()).group_by(table.c.status)
-                counts: dict[str, int] = dict(conn.execute(stmt).tuples().all())
+                counts: dict[str, int] = {status: n for status, n in conn.execute(stmt).all()}
                 statuses = job.resource.attributes["status"].choices or tuple(counts)
                 for status in dict.fromkeys([*statuses, *counts]):
                     family.add_metric([job.resource.type, status], counts.get(status, 0))
@@ -162,7 +164,7 @@ def routes(settings: Settings, engine: Engine, dispatcher: Dispatcher) -> list[R
     def scrape(request: Request) -> Response:  # sync: the database is read on a thread
         if settings.metrics_token is not None:
             _check_token(request, settings.metrics_token)
-        return Response(generate_latest(registry()), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(registry()), media_type=CONTENT_TYPE)
 
     return [Route("/metrics", scrape, methods=["GET"], name="metrics")]
 
