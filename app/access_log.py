@@ -44,7 +44,9 @@ def uvicorn_log_config(base: dict[str, Any], log_format: str = "text") -> dict[s
     for formatter in config["formatters"].values():
         if "fmt" in formatter:
             formatter["fmt"] = formatter["fmt"].replace("%(levelprefix)s ", REQUEST_ID_PREFIX, 1)
-    config["loggers"].setdefault("bulkport", {"handlers": ["default"], "level": "INFO"})
+    config["loggers"].setdefault(
+        "bulkport", {"handlers": ["default"], "level": "INFO", "propagate": False}
+    )
     # Libraries' warnings (dramatiq's, ...) in the same format, not Python's bare last resort.
     config.setdefault("root", {"handlers": ["default"], "level": "WARNING"})
     return config
