@@ -78,7 +78,8 @@ def _seconds(env: dict[str, str], name: str, default: str) -> float:
 def _bound(env: dict[str, str], name: str, default: str) -> float:
     """Seconds something may take, never unbounded."""
     if not _seconds(env, name, default):
-        raise ValueError(f"{PREFIX}{name} must be a number of seconds above 0")
+        got = _env(env, name, default)
+        raise ValueError(f"{PREFIX}{name} must be a number of seconds above 0 (got {got!r})")
     return _seconds(env, name, default)
 
 

@@ -9,7 +9,10 @@ import signal
 import time
 
 import httpx2 as httpx
+import pytest
 
+from tests.support.api import make_org
+from tests.support.jobs import eventually, post_import, run_to_end
 from tests.support.live_server import MEDIA, Server, live_server
 
 KEYS = {"time", "level", "logger", "process", "message", "request_id", "organization_id",
@@ -81,3 +84,20 @@ def test_json_lines_carry_the_ids_and_no_secret(tmp_path):
     refused_line = [line for line in lines if line.get("path") == "/oauth/token"
                     and line.get("status") == 401]  # fmt: skip
     assert len(refused_line) == 1 and refused_line[0]["organization_id"] is None
+
+
+@pytest.mark.services
+def test_a_worker_writes_json_lines_tagged_with_its_jobs(service_app, worker):
+    process = worker(BULKPORT_LOG_FORMAT="json")
+    org = make_org(service_app, "acme")
+    created = post_import(org.api, "tags", [{"name": "one"}])
+    assert created.status_code == 201, created.text
+    import_id = created.json()["data"]["id"]
+    run_to_end(org.api, "imports", import_id, [process])
+    returned = f"imports.run {import_id} returned"
+    eventually(lambda: returned in process.log(), 10, process.tail)
+    lines = [json.loads(text) for text in process.log().splitlines()]  # every line
+    (line,) = [line for line in lines if line["message"] == returned]
+    assert (line["job_id"], line["organization_id"]) == (import_id, org.id)
+    assert line["request_id"] == created.headers["X-Request-Id"]
+    assert any(line["message"].startswith("worker ready") for line in lines)
