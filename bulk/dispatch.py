@@ -141,8 +141,9 @@ class Dispatcher:
     def _beat(self) -> None:
         while not self._sweeping.wait(heartbeat.BEAT_SECONDS):
             self._beat_once()
+        client = self.broker.client  # type: ignore[attr-defined]  # Redis only
         try:  # stopping: gone now, not in TTL_SECONDS
-            heartbeat.forget(self.broker.client, self.settings.redis_namespace, self._beat_name)  # type: ignore[attr-defined]
+            heartbeat.forget(client, self.settings.redis_namespace, self._beat_name)
         except RedisError:
             pass  # it expires by itself
 
