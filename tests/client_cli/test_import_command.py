@@ -6,6 +6,7 @@ committed or not, and the exit codes a cron job reads."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import pty
@@ -113,3 +114,190 @@ def test_a_file_over_the_upload_limit_goes_up_in_chunks_of_at_most_10000(
     assert first["reference_origin"] == "bulkport-cli"
     assert first["metadata"]["group_id"] == group and first["metadata"]["chunk_number"] == 1
     assert count(connected, "skus", code_start="BIG") == 50_000
+
+
+def test_an_item_s_rows_stay_in_one_chunk(connected, tmp_path, capsys):
+    """Prices with their tier rows (a tier's name holding a quoted newline) in chunks of two
+    items: every price gets all its tiers."""
+    skus = sku_csv(tmp_path / "tiers-skus.csv", [f"TIER{n}" for n in range(5)])
+    assert bulkport(capsys, "import", str(skus), "--type", "skus")[0] == 0
+    price_list = create(
+        connected, "price_lists", {"name": "Tiers", "code": "TIERS", "currency_code": "EUR"}
+    )
+    tiers = {"TIER0": 3, "TIER1": 1, "TIER2": 4, "TIER3": 2, "TIER4": 1}
+    path = tmp_path / "prices.csv"
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(
+            ["sku_code", "amount_cents", "price_tiers.type", "price_tiers.name",
+             "price_tiers.up_to", "price_tiers.price_amount_cents"]
+        )  # fmt: skip
+        for code, n in tiers.items():
+            writer.writerows(
+                [code, 1000, "PriceVolumeTier", f"{code} tier {t}\nfrom {t * 10}", t * 10 + 10, 900]
+                for t in range(n)
+            )
+    code, out, err = bulkport(
+        capsys, "import", str(path), "--type", "prices", "--parent", price_list["id"],
+        "--chunk-size", "2", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)
+    assert (summary["created"], summary["errors"], len(summary["imports"])) == (5, 0, 3)
+    prices = get(connected, f"/api/price_lists/{price_list['id']}/prices", include="price_tiers")
+    found = {p["attributes"]["sku_code"]: p for p in prices["data"]}
+    assert {code: len(p["relationships"]["price_tiers"]["data"]) for code, p in found.items()} == (
+        tiers
+    )
+    names = {t["attributes"]["name"] for t in prices["included"]}
+    assert "TIER2 tier 3\nfrom 30" in names
+
+
+# -- failed items ---------------------------------------------------------------------------------
+
+
+def test_errors_out_merges_the_failed_items_of_every_chunk_and_imports_again_once_fixed(
+    connected, tmp_path, capsys
+):
+    codes = [f"ERR{n:02d}" for n in range(10)]
+    path = sku_csv(tmp_path / "errs.csv", codes)
+    text = path.read_text().replace("ERR02,Item ERR02,MERCH", "ERR02,Item ERR02,NOPE")
+    path.write_text(text.replace("ERR07,Item ERR07,MERCH", "ERR07,Item ERR07,NOPE"))
+    errors = tmp_path / "errors.csv"
+    code, out, err = bulkport(
+        capsys, "import", str(path), "--type", "skus", "--chunk-size", "4", "--skip-errors",
+        "--errors-out", str(errors), "--json",
+    )  # fmt: skip
+    assert code == 1, err
+    summary = json.loads(out)
+    assert (summary["created"], summary["errors"], len(summary["imports"])) == (8, 2, 3)
+    assert summary["errors_file"] == str(errors)
+    rows = list(csv.DictReader(io.StringIO(errors.read_text(), newline="")))
+    assert [row["code"] for row in rows] == ["ERR02", "ERR07"]
+    assert all("shipping_category" in row["_errors"] for row in rows)
+    assert errors.read_text().count("_errors") == 1  # one header
+
+    errors.write_text(errors.read_text().replace(",NOPE,", ",MERCH,"))
+    again = tmp_path / "errors-again.csv"
+    again.write_text("yesterday's failures\n")
+    code, out, err = bulkport(
+        capsys, "import", str(errors), "--type", "skus", "--errors-out", str(again), "--json"
+    )
+    assert code == 0, err
+    assert json.loads(out)["created"] == 2
+    assert count(connected, "skus", code_start="ERR") == 10
+    assert not again.exists() and "no failed items" in err
+
+
+# -- preview --------------------------------------------------------------------------------------
+
+
+def test_preview_yes_commits_every_chunk(connected, tmp_path, capsys):
+    path = sku_csv(tmp_path / "yes.csv", [f"YES{n}" for n in range(5)])
+    code, out, err = bulkport(
+        capsys, "import", str(path), "--type", "skus", "--chunk-size", "2", "--preview",
+        "--yes", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["plan"] == {"create": 5, "update": 0, "unchanged": 0, "delete": 0, "error": 0}
+    assert (summary["committed"], summary["created"], len(summary["imports"])) == (True, 5, 3)
+    assert count(connected, "skus", code_start="YES") == 5
+
+
+def test_preview_answered_no_on_a_terminal_commits_nothing(connected, tmp_path):
+    path = sku_csv(tmp_path / "no.csv", [f"NOPE{n}" for n in range(3)])
+    env = {
+        **os.environ, "BULKPORT_URL": connected.url, "BULKPORT_CLIENT_ID": connected.client_id,
+        "BULKPORT_CLIENT_SECRET": connected.client_secret,
+    }  # fmt: skip
+    terminal, stdin = pty.openpty()
+    os.write(terminal, b"n\n")
+    command = [sys.executable, "-m", "app.cli", "import", str(path), "--type", "skus"]
+    command += ["--preview", "--reference", "no-thanks"]
+    done = subprocess.run(
+        command, cwd=ROOT, env=env, stdin=stdin, capture_output=True, text=True, timeout=60
+    )
+    os.close(stdin)
+    os.close(terminal)
+    assert done.returncode == 0, done.stderr
+    assert "Commit? [y/N]" in done.stderr and "nothing committed" in done.stderr
+    assert "create" in done.stderr  # the plan, before the question
+    assert count(connected, "skus", code_start="NOPE") == 0
+    assert [i["attributes"]["status"] for i in group_imports(connected, "no-thanks")] == [
+        "previewed"
+    ]
+
+
+# -- exit codes -----------------------------------------------------------------------------------
+
+
+def test_bad_credentials_exit_2(connected, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("BULKPORT_CLIENT_SECRET", "wrong")
+    path = sku_csv(tmp_path / "x.csv", ["X1"])
+    code, out, err = bulkport(capsys, "import", str(path), "--type", "skus")
+    assert (code, out) == (2, "")
+    assert "refused the client credentials" in err and "Traceback" not in err
+
+
+def test_an_unreachable_server_exits_2(connected, tmp_path, capsys):
+    path = sku_csv(tmp_path / "x.csv", ["X1"])
+    url = f"http://127.0.0.1:{free_port()}"
+    code, _, err = bulkport(capsys, "import", str(path), "--type", "skus", "--url", url)
+    assert code == 2 and err.startswith(f"bulkport: cannot reach {url}")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        (["--type", "nopes"], "nopes is not a type the server imports"),
+        (["--type", "skus", "--mapping", "{nope"], "--mapping is not JSON"),
+        (["--type", "skus", "--chunk-size", "10001"], "--chunk-size must be from 1 to 10,000"),
+        (["--type", "skus", "--cleanup", "--chunk-size", "2"], "BULKPORT_UPLOAD_MAX_BYTES"),
+    ],
+)
+def test_usage_errors_exit_2_and_create_nothing(connected, tmp_path, capsys, arguments, says):
+    path = sku_csv(tmp_path / "usage.csv", ["USAGE1", "USAGE2", "USAGE3"])
+    code, out, err = bulkport(capsys, "import", str(path), *arguments)
+    assert (code, out) == (2, ""), err
+    assert err.startswith("bulkport: ") and says in err and "Traceback" not in err
+    assert count(connected, "skus", code_start="USAGE") == 0
+
+
+def test_an_unreadable_file_exits_2(connected, tmp_path, capsys):
+    code, _, err = bulkport(capsys, "import", str(tmp_path / "missing.csv"), "--type", "skus")
+    assert code == 2 and "cannot read" in err and "missing.csv" in err
+
+
+def test_cleanup_of_a_file_over_the_upload_limit_says_why_and_what_to_do(
+    connected, tmp_path, capsys
+):
+    path = sku_csv(tmp_path / "cleanup.csv", [f"CLEAN{n:05d}" for n in range(12_000)])
+    assert path.stat().st_size > UPLOAD_MAX_BYTES
+    code, _, err = bulkport(capsys, "import", str(path), "--type", "skus", "--cleanup")
+    assert code == 2
+    assert "over the upload limit" in err and "cleanups job" in err
+    assert count(connected, "skus", code_start="CLEAN") == 0
+
+
+# -- rate limits ----------------------------------------------------------------------------------
+
+
+def test_tight_write_limits_are_waited_out(tmp_path, capsys, monkeypatch):
+    limits = {"BULKPORT_RATE_LIMITS": "on", "BULKPORT_RATE_LIMIT_WRITES": "4/2"}
+    with live_server(tmp_path, **limits) as server:
+        create(server, "shipping_categories", {"name": "Merchandise", "code": "MERCH"})
+        monkeypatch.setenv("BULKPORT_URL", server.url)
+        monkeypatch.setenv("BULKPORT_CLIENT_ID", server.client_id)
+        monkeypatch.setenv("BULKPORT_CLIENT_SECRET", server.client_secret)
+        path = sku_csv(tmp_path / "limited.csv", [f"RATE{n:02d}" for n in range(16)])
+        started = time.monotonic()
+        code, out, err = bulkport(
+            capsys, "import", str(path), "--type", "skus", "--chunk-size", "2", "--json"
+        )
+        assert code == 0, err
+        summary = json.loads(out)
+        assert (summary["created"], summary["errors"], len(summary["imports"])) == (16, 0, 8)
+        assert count(server, "skus", code_start="RATE") == 16
+        assert '"POST /api/imports HTTP/1.1" 429' in server.log()
+        assert time.monotonic() - started > 2  # 8 uploads at 4 per 2 s
