@@ -250,9 +250,10 @@ def report(command: Run, jobs: list[Job], *, committed: bool) -> int:
             summary["plan"] = plan
         print(json.dumps(summary, indent=2))
     else:
-        columns = [*counts, "imports", "time"]
-        row = [*counts.values(), len(jobs), f"{seconds:.1f} s"]
-        err_console().print(table(f"Import group {command.options.group}", columns, [row]))
+        rows: list[list[Any]] = [[name, value] for name, value in counts.items()]
+        rows += [["imports", len(jobs)], ["time", f"{seconds:.1f} s"]]
+        title = f"Import group {command.options.group}"
+        err_console().print(table(title, ["", "total"], rows))  # one row each: any width
     statuses = sorted({job.status for job in jobs if job.status in FAILED})
     if statuses:
         say(f"imports ended {', '.join(statuses)}: bulkport imports list --group "
