@@ -10,6 +10,7 @@ import io
 import json
 import os
 import pty
+import signal
 import subprocess
 import sys
 import time
@@ -81,6 +82,14 @@ def sku_csv(path: Path, codes: list[str], name: str = "Item") -> Path:
     return path
 
 
+def client_env(server) -> dict[str, str]:
+    """The environment of a `bulkport` subprocess talking to ``server``."""
+    return {
+        **os.environ, "BULKPORT_URL": server.url, "BULKPORT_CLIENT_ID": server.client_id,
+        "BULKPORT_CLIENT_SECRET": server.client_secret,
+    }  # fmt: skip
+
+
 def bulkport(capsys, *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     out, err = capsys.readouterr()
@@ -118,7 +127,7 @@ def test_a_file_over_the_upload_limit_goes_up_in_chunks_of_at_most_10000(
 
 def test_an_item_s_rows_stay_in_one_chunk(connected, tmp_path, capsys):
     """Prices with their tier rows (a tier's name holding a quoted newline) in chunks of two
-    items: every price gets all its tiers."""
+    items, the SKU column renamed by --mapping: every price gets all its tiers."""
     skus = sku_csv(tmp_path / "tiers-skus.csv", [f"TIER{n}" for n in range(5)])
     assert bulkport(capsys, "import", str(skus), "--type", "skus")[0] == 0
     price_list = create(
@@ -129,7 +138,7 @@ def test_an_item_s_rows_stay_in_one_chunk(connected, tmp_path, capsys):
     with path.open("w", newline="") as file:
         writer = csv.writer(file)
         writer.writerow(
-            ["sku_code", "amount_cents", "price_tiers.type", "price_tiers.name",
+            ["Artikel", "amount_cents", "price_tiers.type", "price_tiers.name",
              "price_tiers.up_to", "price_tiers.price_amount_cents"]
         )  # fmt: skip
         for code, n in tiers.items():
@@ -139,7 +148,7 @@ def test_an_item_s_rows_stay_in_one_chunk(connected, tmp_path, capsys):
             )
     code, out, err = bulkport(
         capsys, "import", str(path), "--type", "prices", "--parent", price_list["id"],
-        "--chunk-size", "2", "--json",
+        "--mapping", '{"Artikel": "sku_code"}', "--chunk-size", "2", "--json",
     )  # fmt: skip
     assert code == 0, err
     summary = json.loads(out)
@@ -207,10 +216,7 @@ def test_preview_yes_commits_every_chunk(connected, tmp_path, capsys):
 
 def test_preview_answered_no_on_a_terminal_commits_nothing(connected, tmp_path):
     path = sku_csv(tmp_path / "no.csv", [f"NOPE{n}" for n in range(3)])
-    env = {
-        **os.environ, "BULKPORT_URL": connected.url, "BULKPORT_CLIENT_ID": connected.client_id,
-        "BULKPORT_CLIENT_SECRET": connected.client_secret,
-    }  # fmt: skip
+    env = client_env(connected)
     terminal, stdin = pty.openpty()
     os.write(terminal, b"n\n")
     command = [sys.executable, "-m", "app.cli", "import", str(path), "--type", "skus"]
@@ -227,6 +233,26 @@ def test_preview_answered_no_on_a_terminal_commits_nothing(connected, tmp_path):
     assert [i["attributes"]["status"] for i in group_imports(connected, "no-thanks")] == [
         "previewed"
     ]
+
+
+def test_ctrl_c_stops_starting_chunks_and_names_the_running_imports(connected, tmp_path):
+    path = sku_csv(tmp_path / "stop.csv", [f"STOP{n:04d}" for n in range(4_000)])
+    command = [sys.executable, "-m", "app.cli", "import", str(path), "--type", "skus"]
+    command += ["--chunk-size", "50", "--reference", "stopped"]
+    running = subprocess.Popen(
+        command, cwd=ROOT, env=client_env(connected), stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 30
+    while not group_imports(connected, "stopped") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    running.send_signal(signal.SIGINT)
+    _, err = running.communicate(timeout=60)
+    assert running.returncode == 2, err
+    assert "no more chunks started" in err and "Traceback" not in err
+    started = group_imports(connected, "stopped")
+    assert 0 < len(started) < 80  # 4,000 items in chunks of 50: not all of them
+    still = [i for i in started if i["attributes"]["status"] in ("pending", "in_progress")]
+    assert all(i["id"] in err for i in still)
 
 
 # -- exit codes -----------------------------------------------------------------------------------
