@@ -250,10 +250,10 @@ def report(command: Run, jobs: list[Job], *, committed: bool) -> int:
             summary["plan"] = plan
         print(json.dumps(summary, indent=2))
     else:
-        rows: list[list[Any]] = [[name, value] for name, value in counts.items()]
-        rows += [["imports", len(jobs)], ["time", f"{seconds:.1f} s"]]
-        title = f"Import group {command.options.group}"
-        err_console().print(table(title, ["", "total"], rows))  # one row each: any width
+        rows: list[list[Any]] = [["group", command.options.group]]
+        rows += [[name, f"{value:,}"] for name, value in counts.items()]
+        rows += [["imports", f"{len(jobs):,}"], ["time", f"{seconds:.1f} s"]]
+        err_console().print(table("Summary", ["", "total"], rows))  # a row each: any width
     statuses = sorted({job.status for job in jobs if job.status in FAILED})
     if statuses:
         say(f"imports ended {', '.join(statuses)}: bulkport imports list --group "
