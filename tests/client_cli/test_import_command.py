@@ -198,6 +198,29 @@ def test_errors_out_merges_the_failed_items_of_every_chunk_and_imports_again_onc
     assert not again.exists() and "no failed items" in err
 
 
+def test_a_json_file_s_failed_items_merge_into_one_json_array(connected, tmp_path, capsys):
+    items = [{"code": f"JS{n}", "name": "J", "shipping_category_code": "MERCH"} for n in range(5)]
+    items[1]["shipping_category_code"] = items[4]["shipping_category_code"] = "NOPE"
+    path = tmp_path / "skus.json"
+    path.write_text(json.dumps(items))
+    errors = tmp_path / "errors.json"
+    code, out, err = bulkport(
+        capsys, "import", str(path), "--type", "skus", "--chunk-size", "2", "--skip-errors",
+        "--errors-out", str(errors), "--json",
+    )  # fmt: skip
+    assert code == 1, err
+    assert (json.loads(out)["created"], json.loads(out)["errors"]) == (3, 2)
+    failed = json.loads(errors.read_text())
+    assert [item["code"] for item in failed] == ["JS1", "JS4"]
+    assert all("shipping_category" in item["_errors"] for item in failed)
+
+    errors.write_text(errors.read_text().replace('"NOPE"', '"MERCH"'))
+    code, out, err = bulkport(capsys, "import", str(errors), "--type", "skus", "--json")
+    assert code == 0, err
+    assert json.loads(out)["created"] == 2
+    assert count(connected, "skus", code_start="JS") == 5
+
+
 # -- preview --------------------------------------------------------------------------------------
 
 
