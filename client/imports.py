@@ -223,13 +223,13 @@ def confirmed(args: argparse.Namespace) -> bool:
     if args.yes:
         return True
     if not sys.stdin.isatty():
-        say("not a terminal and no --yes: nothing committed")
+        say("not a terminal and no --yes: nothing committed (the previews expire in 24 hours)")
         return False
     print("Commit? [y/N] ", end="", file=sys.stderr, flush=True)
     answer = sys.stdin.readline().strip().lower()
     if answer in ("y", "yes"):
         return True
-    say("nothing committed")
+    say("nothing committed (the previews expire in 24 hours)")
     return False
 
 
