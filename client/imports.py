@@ -40,6 +40,7 @@ class Run:
         self.fields = form_fields(args, options)
         self.started = time.monotonic()
         self.tracker: Tracker | None = None
+        self.plan: dict[str, int] | None = None  # a preview's summed plan_counts
         self.flight = Flight(api, on_poll=self._progress)
 
     # -- uploads ---------------------------------------------------------------------------
@@ -205,7 +206,7 @@ def preview_then_commit(command: Run, jobs: list[Job]) -> tuple[list[Job], bool]
     plan = {name: sum(int((job.attributes.get("plan_counts") or {}).get(name) or 0)
                       for job in jobs) for name in PLAN_COUNTS}  # fmt: skip
     err_console().print(table("Plan", PLAN_COUNTS, [[plan[name] for name in PLAN_COUNTS]]))
-    command.plan = plan  # type: ignore[attr-defined]
+    command.plan = plan
     if not confirmed(command.args):
         return jobs, False
     commits = [Job(job.reference, start=_committer(command.api, job)) for job in jobs]
@@ -246,8 +247,8 @@ def report(command: Run, jobs: list[Job], *, committed: bool) -> int:
             {"id": job.id, "reference": job.reference, "status": job.status} for job in jobs
         ]
         summary.update(seconds=seconds, committed=committed, errors_file=errors_file)
-        if plan := getattr(command, "plan", None):
-            summary["plan"] = plan
+        if command.plan is not None:
+            summary["plan"] = command.plan
         print(json.dumps(summary, indent=2))
     else:
         rows: list[list[Any]] = [["group", command.options.group]]
@@ -265,8 +266,8 @@ def write_errors(command: Run, jobs: list[Job]) -> str | None:
     """The failed items of all the imports in ``--errors-out`` (its URLs signed afresh)."""
     out = Path(command.args.errors_out)
     with_errors = [job.id for job in jobs if job.count("errors_count")]
-    documents = list_imports(command.api, with_errors) if with_errors else []
-    urls = [url for d in documents if (url := (d.get("attributes") or {}).get("errors_url"))]
+    found = {d["id"]: d.get("attributes") or {} for d in list_imports(command.api, with_errors)}
+    urls = [url for i in with_errors if (url := found.get(i, {}).get("errors_url"))]  # in order
     rows = error_files.merge(command.api, urls, out)
     if not rows:
         say(f"no failed items: {out} not written (an older one removed)")
