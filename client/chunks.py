@@ -25,6 +25,7 @@ import gzip
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -170,6 +171,15 @@ def split(
     (an item's rows together, see the module), JSON and NDJSON as NDJSON chunks."""
     if size < 1:
         raise ClientError(f"the chunk size must be at least 1 (got {size})")
+    if format not in FORMATS:
+        raise ClientError(f"{path}: cannot split a {format} file (only {', '.join(FORMATS)})")
+    try:
+        yield from _chunks(path, format, size, key)
+    except (OSError, EOFError, zlib.error) as exc:  # a gzipped file damaged past its start
+        raise ClientError(f"{path}: cannot be read past its start ({exc})") from None
+
+
+def _chunks(path: Path, format: str, size: int, key: Sequence[Sequence[str]]) -> Iterator[Chunk]:
     stem = _stem(path)
     if format == "csv":
         with _text(path) as text:
@@ -178,10 +188,8 @@ def split(
         yield from _csv_chunks(path, stem, _sheet_rows(path), size, key)
     elif format == "json":
         yield from _ndjson_chunks(stem, _json_lines(path), size)
-    elif format == "ndjson":
-        yield from _ndjson_chunks(stem, _ndjson_lines(path), size)
     else:
-        raise ClientError(f"{path}: cannot split a {format} file (only {', '.join(FORMATS)})")
+        yield from _ndjson_chunks(stem, _ndjson_lines(path), size)
 
 
 def _stem(path: Path) -> str:
