@@ -25,6 +25,7 @@ import gzip
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -170,6 +171,15 @@ def split(
     (an item's rows together, see the module), JSON and NDJSON as NDJSON chunks."""
     if size < 1:
         raise ClientError(f"the chunk size must be at least 1 (got {size})")
+    if format not in FORMATS:
+        raise ClientError(f"{path}: cannot split a {format} file (only {', '.join(FORMATS)})")
+    try:
+        yield from _chunks(path, format, size, key)
+    except (OSError, EOFError, zlib.error) as exc:  # a gzipped file damaged past its start
+        raise ClientError(f"{path}: cannot be read past its start ({exc})") from None
+
+
+def _chunks(path: Path, format: str, size: int, key: Sequence[Sequence[str]]) -> Iterator[Chunk]:
     stem = _stem(path)
     if format == "csv":
         with _text(path) as text:
@@ -178,10 +188,8 @@ def split(
         yield from _csv_chunks(path, stem, _sheet_rows(path), size, key)
     elif format == "json":
         yield from _ndjson_chunks(stem, _json_lines(path), size)
-    elif format == "ndjson":
-        yield from _ndjson_chunks(stem, _ndjson_lines(path), size)
     else:
-        raise ClientError(f"{path}: cannot split a {format} file (only {', '.join(FORMATS)})")
+        yield from _ndjson_chunks(stem, _ndjson_lines(path), size)
 
 
 def _stem(path: Path) -> str:
@@ -209,7 +217,8 @@ def _csv_rows(path: Path, text: IO[str]) -> Iterator[Row]:
         except csv.Error as exc:
             problem = CSV_ERRORS.get(str(exc), str(exc))
             raise ClientError(f"{path}: line {line}: {problem}") from None
-        if any(c.strip() for c in cells):  # blank lines (and lines of delimiters) are skipped
+        # blank lines (and lines of delimiters) are skipped
+        if cells and (cells[0].strip() or any(c.strip() for c in cells)):
             yield line, cells
         line = reader.line_num + 1
 
@@ -251,19 +260,32 @@ class _Grouping:
         self.previous: tuple | None = None  # the key of the last well-formed row
 
     def starts_item(self, cells: list[str]) -> bool:
-        if len(cells) > self.width and not any(c.strip() for c in cells[self.width :]):
-            cells = cells[: self.width]  # the header's empty trailing columns, as the server
-        if len(cells) != self.width:  # passed through: the server reports it, as one item
-            self.previous = None
+        # Plain loops: this runs once a row (a million times for a million rows).
+        width = self.width
+        if len(cells) != width:
+            if len(cells) > width and not "".join(cells[width:]).strip():
+                cells = cells[:width]  # the header's empty trailing columns, as the server
+            else:  # passed through: the server reports it, as an item of its own
+                self.previous = None
+                return True
+        values = []
+        for part in self.parts:
+            value = None
+            for i in part:
+                if cells[i] != "":
+                    value = cells[i]
+                    break
+            values.append(value)
+        key = tuple(values)
+        if key != self.previous:
+            self.previous = key
             return True
-        key = tuple(next((cells[i] for i in part if cells[i] != ""), None) for part in self.parts)
-        continues = (
-            key == self.previous
-            and any(v is not None for v in key)
-            and any(cells[i] != "" for i in self.dotted)
-        )
-        self.previous = key
-        return not continues
+        if all(v is None for v in key):
+            return True
+        for i in self.dotted:
+            if cells[i] != "":
+                return False
+        return True
 
 
 def _csv_chunks(

@@ -316,3 +316,12 @@ def test_memory_stays_flat_whatever_the_file_size(tmp_path):
     assert (measured["items"], measured["rows"]) == (500_000, 1_000_000)
     allowed = max(baseline["peak_kb"] * 0.10, 15 * 1024)
     assert measured["peak_kb"] - baseline["peak_kb"] <= allowed
+
+
+def test_a_gzipped_file_damaged_past_its_start_is_named(tmp_path):
+    path = tmp_path / "skus.csv.gz"
+    whole = gzip.compress(b"code,name\n" + b"".join(b"SKU%d,n\n" % n for n in range(50_000)))
+    path.write_bytes(whole[: len(whole) // 2])
+    assert detect_format(path) == "csv"
+    with pytest.raises(ClientError, match="skus.csv.gz: cannot be read past its start"):
+        list(split(path, format="csv", size=10_000))
