@@ -329,6 +329,33 @@ def test_cleanup_of_a_file_over_the_upload_limit_says_why_and_what_to_do(
     assert count(connected, "skus", code_start="CLEAN") == 0
 
 
+def test_two_runs_at_once_share_the_ten_slots_and_both_complete(connected, tmp_path):
+    """Each run keeps ten imports in flight: the server refuses the other's 11th (422
+    too_many_active), which waits for a free slot instead of failing."""
+    logged = len(connected.log())
+    runs = []
+    for name in ("ONE", "TWO"):
+        path = sku_csv(tmp_path / f"{name}.csv", [f"SLOT{name}{n:03d}" for n in range(150)])
+        command = [sys.executable, "-m", "app.cli", "import", str(path), "--type", "skus"]
+        command += ["--chunk-size", "5", "--json"]
+        runs.append(
+            subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=client_env(connected),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )  # fmt: skip
+        )
+    for run in runs:
+        out, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err
+        assert (json.loads(out)["created"], len(json.loads(out)["imports"])) == (150, 30)
+    assert count(connected, "skus", code_start="SLOT") == 300
+    assert '"POST /api/imports HTTP/1.1" 422' in connected.log()[logged:]
+
+
 # -- rate limits ----------------------------------------------------------------------------------
 
 
