@@ -64,6 +64,17 @@ def too_many_active(failure: ApiFailure) -> bool:
     )
 
 
+def admitted(start: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``start()`` once the organization has a free slot (a job started outside a flight)."""
+    while True:
+        try:
+            return start()
+        except ApiFailure as failure:
+            if not too_many_active(failure):
+                raise
+        time.sleep(POLL_SECONDS)
+
+
 class Flight:
     """Starts jobs lazily from an iterable (a splitter's chunks are read as slots free up, so
     memory stays flat) and follows them until every one has ended."""

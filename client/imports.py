@@ -21,7 +21,7 @@ from client import error_files
 from client.chunks import Chunk, split
 from client.connection import Api, ApiFailure, ClientError, new_key
 from client.display import Tracker, err_console, table
-from client.flight import FAILED, Flight, Job, list_imports, totals
+from client.flight import FAILED, Flight, Job, admitted, list_imports, totals
 from client.import_options import Options, form_fields, profile_mapping, type_facts
 
 CONTENT_TYPES = {"csv": "text/csv", "ndjson": "application/x-ndjson"}
@@ -66,7 +66,8 @@ class Run:
 
         job = Job(f"{self.options.group}-0001", start=None)
         try:
-            job.started(self._post(1, file, {}, new_key()))
+            key = new_key()
+            job.started(admitted(lambda: self._post(1, file, {}, key)))
         finally:
             for handle in opened:
                 handle.close()
@@ -87,9 +88,9 @@ class Run:
             if limit and len(first.data) > limit * FILL and size > 1:
                 size = max(1, int(first.items * limit * FILL / len(first.data)))
                 continue
-            job = self._chunk_job(first)
+            job, once = self._chunk_job(first), new_key()
             try:
-                job.started(self._upload(first, new_key()))
+                job.started(admitted(lambda: self._upload(first, once)))  # noqa: B023 - called here
             except ApiFailure as failure:
                 if failure.status != 413 or size == 1:
                     raise

@@ -11,6 +11,7 @@ import json
 import os
 import pty
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -329,31 +330,44 @@ def test_cleanup_of_a_file_over_the_upload_limit_says_why_and_what_to_do(
     assert count(connected, "skus", code_start="CLEAN") == 0
 
 
-def test_two_runs_at_once_share_the_ten_slots_and_both_complete(connected, tmp_path):
-    """Each run keeps ten imports in flight: the server refuses the other's 11th (422
-    too_many_active), which waits for a free slot instead of failing."""
+def test_slots_held_by_another_client_are_waited_for(connected, tmp_path):
+    """Another client's ten imports hold the organization's slots: the chunk the server refuses
+    (422 too_many_active) waits for a free slot instead of failing the run."""
+    held = [f"HELD{n}" for n in range(10)]
+    response = httpx.post(
+        f"{connected.url}/api/imports", headers=connected.headers(),
+        data={"resource_type": "skus"}, files={"file": ("held.csv", b"code,name\nHELD,Held\n")},
+    )  # fmt: skip
+    assert response.status_code == 201, response.text
+    with sqlite3.connect(connected.database) as db:  # ten pending imports, as another client's
+        row = db.execute("SELECT * FROM imports WHERE id = ?", (response.json()["data"]["id"],))
+        names = [column[0] for column in row.description]
+        template = dict(zip(names, row.fetchone(), strict=True))
+        for job_id in held:
+            values = {**template, "id": job_id, "status": "pending", "lease": None}
+            marks = ", ".join(f":{name}" for name in values)
+            db.execute(f"INSERT INTO imports ({', '.join(values)}) VALUES ({marks})", values)
     logged = len(connected.log())
-    runs = []
-    for name in ("ONE", "TWO"):
-        path = sku_csv(tmp_path / f"{name}.csv", [f"SLOT{name}{n:03d}" for n in range(150)])
-        command = [sys.executable, "-m", "app.cli", "import", str(path), "--type", "skus"]
-        command += ["--chunk-size", "5", "--json"]
-        runs.append(
-            subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=client_env(connected),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )  # fmt: skip
-        )
-    for run in runs:
-        out, err = run.communicate(timeout=120)
-        assert run.returncode == 0, err
-        assert (json.loads(out)["created"], len(json.loads(out)["imports"])) == (150, 30)
-    assert count(connected, "skus", code_start="SLOT") == 300
-    assert '"POST /api/imports HTTP/1.1" 422' in connected.log()[logged:]
+    path = sku_csv(tmp_path / "late.csv", [f"LATE{n:02d}" for n in range(10)])
+    command = [sys.executable, "-m", "app.cli", "import", str(path), "--type", "skus"]
+    command += ["--chunk-size", "5", "--json"]
+    running = subprocess.Popen(
+        command, cwd=ROOT, env=client_env(connected), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while '"POST /api/imports HTTP/1.1" 422' not in connected.log()[logged:]:
+        assert running.poll() is None and time.monotonic() < deadline, running.communicate()
+        time.sleep(0.1)
+    time.sleep(1.5)  # refused again meanwhile: still waiting
+    assert running.poll() is None, running.communicate()
+    with sqlite3.connect(connected.database) as db:  # the other client's imports end
+        marks = ", ".join("?" for _ in held)
+        db.execute(f"UPDATE imports SET status = 'completed' WHERE id IN ({marks})", held)
+    out, err = running.communicate(timeout=60)
+    assert running.returncode == 0, err
+    assert (json.loads(out)["created"], len(json.loads(out)["imports"])) == (10, 2)
+    assert count(connected, "skus", code_start="LATE") == 10
 
 
 # -- rate limits ----------------------------------------------------------------------------------
