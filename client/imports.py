@@ -14,6 +14,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,7 @@ class Run:
                 continue
             job, once = self._chunk_job(first), new_key()
             try:
-                job.started(admitted(lambda: self._upload(first, once)))  # noqa: B023 - called here
+                job.started(admitted(partial(self._upload, first, once)))
             except ApiFailure as failure:
                 if failure.status != 413 or size == 1:
                     raise
