@@ -6,9 +6,10 @@ most one chunk's text is in memory, whatever the file's size.
 
 An item's CSV rows stay in one chunk: a row repeating the previous row's key (``key``: per key
 part, the columns that may carry it, as GET /api/import_types tells) with a cell in a dotted
-column (`price_tiers.name`) continues its item, as the server merges them. The rule is the
-server's, a little wider: it also keeps together rows whose key is partly blank, which the
-server may count as separate items; they are never split, which is what matters.
+column (`price_tiers.name`, or a column an import's mapping sends to one) continues its item, as
+the server merges them. The rule is the server's, a little wider (keys compared without
+surrounding spaces, and partly blank keys compared too): rows the server may count as separate
+items are sometimes kept together, rows of one item are never split, which is what matters.
 
 Files are read as the server reads an upload, so a chunk means what its rows meant in the file:
 CSV in any encoding the server detects, any delimiter it detects (chunks are rewritten with
@@ -26,7 +27,7 @@ import io
 import json
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,27 +166,37 @@ def _text(path: Path) -> Iterator[IO[str]]:
 
 
 def split(
-    path: Path, *, format: str, size: int, key: Sequence[Sequence[str]] = ()
+    path: Path,
+    *,
+    format: str,
+    size: int,
+    key: Sequence[Sequence[str]] = (),
+    mapping: Mapping[str, Any] | None = None,
 ) -> Iterator[Chunk]:
     """The file's chunks, in order, each of at most ``size`` items; CSV and XLSX as CSV chunks
-    (an item's rows together, see the module), JSON and NDJSON as NDJSON chunks."""
+    (an item's rows together, see the module), JSON and NDJSON as NDJSON chunks.
+
+    ``key`` names the file's columns (``mapped_key`` translates the server's names through an
+    import's mapping); ``mapping``, the import's, tells which columns carry child cells."""
     if size < 1:
         raise ClientError(f"the chunk size must be at least 1 (got {size})")
     if format not in FORMATS:
         raise ClientError(f"{path}: cannot split a {format} file (only {', '.join(FORMATS)})")
     try:
-        yield from _chunks(path, format, size, key)
+        yield from _chunks(path, format, size, key, mapping or {})
     except (OSError, EOFError, zlib.error) as exc:  # a gzipped file damaged past its start
         raise ClientError(f"{path}: cannot be read past its start ({exc})") from None
 
 
-def _chunks(path: Path, format: str, size: int, key: Sequence[Sequence[str]]) -> Iterator[Chunk]:
+def _chunks(
+    path: Path, format: str, size: int, key: Sequence[Sequence[str]], mapping: Mapping[str, Any]
+) -> Iterator[Chunk]:
     stem = _stem(path)
     if format == "csv":
         with _text(path) as text:
-            yield from _csv_chunks(path, stem, _csv_rows(path, text), size, key)
+            yield from _csv_chunks(path, stem, _csv_rows(path, text), size, key, mapping)
     elif format == "xlsx":
-        yield from _csv_chunks(path, stem, _sheet_rows(path), size, key)
+        yield from _csv_chunks(path, stem, _sheet_rows(path), size, key, mapping)
     elif format == "json":
         yield from _ndjson_chunks(stem, _json_lines(path), size)
     else:
@@ -247,16 +258,55 @@ def _delimiter(header: str, path: Path) -> str:
     return "\t" if path.name.lower().removesuffix(".gz").endswith(".tsv") else ","
 
 
+def mapped_key(key: Sequence[Sequence[str]], mapping: Mapping[str, Any]) -> list[list[str]]:
+    """The key's columns as a file names them under an import's column mapping (source column ->
+    target name, or ``{"to": target, ...}``, or null): per part, the columns mapped to each of its
+    names first (a mapped column wins over an unmapped one named like its target), then the name
+    itself unless the mapping renames or drops that column."""
+    sources: dict[str, list[str]] = {}
+    for source, target in mapping.items():
+        to = target.get("to") if isinstance(target, dict) else target
+        if isinstance(to, str):
+            sources.setdefault(to, []).append(source)
+    parts = []
+    for part in key:
+        names: list[str] = []
+        for name in part:
+            names += sources.get(name, [])
+            if name not in mapping:
+                names.append(name)
+        parts.append(names)
+    return parts
+
+
+def _target(mapping: Mapping[str, Any], name: str) -> str | None:
+    """What a file's column is read as under a mapping: its target, or itself if unmapped."""
+    if name not in mapping:
+        return name
+    target = mapping[name]
+    to = target.get("to") if isinstance(target, dict) else target
+    return to if isinstance(to, str) else None
+
+
 class _Grouping:
     """Tells which rows start an item: the rule of the module's docstring."""
 
-    def __init__(self, header: list[str], key: Sequence[Sequence[str]]) -> None:
+    def __init__(
+        self, header: list[str], key: Sequence[Sequence[str]], mapping: Mapping[str, Any]
+    ) -> None:
         names = [h.strip() for h in header]
         while names and names[-1] == "":  # empty trailing header cells name no column
             names.pop()
         self.width = len(names)
         self.parts = [[names.index(c) for c in part if c in names] for part in key]
-        self.dotted = [i for i, name in enumerate(names) if "." in name]
+        # Child cells: columns named `rel.attr`, or mapped to such a name. A mapped child column
+        # with a `default` gives every row a child, as the server applies it.
+        targets = [_target(mapping, name) for name in names]
+        self.dotted = [i for i, target in enumerate(targets) if target and "." in target]
+        self.always_child = any(
+            isinstance(t, dict) and t.get("default") is not None and "." in str(t.get("to"))
+            for t in mapping.values()
+        )
         self.previous: tuple | None = None  # the key of the last well-formed row
 
     def starts_item(self, cells: list[str]) -> bool:
@@ -273,7 +323,9 @@ class _Grouping:
             value = None
             for i in part:
                 if cells[i] != "":
-                    value = cells[i]
+                    # Stripped: a mapping's `trim` makes " A" and "A" one key on the server,
+                    # and a coarser key only keeps more rows together, never fewer.
+                    value = cells[i].strip()
                     break
             values.append(value)
         key = tuple(values)
@@ -282,6 +334,8 @@ class _Grouping:
             return True
         if all(v is None for v in key):
             return True
+        if self.always_child:
+            return False
         for i in self.dotted:
             if cells[i] != "":
                 return False
@@ -289,13 +343,18 @@ class _Grouping:
 
 
 def _csv_chunks(
-    path: Path, stem: str, rows: Iterable[Row], size: int, key: Sequence[Sequence[str]]
+    path: Path,
+    stem: str,
+    rows: Iterable[Row],
+    size: int,
+    key: Sequence[Sequence[str]],
+    mapping: Mapping[str, Any],
 ) -> Iterator[Chunk]:
     rows = iter(rows)
     header = next(rows, None)
     if header is None:
         raise ClientError(f"{path}: has no header line")
-    grouping = _Grouping(header[1], key)
+    grouping = _Grouping(header[1], key, mapping)
     number, first_item, items = 1, 1, 0
     buffer, writer = _csv_buffer(header[1])
     for _line, cells in rows:
