@@ -303,6 +303,19 @@ class _Grouping:
         # with a `default` gives every row a child, as the server applies it.
         targets = [_target(mapping, name) for name in names]
         self.dotted = [i for i, target in enumerate(targets) if target and "." in target]
+        # A key column's `default` and `map` transforms, so that cells the server reads as one
+        # key are one key here too.
+        options = [mapping.get(name) for name in names]
+        self.defaults = {
+            i: str(o["default"])
+            for i, o in enumerate(options)
+            if isinstance(o, dict) and o.get("default") is not None
+        }
+        self.maps = {
+            i: {str(k): str(v) for k, v in o["map"].items()}
+            for i, o in enumerate(options)
+            if isinstance(o, dict) and isinstance(o.get("map"), dict)
+        }
         self.always_child = any(
             isinstance(t, dict) and t.get("default") is not None and "." in str(t.get("to"))
             for t in mapping.values()
@@ -326,6 +339,11 @@ class _Grouping:
                     # Stripped: a mapping's `trim` makes " A" and "A" one key on the server,
                     # and a coarser key only keeps more rows together, never fewer.
                     value = cells[i].strip()
+                    if i in self.maps:
+                        value = self.maps[i].get(value, value)
+                    break
+                if i in self.defaults:
+                    value = self.defaults[i]
                     break
             values.append(value)
         key = tuple(values)

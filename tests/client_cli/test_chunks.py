@@ -348,3 +348,15 @@ def test_a_mapping_renames_the_key_and_child_columns_and_trimmed_keys_stay_toget
     mapping["Art"] = {"to": "price_tiers.type", "default": "PriceVolumeTier"}
     chunks = list(split(path, format="csv", size=1, key=key, mapping=mapping))
     assert [c.items for c in chunks] == [1, 1]
+
+
+def test_a_key_column_s_default_and_map_make_the_key_the_server_reads(tmp_path):
+    mapping = {
+        "Liste": {"to": "price_list_code", "default": "EU", "map": {"Europa": "EU"}},
+        "Staffel": "price_tiers.name",
+    }
+    path = tmp_path / "preise.csv"
+    path.write_text("sku_code,Liste,Staffel\nA,EU,1\nA,,2\nA,Europa,3\nA,US,4\n", encoding="utf-8")
+    key = mapped_key([["price_list_code"], ["sku_code"]], mapping)
+    chunks = list(split(path, format="csv", size=1, key=key, mapping=mapping))
+    assert [len(parsed(c)) - 1 for c in chunks] == [3, 1]
