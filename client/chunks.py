@@ -94,14 +94,14 @@ def _sample(path: Path) -> bytes:
     with _binary(path) as file:
         try:
             return file.read(SAMPLE)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise ClientError(f"{path}: is a damaged gzip file ({exc})") from None
 
 
 def detect_format(path: Path) -> str:
-    """csv, json, ndjson or xlsx, told by the content as the server tells it (the name decides
-    only between an array and lines when the content could be either); a ClientError naming the
-    file when it is none of them."""
+    """csv, json, ndjson or xlsx, told by the content as the server tells it (the name is no
+    proof: a `.json` file of one object a line is NDJSON); a ClientError naming the file when it
+    is none of them."""
     sample = _sample(path)
     if not sample.strip():
         raise ClientError(f"{path}: is empty")
@@ -126,6 +126,9 @@ def detect_format(path: Path) -> str:
 
 
 def _zip_format(path: Path) -> str:
+    with open(path, "rb") as raw:
+        if raw.read(2) == GZIP:  # openpyxl needs to seek in the archive
+            raise ClientError(f"{path}: is a gzipped XLSX workbook: gunzip it first")
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
