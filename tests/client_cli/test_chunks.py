@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bulk.sources.reader import open_source
-from client.chunks import Chunk, detect_format, split
+from client.chunks import Chunk, detect_format, mapped_key, split
 from client.connection import ClientError
 from tests.support.files import xlsx
 
@@ -325,3 +325,38 @@ def test_a_gzipped_file_damaged_past_its_start_is_named(tmp_path):
     assert detect_format(path) == "csv"
     with pytest.raises(ClientError, match="skus.csv.gz: cannot be read past its start"):
         list(split(path, format="csv", size=10_000))
+
+
+def test_a_mapping_renames_the_key_and_child_columns_and_trimmed_keys_stay_together(tmp_path):
+    mapping = {
+        "Artikel": {"to": "sku_code", "trim": True},
+        "sku_id": None,
+        "Liste": "price_list_id",
+        "Staffel": "price_tiers.name",
+    }
+    key = mapped_key([["sku_code", "sku_id"], ["price_list_code", "price_list_id"]], mapping)
+    assert key == [["Artikel", "sku_code"], ["price_list_code", "Liste", "price_list_id"]]
+    path = tmp_path / "preise.csv"
+    path.write_text("Artikel,Liste,Staffel\nA,EU,1\n A ,EU,2\nA,EU,\nB,EU,1\n", encoding="utf-8")
+    chunks = list(split(path, format="csv", size=1, key=key, mapping=mapping))
+    assert [parsed(c)[1:] for c in chunks] == [
+        [["A", "EU", "1"], [" A ", "EU", "2"]],
+        [["A", "EU", ""]],  # no child cell: the same key is another item
+        [["B", "EU", "1"]],
+    ]
+    # A child column with a default gives every row a child: the repeated key is one item.
+    mapping["Art"] = {"to": "price_tiers.type", "default": "PriceVolumeTier"}
+    chunks = list(split(path, format="csv", size=1, key=key, mapping=mapping))
+    assert [c.items for c in chunks] == [1, 1]
+
+
+def test_a_key_column_s_default_and_map_make_the_key_the_server_reads(tmp_path):
+    mapping = {
+        "Liste": {"to": "price_list_code", "default": "EU", "map": {"Europa": "EU"}},
+        "Staffel": "price_tiers.name",
+    }
+    path = tmp_path / "preise.csv"
+    path.write_text("sku_code,Liste,Staffel\nA,EU,1\nA,,2\nA,Europa,3\nA,US,4\n", encoding="utf-8")
+    key = mapped_key([["price_list_code"], ["sku_code"]], mapping)
+    chunks = list(split(path, format="csv", size=1, key=key, mapping=mapping))
+    assert [len(parsed(c)) - 1 for c in chunks] == [3, 1]
