@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from client.chunks import detect_format
+from client.chunks import mapped_key
 from client.connection import Api, ApiFailure, ClientError
+from client.sources import detect_format
 
 INPUTS_MAX = 10_000  # items of one import made from a chunk
 ORIGIN = "bulkport-cli"
@@ -67,7 +68,8 @@ def new_group() -> str:
 
 @dataclass(frozen=True)
 class TypeFacts:
-    """What the server says of an import type: its key as the file names it, and limits."""
+    """What the server says of an import type: its key as the file names it (through the
+    mapping), and limits."""
 
     key: tuple[tuple[str, ...], ...]
     upload_max_bytes: int | None  # None: a server that does not tell (try, and split on 413)
@@ -85,7 +87,7 @@ def type_facts(api: Api, resource_type: str, mapping: dict[str, Any] | None) -> 
         raise
     attributes = (document.get("data") or {}).get("attributes") or {}
     meta = document.get("meta") or {}
-    key = tuple(tuple(file_columns(part, mapping)) for part in attributes.get("key") or ())
+    key = tuple(tuple(part) for part in mapped_key(attributes.get("key") or (), mapping or {}))
     limit = meta.get("upload_max_bytes")
     inputs_max = int(meta.get("inputs_max") or INPUTS_MAX)
     return TypeFacts(key, int(limit) if limit else None, inputs_max)
@@ -99,20 +101,6 @@ def _describes_types(api: Api) -> bool:
             return False
         raise
     return True
-
-
-def file_columns(columns: list[str], mapping: dict[str, Any] | None) -> list[str]:
-    """The file's names for one key part: the mapping read backwards (``"SKU": "code"`` makes
-    ``SKU`` carry ``code``), and the part's own names a mapping does not take elsewhere."""
-    if not mapping:
-        return list(columns)
-    sources = [source for source, rule in mapping.items() if _target(rule) in columns]
-    kept = [name for name in columns if name not in mapping]
-    return sources + [name for name in kept if name not in sources]
-
-
-def _target(rule: Any) -> Any:
-    return rule.get("to") if isinstance(rule, dict) else rule
 
 
 def form_fields(args: argparse.Namespace, options: Options) -> dict[str, str]:

@@ -75,14 +75,18 @@ class Run:
         return job
 
     def chunk_jobs(
-        self, size: int, key: tuple[tuple[str, ...], ...], limit: int | None
+        self,
+        size: int,
+        key: tuple[tuple[str, ...], ...],
+        limit: int | None,
+        mapping: dict[str, Any] | None,
     ) -> Iterator[Job]:
         """A job per chunk, made as the flight has room for it. The first chunk is uploaded
         here: items so long that ``size`` of them pass the upload limit (the limit the server
         tells, or a 413) make smaller chunks, the file split again."""
         options = self.options
         while True:
-            chunks = split(options.path, format=options.format, size=size, key=key)
+            chunks = split(options.path, format=options.format, size=size, key=key, mapping=mapping)
             first = next(chunks, None)
             if first is None:
                 return
@@ -166,7 +170,7 @@ def run(args: argparse.Namespace, api: Api) -> int:
         refuse_cleanup(args, None)
         say(f"{options.path.name} is over the server's upload limit: importing it in chunks")
         first = None
-    jobs: Any = [first] if first else command.chunk_jobs(chunk_size, facts.key, limit)
+    jobs: Any = [first] if first else command.chunk_jobs(chunk_size, facts.key, limit, mapping)
     label = f"{'preview' if args.preview else 'import'} {options.path.name}"
     try:
         done = command.follow(label, jobs)
