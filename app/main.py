@@ -7,7 +7,7 @@ import contextlib
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from app import attachments
+from app import attachments, import_types
 from app.access_log import AccessLogMiddleware
 from app.auth import routes as auth_routes
 from app.jsonapi.endpoints import resource_routes
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             *auth_routes.routes(),
             *attachments.routes(),
+            *import_types.routes(),
             *resource_routes(
                 REGISTRY,
                 savers,

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, NamedTuple
 
-from records.keys import written_parts
+from records.keys import written_names, written_parts
 from records.links import LinkRef
 from resources.base import BelongsTo, HasMany, ManyToMany, Resource
 
@@ -349,12 +349,26 @@ def csv_children(resource: Resource, raws: list[dict[str, str]]) -> list[Item]:
     return nest(resource, rows)
 
 
+def merge_columns(resource: Resource) -> list[list[str]]:
+    """The columns ``merge_key`` reads, per key part, preferred first (`id` for a type without
+    a unique key): what a client splitting a file must keep together (GET /api/import_types)."""
+    if not resource.unique_key:
+        return [["id"]]
+    return [list(keys) for _name, keys, _rel in written_names(resource)]
+
+
+def parent_relationship(resource: Resource) -> BelongsTo | None:
+    """The relationship an import's `parent_resource_id` fills, if the type has one."""
+    parent = resource.relationships.get(resource.parent or "")
+    return parent if isinstance(parent, BelongsTo) else None
+
+
 def merge_key(resource: Resource, item: Item, parent_id: str | None = None) -> tuple | None:
     """The item's key as written in the file (or the import's parent), to merge rows on."""
     if not resource.unique_key:
         return ("id", item.data["id"]) if item.data.get("id") else None
-    parent = resource.relationships.get(resource.parent or "")
-    given = {parent.column: parent_id} if isinstance(parent, BelongsTo) and parent_id else {}
+    parent = parent_relationship(resource)
+    given = {parent.column: parent_id} if parent is not None and parent_id else {}
     parts = written_parts(resource, item.data, given)
     return tuple(parts) if parts is not None else None
 
