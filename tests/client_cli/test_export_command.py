@@ -14,7 +14,8 @@ import httpx2 as httpx
 import pytest
 
 from app.cli import main
-from client.exports import Request, check
+from client.connection import Api, Target
+from client.exports import Exporter, Outcome, Request, check, count
 from tests.support.live_server import free_port, live_server
 
 SKUS = 12_500
@@ -170,3 +171,29 @@ def test_no_server_exits_2(capsys, tmp_path):
                  "--client-id", "a", "--client-secret", "b"])  # fmt: skip
     assert code == 2
     assert capsys.readouterr().err.startswith(f"bulkport: cannot reach {url}")
+
+
+def test_a_slice_grown_past_10000_is_split_again_and_the_change_reported(server, tmp_path):
+    request = Request("skus", "json", {}, [], [], False)
+    added = [(f"00000000{n:02d}", server.organization_id, f"NEW-{n}", "new") for n in range(20)]
+    with Api(Target(server.url, server.client_id, server.client_secret)) as api:
+        outcome = Outcome(count(api, request))
+        (tmp_path / "work").mkdir()
+        exporter = Exporter(api, request, outcome, tmp_path / "work")  # slices planned
+        with sqlite3.connect(server.database) as db:  # 20 more in the first slice's range
+            db.executemany(
+                "INSERT INTO skus (id, organization_id, created_at, updated_at, code, name) "
+                "VALUES (?, ?, '2026-01-01 00:00:00', '2026-01-01 00:00:00', ?, ?)",
+                added,
+            )
+        try:
+            exporter.export(tmp_path / "out.json")
+        finally:
+            with sqlite3.connect(server.database) as db:
+                db.execute("DELETE FROM skus WHERE code LIKE 'NEW-%'")
+    assert [s.records for s in outcome.slices] == [10_000, 20, 2_500]  # split at 10,000
+    assert outcome.problem == (
+        "records changed during the export: 12,500 matched at the start, the exports hold 12,520"
+    )
+    ids = [item["id"] for item in json.loads((tmp_path / "out.json").read_text())]
+    assert len(ids) == len(set(ids)) == 12_520 and ids == sorted(ids)
