@@ -343,7 +343,9 @@ def report(args: argparse.Namespace, request: Request, outcome: Outcome, output:
             ("seconds", f"{outcome.seconds:.1f}"),
             ("file", str(output)),
         ]
-        console.print(display.table(f"Exported {request.resource_type}", ("", ""), rows))
+        summary_table = display.table(f"Exported {request.resource_type}", ("", ""), rows)
+        summary_table.show_header = False
+        console.print(summary_table)
         if outcome.problem:
             console.print(f"bulkport: {outcome.problem} (the file is written)")
     if args.json:

@@ -267,7 +267,9 @@ def follow(api: Api, id: str, reverting: bool = False) -> dict[str, Any]:
     finally:
         tracker.close()
     rows = [(k, summarised(k, attributes[k])) for k in SUMMARY if attributes.get(k) is not None]
-    display.err_console().print(display.table(f"import {id}", ("", ""), rows))
+    counts = display.table(f"import {id}", ("", ""), rows)
+    counts.show_header = False
+    display.err_console().print(counts)
     return attributes
 
 
