@@ -111,6 +111,15 @@ def run(args: argparse.Namespace, api: Api) -> int:
     output = Path(args.output)
     if not output.parent.is_dir():
         raise ClientError(f"-o {args.output}: no folder {output.parent}")
+    if output.is_dir():
+        raise ClientError(f"-o {args.output}: a folder, not a file")
+    try:
+        return export(args, api, request, output)
+    except OSError as exc:  # the output's folder: read-only, full
+        raise ClientError(f"-o {args.output}: {exc.strerror or exc}") from None
+
+
+def export(args: argparse.Namespace, api: Api, request: Request, output: Path) -> int:
     started = time.monotonic()
     counted = count(api, request)
     outcome = Outcome(counted)

@@ -195,6 +195,13 @@ def summarised(name: str, value: Any) -> Any:
 
 
 def import_errors(args: argparse.Namespace, api: Api) -> int:
+    try:
+        return _import_errors(args, api)
+    except OSError as exc:  # -o in a missing or read-only folder
+        raise ClientError(f"-o {args.output}: {exc.strerror or exc}") from None
+
+
+def _import_errors(args: argparse.Namespace, api: Api) -> int:
     attributes = _get(api, "imports", args.id)["attributes"]
     url = attributes.get("errors_url")
     if url:

@@ -8,6 +8,8 @@ import csv
 import json
 import sqlite3
 import string
+import threading
+import time
 from random import Random
 
 import httpx2 as httpx
@@ -16,7 +18,7 @@ import pytest
 from app.cli import main
 from client.connection import Api, Target
 from client.exports import Exporter, Outcome, Request, check, count
-from tests.support.live_server import free_port, live_server
+from tests.support.live_server import MEDIA, free_port, live_server
 
 SKUS = 12_500
 ALPHABET = string.ascii_letters + string.digits
@@ -197,3 +199,40 @@ def test_a_slice_grown_past_10000_is_split_again_and_the_change_reported(server,
     )
     ids = [item["id"] for item in json.loads((tmp_path / "out.json").read_text())]
     assert len(ids) == len(set(ids)) == 12_520 and ids == sorted(ids)
+
+
+def test_an_export_interrupted_meanwhile_exits_1_and_writes_no_file(server, capsys, tmp_path):
+    stop = threading.Event()
+    interrupted: list[str] = []
+
+    def interrupt_the_first_running_export() -> None:
+        with httpx.Client(base_url=server.url, headers=server.headers()) as http:
+            while not stop.is_set() and not interrupted:
+                params = {"filter[q][status_in]": "pending,in_progress"}
+                for job in http.get("/api/exports", params=params).json()["data"]:
+                    change = {"type": "exports", "id": job["id"]}
+                    change["attributes"] = {"_interrupt": True}
+                    http.patch(f"/api/exports/{job['id']}", json={"data": change},
+                               headers={"Content-Type": MEDIA})  # fmt: skip
+                    interrupted.append(job["id"])
+                    break
+                time.sleep(0.01)
+
+    interrupter = threading.Thread(target=interrupt_the_first_running_export)
+    interrupter.start()
+    try:
+        target = tmp_path / "skus.json"
+        code, summary, err = export(server, capsys, "--type", "skus", "-o", str(target))
+    finally:
+        stop.set()
+        interrupter.join()
+    assert interrupted, "the exports ended before one could be interrupted"
+    assert code == 1, err
+    assert summary["failed"]["id"] == interrupted[0]
+    assert summary["failed"]["status"] == "interrupted" and summary["file"] is None
+    assert f"bulkport: export {interrupted[0]} ended interrupted" in err
+    assert "no file written" in err
+    assert list(tmp_path.iterdir()) == []  # no file, no part, no slices
+    active = httpx.get(f"{server.url}/api/exports", headers=server.headers(),
+                       params={"filter[q][status_in]": "pending,in_progress"})  # fmt: skip
+    assert active.json()["data"] == []  # the other slice was interrupted too, or had ended

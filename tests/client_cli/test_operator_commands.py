@@ -28,15 +28,15 @@ def server(tmp_path_factory):
                             headers={**running.headers(), "Content-Type": MEDIA})  # fmt: skip
         assert answer.status_code == 201, answer.text
         running.clean = create(running, "imports", {
-            "resource_type": "skus", "reference": "nightly-1-skus",
+            "resource_type": "skus", "reference": "fixture-nightly-skus",
             "inputs": [sku("OP-1", "One"), sku("OP-2", "Two")],
         })  # fmt: skip
         running.failing = create(running, "imports", {
-            "resource_type": "skus", "reference": "nightly-1-more", "skip_errors": True,
+            "resource_type": "skus", "reference": "fixture-nightly-more", "skip_errors": True,
             "inputs": [sku("OP-3", "Three"), sku("OP-4", "")],
         })  # fmt: skip
         running.other = create(running, "imports", {
-            "resource_type": "skus", "reference": "manual", "inputs": [{"code": "OP-5"}],
+            "resource_type": "skus", "reference": "fixture-manual", "inputs": [{"code": "OP-5"}],
         })  # fmt: skip
         running.export = create(running, "exports", {"resource_type": "skus", "format": "csv"})
         yield running
@@ -73,34 +73,44 @@ def cells(table: str) -> list[list[str]]:
 
 
 def test_imports_list_newest_first_filtered_by_group(server, capsys):
-    code, out, _ = bulkport(server, capsys, "imports", "list", "--json")
+    # (other tests here make imports of their own, with other references)
+    code, out, _ = bulkport(server, capsys, "imports", "list", "--group", "fixture-", "--json")
     assert code == 0
     assert [job["id"] for job in json.loads(out)] == [
         server.other["id"],
         server.failing["id"],
         server.clean["id"],
     ]
-    code, out, _ = bulkport(server, capsys, "imports", "list", "--group", "nightly-1", "--json")
+    code, out, _ = bulkport(
+        server, capsys, "imports", "list", "--group", "fixture-nightly", "--json"
+    )
     assert {job["id"] for job in json.loads(out)} == {server.clean["id"], server.failing["id"]}
-    code, out, _ = bulkport(server, capsys, "imports", "list", "--limit", "1", "--json")
+    code, out, _ = bulkport(
+        server, capsys, "imports", "list", "--group", "fixture-", "--limit", "1", "--json"
+    )
+    assert [job["id"] for job in json.loads(out)] == [server.other["id"]]
+    code, out, _ = bulkport(
+        server, capsys, "imports", "list", "--group", "fixture-", "--status", "interrupted",
+        "--json",
+    )  # fmt: skip
     assert [job["id"] for job in json.loads(out)] == [server.other["id"]]
 
 
 def test_imports_list_as_a_table(server, capsys):
-    code, out, _ = bulkport(server, capsys, "imports", "list", "--group", "nightly-1-more")
+    code, out, _ = bulkport(server, capsys, "imports", "list", "--group", "fixture-nightly-more")
     assert code == 0
     header, row = cells(out)[:2]
     assert header == [
         "id", "type", "status", "reference", "items", "processed", "errors", "warnings", "created"
     ]  # fmt: skip
-    assert row[:8] == [server.failing["id"], "skus", "completed", "nightly-1-more",
+    assert row[:8] == [server.failing["id"], "skus", "completed", "fixture-nightly-more",
                          "2", "1", "1", "0"]  # fmt: skip
 
 
 def test_imports_list_by_status_with_none_matching(server, capsys):
-    code, out, err = bulkport(server, capsys, "imports", "list", "--status", "reverted", "--json")
+    code, out, err = bulkport(server, capsys, "imports", "list", "--status", "expired", "--json")
     assert code == 0 and json.loads(out) == []
-    code, out, err = bulkport(server, capsys, "imports", "list", "--status", "reverted")
+    code, out, err = bulkport(server, capsys, "imports", "list", "--status", "expired")
     assert code == 0 and "No imports match" in err
 
 
@@ -174,3 +184,24 @@ def test_a_bad_limit_is_a_usage_error(server, capsys):
         bulkport(server, capsys, "imports", "list", "--limit", "0")
     assert usage.value.code == 2
     assert "'0' is not a positive whole number" in capsys.readouterr().err
+
+
+def test_imports_watch_follows_a_running_import_to_its_end(server, capsys):
+    items = [sku(f"W-{n:04d}", f"Watched {n}") for n in range(3_000)]
+    answer = httpx.post(
+        f"{server.url}/api/imports", headers={**server.headers(), "Content-Type": MEDIA},
+        json={"data": {"type": "imports", "attributes": {"resource_type": "skus",
+                                                          "inputs": items}}},
+    )  # fmt: skip
+    id = answer.json()["data"]["id"]
+    code, out, err = bulkport(server, capsys, "imports", "watch", id)
+    assert code == 0, err
+    assert f"import {id}: 3,000/3,000 items, 0 errors" in err  # the last progress line
+    assert "created_count" in err and out == ""
+
+
+def test_imports_errors_into_a_missing_folder_exits_2(server, capsys, tmp_path):
+    target = tmp_path / "nowhere" / "failed.json"
+    code, _, err = bulkport(server, capsys, "imports", "errors", server.failing["id"],
+                            "-o", str(target))  # fmt: skip
+    assert code == 2 and err.startswith(f"bulkport: -o {target}: No such file")
