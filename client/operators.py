@@ -172,7 +172,8 @@ def _show(args: argparse.Namespace, api: Api, kind: str) -> int:
 
 
 def summarised(name: str, value: Any) -> Any:
-    """A value short enough for one table row: logs as their counts and first keys."""
+    """A value short enough for one table row: logs as their counts and first keys, long
+    texts (CSV inputs) cut; links whole, to be copied."""
     if name.endswith("_log") and isinstance(value, dict):
         if not value:
             return ""
@@ -186,7 +187,7 @@ def summarised(name: str, value: Any) -> Any:
     if isinstance(value, dict | list):
         text = json.dumps(value, ensure_ascii=False)
         return text if len(text) <= TEXT_SHOWN else f"{text[:TEXT_SHOWN]}… ({len(value):,} entries)"
-    if isinstance(value, str) and len(value) > TEXT_SHOWN:
+    if isinstance(value, str) and len(value) > TEXT_SHOWN and not name.endswith("_url"):
         return f"{value[:TEXT_SHOWN]}…"
     return value
 
@@ -303,4 +304,4 @@ def stdout() -> Console:
     """Tables on stdout: a pipe or a file gets whole rows, not the 80 columns rich assumes."""
     if sys.stdout.isatty():
         return display.out_console()
-    return Console(file=sys.stdout, highlight=False, soft_wrap=True, width=240)
+    return Console(file=sys.stdout, highlight=False, soft_wrap=True, width=4096)
