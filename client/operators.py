@@ -226,7 +226,7 @@ def _import_errors(args: argparse.Namespace, api: Api) -> int:
     table = display.table(f"import {args.id}: errors_log", ("item", "attribute", "errors"), rows)
     if args.output:
         with Path(args.output).open("w") as out:
-            Console(file=out, width=200).print(table)
+            Console(file=out, width=4096).print(table)
     else:
         stdout().print(table)
     return OK
