@@ -337,12 +337,12 @@ def report(args: argparse.Namespace, request: Request, outcome: Outcome, output:
     if failed is not None:
         summary["failed"] = {"id": failed.export_id, "status": failed.status,
                              "errors_log": failed.errors}  # fmt: skip
-    console = display.err_console()
     if failed is not None:
-        console.print(
+        print(
             f"bulkport: export {failed.export_id} ended {failed.status}: "
             f"{json.dumps(failed.errors) if failed.errors else 'no errors given'}; "
-            "no file written"
+            "no file written",
+            file=sys.stderr,
         )
     else:
         rows = [
@@ -354,9 +354,9 @@ def report(args: argparse.Namespace, request: Request, outcome: Outcome, output:
         ]
         summary_table = display.table(f"Exported {request.resource_type}", ("", ""), rows)
         summary_table.show_header = False
-        console.print(summary_table)
+        display.err_console().print(summary_table)
         if outcome.problem:
-            console.print(f"bulkport: {outcome.problem} (the file is written)")
+            print(f"bulkport: {outcome.problem} (the file is written)", file=sys.stderr)
     if args.json:
         print(json.dumps(summary), file=sys.stdout)
     return ITEMS_FAILED if failed is not None or outcome.problem else OK

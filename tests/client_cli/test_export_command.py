@@ -10,6 +10,7 @@ import sqlite3
 import string
 import threading
 import time
+from argparse import Namespace
 from random import Random
 
 import httpx2 as httpx
@@ -17,7 +18,7 @@ import pytest
 
 from app.cli import main
 from client.connection import Api, Target
-from client.exports import Exporter, Outcome, Request, check, count
+from client.exports import Exporter, Outcome, Request, check, count, report
 from tests.support.live_server import MEDIA, free_port, live_server
 
 SKUS = 12_500
@@ -175,7 +176,7 @@ def test_no_server_exits_2(capsys, tmp_path):
     assert capsys.readouterr().err.startswith(f"bulkport: cannot reach {url}")
 
 
-def test_a_slice_grown_past_10000_is_split_again_and_the_change_reported(server, tmp_path):
+def test_a_slice_grown_past_10000_is_split_again_and_the_change_reported(server, tmp_path, capsys):
     request = Request("skus", "json", {}, [], [], False)
     added = [(f"00000000{n:02d}", server.organization_id, f"NEW-{n}", "new") for n in range(20)]
     with Api(Target(server.url, server.client_id, server.client_secret)) as api:
@@ -199,6 +200,11 @@ def test_a_slice_grown_past_10000_is_split_again_and_the_change_reported(server,
     )
     ids = [item["id"] for item in json.loads((tmp_path / "out.json").read_text())]
     assert len(ids) == len(set(ids)) == 12_520 and ids == sorted(ids)
+    capsys.readouterr()
+    assert report(Namespace(json=True), request, outcome, tmp_path / "out.json") == 1
+    out, err = capsys.readouterr()
+    assert json.loads(out)["problem"] == outcome.problem
+    assert f"bulkport: {outcome.problem} (the file is written)" in err
 
 
 def test_an_export_interrupted_meanwhile_exits_1_and_writes_no_file(server, capsys, tmp_path):
@@ -236,3 +242,15 @@ def test_an_export_interrupted_meanwhile_exits_1_and_writes_no_file(server, caps
     active = httpx.get(f"{server.url}/api/exports", headers=server.headers(),
                        params={"filter[q][status_in]": "pending,in_progress"})  # fmt: skip
     assert active.json()["data"] == []  # the other slice was interrupted too, or had ended
+
+
+def test_a_list_filter_and_two_filters_together(server, capsys, tmp_path):
+    target = tmp_path / "two.json"
+    code, summary, err = export(
+        server, capsys, "--type", "skus", "--filter", "code_in=MUG-00000,MUG-00050,TS-00001",
+        "--filter", "code_start=MUG", "-o", str(target),
+    )  # fmt: skip
+    assert code == 0, err
+    assert sorted(item["code"] for item in json.loads(target.read_text())) == [
+        "MUG-00000", "MUG-00050"
+    ]  # fmt: skip
