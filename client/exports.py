@@ -143,20 +143,23 @@ def count(api: Api, request: Request, **bounds: str) -> int:
 
 
 def boundaries(api: Api, request: Request, part: Slice, total: int) -> list[str]:
-    """The ids at positions SLICE, 2*SLICE, ... (0-based) of the slice's records in id order:
-    one page of one record each (the server allows page numbers up to 2^31 - 1)."""
+    """The ids at positions SLICE, 2*SLICE, ... (0-based) of the slice's records in id order.
+    Each is the record SLICE places after the one before (a page of one record, sorted by id,
+    from that id on): every request skips SLICE records, rather than ever more of them."""
     found: list[str] = []
-    for position in range(SLICE, total, SLICE):
+    low = part.low
+    for _position in range(SLICE, total, SLICE):
         params = {
-            **request.query(**part.bounds()),
+            **request.query(**Slice(low, part.high).bounds()),
             "sort": "id",
             "page[size]": "1",
-            "page[number]": str(position + 1),
+            "page[number]": str(SLICE + 1),
         }
         page = api.get(f"/api/{request.resource_type}", **params)["data"]
         if not page:
             break  # records deleted meanwhile
-        found.append(page[0]["id"])
+        low = page[0]["id"]
+        found.append(low)
     return found
 
 
@@ -181,8 +184,10 @@ class Exporter:
         merger = Merger(partial, self.request.fmt)
         tracker: display.Tracker | None = None
         try:
+            began = time.monotonic()
             self._start_waiting()  # a refused export (a bad field) is said before any progress
             tracker = display.Tracker(f"export {self.request.resource_type}", self.outcome.counted)
+            tracker.started = began  # the rate counts from the first export's creation
             self._drive(merger, tracker)
         except BaseException:
             merger.discard()
