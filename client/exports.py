@@ -254,8 +254,9 @@ class Exporter:
             part.records = int(created["attributes"].get("records_count") or 0)
 
     def _poll(self, running: list[Slice]) -> None:
-        by_id = {s.export_id: s for s in running}
-        params = {"filter[q][id_in]": ",".join(by_id), "page[size]": "25"}  # type: ignore[arg-type]
+        by_id = {s.export_id: s for s in running if s.export_id}
+        # One request for all of them (at most 10: one page), not one per export.
+        params = {"filter[q][id_in]": ",".join(by_id), "page[size]": "25"}
         for job in self.api.get("/api/exports", **params)["data"]:
             part = by_id.get(job["id"])
             if part is None:

@@ -81,6 +81,9 @@ def test_over_10000_records_come_in_slices_joined_into_one_json_array(server, ca
     assert ids == sorted(ids)  # id order, as one export would give
     assert not list(tmp_path.glob(".skus.json*")) and not (tmp_path / "skus.json.part").exists()
     assert "Exported skus" in err and "12,500" in err
+    log = server.log()
+    assert '"GET /api/exports HTTP/1.1" 200' in log  # polled with one list request
+    assert '"GET /api/exports/' not in log  # never one request per export
 
 
 def test_csv_slices_share_one_header(server, capsys, tmp_path):
