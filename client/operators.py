@@ -211,6 +211,7 @@ def _import_errors(args: argparse.Namespace, api: Api) -> int:
                 size = gunzip_to(api, url, out)
             display.err_console().print(f"Wrote the failed items to {args.output} ({size:,} bytes)")
         else:
+            sys.stdout.flush()  # bytes go under the text layer
             gunzip_to(api, url, sys.stdout.buffer)
             sys.stdout.buffer.flush()
         return OK
@@ -218,11 +219,7 @@ def _import_errors(args: argparse.Namespace, api: Api) -> int:
     if not log:
         display.err_console().print(f"Import {args.id} has no failed items.")
         return OK
-    rows = [(key, attribute, "; ".join(map(str, messages)) if isinstance(messages, list)
-             else str(messages))
-            for key, problems in log.items()
-            for attribute, messages in (problems.items() if isinstance(problems, dict)
-                                        else [("", problems)])]  # fmt: skip
+    rows = error_rows(log)
     table = display.table(f"import {args.id}: errors_log", ("item", "attribute", "errors"), rows)
     if args.output:
         with Path(args.output).open("w") as out:
@@ -230,6 +227,17 @@ def _import_errors(args: argparse.Namespace, api: Api) -> int:
     else:
         stdout().print(table)
     return OK
+
+
+def error_rows(log: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """``errors_log`` (``{item key: {attribute: [messages]}}``) as rows of a table."""
+    rows = []
+    for key, problems in log.items():
+        pairs = problems.items() if isinstance(problems, dict) else [("", problems)]
+        for attribute, messages in pairs:
+            words = messages if isinstance(messages, list) else [messages]
+            rows.append((str(key), str(attribute), "; ".join(map(str, words))))
+    return rows
 
 
 # -- following an import ----------------------------------------------------------------------

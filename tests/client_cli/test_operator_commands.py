@@ -207,3 +207,17 @@ def test_imports_errors_into_a_missing_folder_exits_2(server, capsys, tmp_path):
     code, _, err = bulkport(server, capsys, "imports", "errors", server.failing["id"],
                             "-o", str(target))  # fmt: skip
     assert code == 2 and err.startswith(f"bulkport: -o {target}: No such file")
+
+
+def test_a_previewed_import_errors_as_a_table_and_watch_exit_1(server, capsys):
+    previewed = create(server, "imports", {
+        "resource_type": "skus", "reference": "preview", "preview": True,
+        "inputs": [sku("PV-1", "One"), sku("PV-2", "")],
+    })  # fmt: skip
+    assert previewed["attributes"]["status"] == "previewed"
+    assert previewed["attributes"]["errors_url"] is None  # only the errors_log says it
+    code, out, _ = bulkport(server, capsys, "imports", "errors", previewed["id"])
+    assert code == 0
+    assert cells(out) == [["item", "attribute", "errors"], ["PV-2", "name", "can't be blank"]]
+    code, _, err = bulkport(server, capsys, "imports", "watch", previewed["id"])
+    assert code == 1 and "plan_counts" in err
