@@ -32,7 +32,7 @@ INVALID_CLIENT = {
             "code": "UNAUTHORIZED",
             "detail": "Client authentication failed due to unknown client, no client "
             "authentication included, or unsupported authentication method.",
-            "status": 401,
+            "status": "401",
             "title": "invalid_client",
         }
     ]
@@ -167,7 +167,7 @@ def test_other_grant_types_are_unsupported(client, credentials, grant_type):
     assert response.status_code == 400
     (error,) = response.json()["errors"]
     assert error["title"] == "unsupported_grant_type"
-    assert error["status"] == 400
+    assert error["status"] == "400"
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"[1, 2]"])
