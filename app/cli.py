@@ -330,13 +330,13 @@ def build_parser() -> argparse.ArgumentParser:
     _json_option(org_list)
     org_list.set_defaults(handler=cmd_orgs_list)
     org_show = command(orgs, "show", "show an organization's settings and applications")
-    org_show.add_argument("slug")
+    org_show.add_argument("slug", help="the organization's slug")
     _json_option(org_show)
     org_show.set_defaults(handler=cmd_orgs_show)
     for name, help in (("update", "change an organization's settings"),
                        ("set", "the same as update (its former name)")):  # fmt: skip
         org_update = command(orgs, name, help)
-        org_update.add_argument("slug")
+        org_update.add_argument("slug", help="the organization's slug")
         org_update.add_argument("--name", help="new display name (default: unchanged)")
         _on_off_option(org_update, required=False, default="unchanged; off when created")
         _json_option(org_update)

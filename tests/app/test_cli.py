@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
 import sys
+from importlib.metadata import version
 
-from app.cli import main
+import pytest
+
+from app.cli import build_parser, main
 from tests.support.api import client_of
 from tests.support.layout import ROOT
 
@@ -262,3 +266,49 @@ def test_a_setting_that_does_not_parse_is_named_without_a_traceback(tmp_path):
         "bulkport: BULKPORT_STATEMENT_TIMEOUT must be a number of seconds, 0 for none "
         "(got 'soon')\n"
     )
+
+
+def test_version_is_the_installed_package_version(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"bulkport {version('bulkport')}\n"
+
+
+def test_the_top_level_help_reads_cleanly(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    assert "``" not in text and "[/" not in text  # no reST or rich markup shown raw
+    description = text.split("\n\n")[1]
+    assert description.startswith("Bulkport: ") and description.endswith(".")
+    for command in ("serve", "migrate", "worker", "orgs", "apps", "import", "export"):
+        assert f"\n    {command} " in text
+
+
+SERVER_COMMANDS = ("serve", "migrate", "worker", "orgs", "apps")
+
+
+def _parsers(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                if path or name in SERVER_COMMANDS:
+                    yield from _parsers(sub, (*path, name))
+
+
+def test_every_server_option_has_help_with_its_default():
+    missing = []
+    for path, parser in _parsers(build_parser()):
+        for action in parser._actions:
+            if not action.option_strings or action.help == argparse.SUPPRESS:
+                continue
+            if isinstance(action, argparse._HelpAction | argparse._VersionAction):
+                continue
+            if not action.help or not (action.required or "(default: " in action.help):
+                missing.append(f"bulkport {' '.join(path)} {action.option_strings[-1]}")
+        for action in parser._positionals._group_actions:
+            if not isinstance(action, argparse._SubParsersAction) and not action.help:
+                missing.append(f"bulkport {' '.join(path)} {action.dest}")
+    assert missing == []

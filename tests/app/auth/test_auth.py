@@ -179,6 +179,15 @@ def test_unreadable_token_request_is_invalid_request(client, body):
     assert response.json()["errors"][0]["title"] == "invalid_request"
 
 
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_another_method_on_the_token_endpoint_is_405_method_not_allowed(client, method):
+    response = client.request(method, "/oauth/token")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    (error,) = response.json()["errors"]
+    assert (error["code"], error["status"]) == ("METHOD_NOT_ALLOWED", "405")
+
+
 def test_sales_channel_authenticates_with_client_id_only(app, client, settings):
     shop = make_org(app, "shop", kind=SALES_CHANNEL)
     assert shop.client_secret is None
