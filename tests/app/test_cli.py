@@ -312,3 +312,13 @@ def test_every_server_option_has_help_with_its_default():
             if not isinstance(action, argparse._SubParsersAction) and not action.help:
                 missing.append(f"bulkport {' '.join(path)} {action.dest}")
     assert missing == []
+
+
+def test_the_readme_documents_every_admin_command():
+    readme = (ROOT / "README.md").read_text()
+    undocumented = [
+        f"bulkport {' '.join(path)}"
+        for path, _parser in _parsers(build_parser())
+        if len(path) == 2 and f"`bulkport {' '.join(path)}" not in readme
+    ]
+    assert undocumented == []
