@@ -87,6 +87,11 @@ def test_the_access_log_keeps_attachment_signatures_out(server):
     path = attrs["attachment_url"].split("?")[0].removeprefix(server.url)
     assert f'"GET {path} HTTP/1.1" 200' in log, log
     assert "signature" not in log and "expires=" not in log, log
+    # The start-up note: an organization exists, so how to get a token, with the command as
+    # it was started (the fixture runs `python -m app.cli`).
+    assert f"Database migrated: {server.database} is up to date." in log
+    assert f"POST http://127.0.0.1:{server.url.rsplit(':', 1)[1]}/oauth/token" in log
+    assert f"{sys.executable} -m app.cli apps create --org SLUG --kind integration" in log
 
 
 def test_the_served_log_names_each_request_and_the_job_it_started(server):
@@ -105,11 +110,6 @@ def test_the_served_log_names_each_request_and_the_job_it_started(server):
     access = [line for line in log.splitlines() if '"POST /api/imports HTTP/1.1" 201' in line]
     assert len(access) == 1 and "[nightly-serve-1] 127.0.0.1:" in access[0], log
     assert f"[nightly-serve-1] imports.run {import_id} returned" in log, log
-    # The start-up note: an organization exists, so how to get a token, with the command as
-    # it was started (the fixture runs `python -m app.cli`).
-    assert f"Database migrated: {server.database} is up to date." in log
-    assert f"POST http://127.0.0.1:{server.url.rsplit(':', 1)[1]}/oauth/token" in log
-    assert f"{sys.executable} -m app.cli apps create --org SLUG --kind integration" in log
 
 
 def test_the_first_start_says_the_database_was_migrated_and_the_full_command_to_run(tmp_path):
