@@ -36,6 +36,35 @@ def slow_rows(server: Server, count: int) -> None:
         )
 
 
+def test_the_first_start_says_the_database_was_migrated_and_the_full_command_to_run(tmp_path):
+    """A newcomer's first `bulkport serve`: the message to copy works from any folder."""
+    script = Path(sys.executable).parent / "bulkport"  # the installed command
+    log_path = tmp_path / "serve.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BULKPORT_")}
+    env["BULKPORT_DATA_DIR"] = str(tmp_path / "data")
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", BOOT, str(os.getpid()), str(script), "serve"]
+            + ["--port", str(free_port())],
+            cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while "orgs create" not in log_path.read_text() and proc.poll() is None:
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.05)
+    finally:
+        proc.kill()
+        proc.wait(10)
+    lines = log_path.read_text().splitlines()
+    assert lines[:3] == [
+        f"Database migrated: {tmp_path / 'data' / 'bulkport.sqlite3'} is up to date.",
+        "No organization yet. For client credentials, run in a second terminal:",
+        f"  {script} orgs create my-org --json",
+    ]
+
+
 def test_one_sigterm_stops_the_server_while_a_slow_query_runs(server):
     slow_rows(server, 1000)  # ~10 s of LIKE without the statement timeout (1 s here)
     answers: list[httpx.Response] = []
@@ -110,32 +139,3 @@ def test_the_served_log_names_each_request_and_the_job_it_started(server):
     access = [line for line in log.splitlines() if '"POST /api/imports HTTP/1.1" 201' in line]
     assert len(access) == 1 and "[nightly-serve-1] 127.0.0.1:" in access[0], log
     assert f"[nightly-serve-1] imports.run {import_id} returned" in log, log
-
-
-def test_the_first_start_says_the_database_was_migrated_and_the_full_command_to_run(tmp_path):
-    """A newcomer's first `bulkport serve`: the message to copy works from any folder."""
-    script = Path(sys.executable).parent / "bulkport"  # the installed command
-    log_path = tmp_path / "serve.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BULKPORT_")}
-    env["BULKPORT_DATA_DIR"] = str(tmp_path / "data")
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", BOOT, str(os.getpid()), str(script), "serve"]
-            + ["--port", str(free_port())],
-            cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=log,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 30
-        while "orgs create" not in log_path.read_text() and proc.poll() is None:
-            assert time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.05)
-    finally:
-        proc.kill()
-        proc.wait(10)
-    lines = log_path.read_text().splitlines()
-    assert lines[:3] == [
-        f"Database migrated: {tmp_path / 'data' / 'bulkport.sqlite3'} is up to date.",
-        "No organization yet. For client credentials, run in a second terminal:",
-        f"  {script} orgs create my-org --json",
-    ]
