@@ -94,6 +94,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         lifespan=lifespan,
     )
+    # A trailing slash gets a JSON:API 404 that says so, not Starlette's empty 307 redirect
+    # (which clients following it would resend without their body or Authorization header).
+    app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.engine = engine
     app.state.dispatcher = dispatcher

@@ -82,10 +82,20 @@ def add_commands(commands: Any) -> None:
         "--filter", action="append", default=[], metavar="PRED=VALUE",
         help="a filter predicate, e.g. code_start=TS (repeatable)",
     )  # fmt: skip
-    exp.add_argument("--include", action="append", default=[], metavar="PATH", help="include")
-    exp.add_argument("--fields", help="comma-separated attributes to export")
-    exp.add_argument("--format", choices=("csv", "json"), default="json", help="default: json")
-    exp.add_argument("--dry-data", action="store_true", help="omit ids and timestamps")
+    exp.add_argument(
+        "--include", action="append", default=[], metavar="PATH",
+        help="a relation to include, e.g. prices.price_tiers (repeatable)",
+    )  # fmt: skip
+    exp.add_argument(
+        "--fields", help="comma-separated fields, e.g. code,prices.* (default: every field)"
+    )
+    exp.add_argument(
+        "--format", choices=("csv", "json"), default="json",
+        help="the file's format (default: json)",
+    )  # fmt: skip
+    exp.add_argument(
+        "--dry-data", action="store_true", help="omit ids, timestamps and blanks (default: off)"
+    )
     exp.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
     exp.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
 

@@ -22,7 +22,9 @@ resource = Resource(
     "exports",
     attributes=[
         String("resource_type", required=True, create_only=True),
-        String("format", choices=("json", "csv"), default="json", create_only=True),
+        String(
+            "format", choices=("json", "csv"), list_choices=True, default="json", create_only=True
+        ),
         JsonList("includes", create_only=True, default=list),
         JsonList("fields", create_only=True),
         Json("filters", create_only=True),

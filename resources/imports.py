@@ -43,7 +43,9 @@ resource = Resource(
     "imports",
     attributes=[
         String("resource_type", required=True, create_only=True),
-        String("format", choices=("json", "csv"), default="json", create_only=True),
+        String(
+            "format", choices=("json", "csv"), list_choices=True, default="json", create_only=True
+        ),
         String("parent_resource_id", create_only=True),
         Inputs("inputs", create_only=True, hidden=True, filterable=False),
         Json("mapping", create_only=True),  # source column -> target (bulk/imports/mapping.py)
