@@ -52,9 +52,20 @@ def add_commands(commands: Any) -> None:
     )  # fmt: skip
     imp.add_argument("--skip-errors", action="store_true", help="never stop at 10%% errors")
     imp.add_argument("--preview", action="store_true", help="show the plan, then ask to commit")
-    imp.add_argument("--yes", action="store_true", help="commit a preview without asking")
-    imp.add_argument("--reference", help="the group's reference (default: a new one)")
-    imp.add_argument("--errors-out", metavar="FILE", help="write the failed items here")
+    imp.add_argument(
+        "--yes", action="store_true",
+        help="commit a preview without asking (without it, a preview run with no terminal "
+        "commits nothing)",
+    )  # fmt: skip
+    imp.add_argument(
+        "--reference", metavar="GROUP",
+        help="the imports' reference group: GROUP-0001, GROUP-0002, ... (default: a new one)",
+    )  # fmt: skip
+    imp.add_argument(
+        "--errors-out", metavar="FILE",
+        help="write the failed items of every chunk here (CSV with _errors, or a JSON array), "
+        "to fix and import again; no failures: no file (an older FILE is removed)",
+    )  # fmt: skip
     imp.add_argument(
         "--chunk-size", type=int, metavar="N",
         help="split into imports of at most N items (1-10000; default: one upload when the "
