@@ -13,8 +13,8 @@ from typing import Any
 
 from client import exports, imports, operators
 from client.connection import Api, ClientError, Target
+from client.exit_codes import UNUSABLE
 
-OK, ITEMS_FAILED, UNUSABLE = 0, 1, 2
 FORMATS = ("csv", "json", "ndjson", "xlsx")
 
 

@@ -21,9 +21,9 @@ from typing import Any
 
 from client import display
 from client.connection import Api, ApiFailure, ClientError
+from client.exit_codes import ITEMS_FAILED, OK
 from client.export_files import Merger, gunzip_to
 
-OK, ITEMS_FAILED = 0, 1
 SLICE = 10_000  # the server's most records per export
 IN_FLIGHT = 10  # the server's most active exports per organization
 POLL_SECONDS = 0.5

@@ -22,13 +22,13 @@ from client import error_files
 from client.chunks import Chunk, split
 from client.connection import Api, ApiFailure, ClientError, new_key
 from client.display import Tracker, err_console, table
+from client.exit_codes import ITEMS_FAILED, OK, UNUSABLE
 from client.flight import FAILED, Flight, Job, admitted, list_imports, totals
 from client.import_options import Options, form_fields, profile_mapping, type_facts
 
 CONTENT_TYPES = {"csv": "text/csv", "ndjson": "application/x-ndjson"}
 PLAN_COUNTS = ("create", "update", "unchanged", "delete", "error")
 FILL = 0.9  # of the upload limit a chunk may take (items vary in length)
-OK, ITEMS_FAILED, UNUSABLE = 0, 1, 2  # client/cli.py's exit codes (it imports this module)
 
 
 class Run:

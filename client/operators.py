@@ -18,9 +18,9 @@ from rich.console import Console
 
 from client import display
 from client.connection import Api, ClientError
+from client.exit_codes import ITEMS_FAILED, OK
 from client.export_files import gunzip_to
 
-OK, ITEMS_FAILED = 0, 1
 PAGE_MAX = 25  # the server's largest page
 WATCH_SECONDS = 1.0
 RUNNING = ("pending", "in_progress", "reverting")  # statuses a job leaves by itself
