@@ -79,13 +79,15 @@ def event_callback(api, org: str, records: dict) -> dict:
     attributes = {"topic": "exports.destroy", "callback_url": f"https://1.1.1.1/callbacks/{org}"}
     webhook = created(post(api, "webhooks", attributes))
     hook = webhook["id"]
+    # The id is long and not hex: the tenancy walk looks for it in every other list's text,
+    # where a 3-letter id turned up inside a signed URL's hex signature.
     (organization_id,) = sql(api.app, "SELECT organization_id FROM webhooks WHERE id = :id",
                              id=hook)[0]  # fmt: skip
     sql(api.app,
         "INSERT INTO event_callbacks (id, organization_id, created_at, updated_at, webhook_id,"
         " callback_url, response_code, response_message) VALUES (:id, :org, :now, :now, :hook,"
         " :url, '200', 'ok')",
-        id=f"cb{org}"[:10], org=organization_id, now=datetime(2024, 1, 1), hook=hook,
+        id=f"cbk{org}zqxw"[:10], org=organization_id, now=datetime(2024, 1, 1), hook=hook,
         url=attributes["callback_url"])  # fmt: skip
     response = api.get(f"/api/webhooks/{hook}/event_callbacks")
     assert response.status_code == 200, response.text
