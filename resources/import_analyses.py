@@ -17,6 +17,8 @@ class Inputs(Attr):
     """The records as JSON sends them (format json: an array; csv: one text), analysed as a
     file would be and never stored as such (the file in storage is)."""
 
+    json_schema = {"anyOf": [{"type": "array", "items": {"type": "object"}}, {"type": "string"}]}
+
     kind = "object"
 
     def __init__(self, name: str) -> None:

@@ -1,0 +1,277 @@
+"""The API reference: `/api/openapi.json` is valid OpenAPI 3.1, lists every route the app serves
+(and none it does not), says what the server really does, and `/docs` renders it from files the
+server itself serves."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+from referencing import Registry
+from referencing import Resource as SchemaResource
+from referencing.jsonschema import DRAFT202012
+from starlette.routing import Mount, Route
+
+from resources import REGISTRY, cleanable_types, importable_types
+from tests.support.api import MEDIA, client_of, make_org, open_app
+from tests.support.services import database_url, make_settings
+
+# Routes the document does not list, each for a reason: they are for browsers, not API clients.
+NOT_API = {
+    "/docs",  # the HTML page rendering the document
+    "/docs/static",  # Swagger UI's JavaScript and CSS, served from the package
+}
+METHODS = {"get", "post", "patch", "put", "delete"}
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def served(request, tmp_path_factory, jwt_pem) -> Any:
+    """An app per backend with an organization, and the document it serves."""
+    folder = tmp_path_factory.mktemp(f"openapi-{request.param}")
+    settings = make_settings(folder, database_url(request, request.param, folder), jwt_pem)
+    with open_app(settings) as app:
+        org = make_org(app, "acme")
+        response = client_of(app).get("/api/openapi.json")  # no token: the reference is public
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("application/json")
+        yield app, org, response.json()
+
+
+@pytest.fixture(scope="module")
+def document(served) -> dict[str, Any]:
+    return served[2]
+
+
+def schema_of(document: dict[str, Any], name: str) -> Draft202012Validator:
+    """A validator of the document's component schema ``name`` (its refs resolved in it)."""
+    resource = SchemaResource.from_contents(document, default_specification=DRAFT202012)
+    registry = Registry().with_resource("urn:bulkport-openapi", resource)
+    ref = {"$ref": f"urn:bulkport-openapi#/components/schemas/{name}"}
+    return Draft202012Validator(ref, registry=registry)
+
+
+def assert_fits(document: dict[str, Any], name: str, instance: Any) -> None:
+    problems = [e.message for e in schema_of(document, name).iter_errors(instance)]
+    assert problems == [], f"{name}: {problems[:5]}"
+
+
+def walk(routes, prefix: str = ""):
+    """(path as OpenAPI writes it, methods) of every route the app serves, mounts included."""
+    for route in routes:
+        if isinstance(route, Mount):
+            if route.routes:
+                yield from walk(route.routes, prefix + route.path)
+            else:
+                yield prefix + route.path, {"get"}
+        elif isinstance(route, Route):
+            path = re.sub(r"{(\w+):\w+}", r"{\1}", prefix + route.path)
+            yield path, {m.lower() for m in route.methods or ()} - {"head"}
+
+
+VALIDATED: set[str] = set()  # digests of the documents validated by this process
+
+
+def test_the_document_is_valid_openapi_3_1(document):
+    """openapi-spec-validator's whole check (every schema against the 3.1 dialect, every
+    reference resolved): some 5 seconds for the ~1,000 operations, so once per process for
+    one document (the backends' are the same)."""
+    assert document["openapi"] == "3.1.0"
+    digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+    if digest not in VALIDATED:
+        validate(document)
+        VALIDATED.add(digest)
+
+
+def test_every_route_the_app_serves_is_in_the_document(served, document):
+    app = served[0]
+    missing = []
+    for path, methods in walk(app.routes):
+        if path in NOT_API:
+            continue
+        listed = set(document["paths"].get(path, {})) & METHODS
+        missing += [f"{m.upper()} {path}" for m in sorted(methods - listed)]
+    assert missing == []
+    assert {path for path, _ in walk(app.routes)} >= NOT_API  # the allow-list is not stale
+
+
+def test_the_document_lists_no_route_the_app_does_not_serve(served, document):
+    served_methods: dict[str, set[str]] = {}
+    for path, methods in walk(served[0].routes):
+        served_methods.setdefault(path, set()).update(methods)
+    extra = [
+        f"{method.upper()} {path}"
+        for path, item in document["paths"].items()
+        for method in set(item) & METHODS
+        if method not in served_methods.get(path, set())
+    ]
+    assert extra == []
+
+
+def test_types_are_described_from_their_declarations(document):
+    schemas = document["components"]["schemas"]
+    create = schemas["skus.create"]["properties"]["data"]["properties"]["attributes"]
+    assert "code" in create["required"] and "name" in create["required"]
+    assert create["properties"]["unit_of_weight"]["enum"] == ["gr", "lb", "oz", None]
+    assert "created_at" not in create["properties"]  # not writable
+    shown = schemas["skus"]["properties"]["attributes"]["properties"]
+    assert shown["created_at"]["readOnly"] is True
+    assert shown["created_at"]["type"] == ["string", "null"]
+    assert shown["created_at"]["format"] == "date-time"
+    relationships = schemas["skus"]["properties"]["relationships"]["properties"]
+    assert relationships["shipping_category"] == {"$ref": "#/components/schemas/to_one"}
+    assert relationships["prices"] == {"$ref": "#/components/schemas/to_many"}
+    # a job's trigger is sent in updates only, and never shown
+    update = schemas["imports.update"]["properties"]["data"]["properties"]["attributes"]
+    assert update["properties"]["_interrupt"]["type"] == ["boolean", "null"]
+    assert (
+        "_interrupt"
+        not in schemas["imports.create"]["properties"]["data"]["properties"]["attributes"][
+            "properties"
+        ]
+    )
+    assert "_interrupt" not in schemas["imports"]["properties"]["attributes"]["properties"]
+
+
+def test_list_parameters_name_filters_sorts_and_includes(document):
+    parameters = document["components"]["parameters"]
+    patterns = document["components"]["schemas"]["skus.filters"]["patternProperties"]
+
+    def is_filter(name: str) -> bool:
+        return any(re.fullmatch(pattern, name) for pattern in patterns)
+
+    assert is_filter("code_start") and is_filter("code_in_any") and is_filter("do_not_ship_true")
+    assert not is_filter("weight_start")  # a text predicate on a number: refused (400)
+    assert not is_filter("metadata_eq")  # objects take jcont, null and not_null
+    assert parameters["skus.filter"]["name"] == "filter"
+    assert "filter[q][<attribute>_<predicate>]" in parameters["skus.filter"]["description"]
+    assert {"code", "-code", "id"} <= set(parameters["skus.sort"]["schema"]["items"]["enum"])
+    assert "metadata" not in parameters["skus.sort"]["schema"]["items"]["enum"]
+    include = parameters["skus.include"]["schema"]["items"]["anyOf"][0]["enum"]
+    assert {"shipping_category", "prices", "tags"} <= set(include)
+    assert parameters["page_size"]["schema"]["maximum"] == 25
+    listing = document["paths"]["/api/skus"]["get"]["parameters"]
+    assert {"$ref": "#/components/parameters/skus.filter"} in listing
+
+
+def test_jobs_document_their_headers_uploads_and_types(document):
+    create = document["paths"]["/api/imports"]["post"]
+    parameters = [p["$ref"].rsplit("/", 1)[1] for p in create["parameters"]]
+    assert "idempotency_key" in parameters and "prefer" in parameters
+    idempotency = document["components"]["parameters"]["idempotency_key"]
+    assert (idempotency["name"], idempotency["in"]) == ("Idempotency-Key", "header")
+    body = create["requestBody"]["content"]
+    assert set(body) == {MEDIA, "multipart/form-data"}
+    form = document["components"]["schemas"]["imports.form"]
+    assert "file" in form["required"] and form["properties"]["file"]["format"] == "binary"
+    attributes = document["components"]["schemas"]["imports.create"]["properties"]["data"][
+        "properties"
+    ]["attributes"]["properties"]
+    assert attributes["resource_type"]["enum"] == importable_types()
+    assert attributes["format"]["enum"] == ["json", "csv", None]
+    created = document["components"]["responses"]["imports.created"]["headers"]
+    assert {"Location", "Idempotent-Replayed", "Preference-Applied", "X-Request-Id"} <= set(created)
+    assert "X-Ratelimit-Remaining" in created
+    # a type that is no job takes neither
+    skus = document["paths"]["/api/skus"]["post"]["parameters"]
+    assert not any(p["$ref"].endswith(("idempotency_key", "prefer")) for p in skus)
+
+
+def test_oauth2_client_credentials_is_the_security_scheme(document):
+    scheme = document["components"]["securitySchemes"]["oauth2"]
+    assert scheme["flows"]["clientCredentials"]["tokenUrl"] == "/oauth/token"
+    assert document["security"] == [{"oauth2": []}]
+    assert document["paths"]["/oauth/token"]["post"]["security"] == []
+    assert "/.well-known/jwks.json" in document["paths"]
+
+
+@pytest.mark.parametrize(
+    "job", ["imports", "exports", "cleanups", "import_analyses", "import_profiles"]
+)
+def test_the_documented_resource_types_are_those_the_server_accepts(served, document, job):
+    org = served[1]
+    attributes = {"resource_type": "no_such_type", "inputs": [], "format": "json", "name": "n"}
+    writable = REGISTRY[job].inputs
+    body = {
+        "data": {"type": job, "attributes": {k: v for k, v in attributes.items() if k in writable}}
+    }
+    response = org.api.post(f"/api/{job}", json=body)
+    assert response.status_code == 422, response.text
+    (error,) = [
+        e for e in response.json()["errors"] if e["source"]["pointer"].endswith("/resource_type")
+    ]
+    documented = document["components"]["schemas"][f"{job}.create"]["properties"]["data"][
+        "properties"
+    ]["attributes"]["properties"]["resource_type"]["enum"]
+    documented = [value for value in documented if value is not None]  # optional: may be null
+    assert error["meta"]["allowed"] == documented
+    assert documented == (cleanable_types() if job == "cleanups" else importable_types())
+
+
+def test_real_documents_fit_the_documented_schemas(served, document):
+    org = served[1]
+    category = org.api.post(
+        "/api/shipping_categories",
+        json={"data": {"type": "shipping_categories", "attributes": {"name": "Merch"}}},
+    )
+    body = {
+        "data": {
+            "type": "skus",
+            "attributes": {"code": "TSHIRT-XL", "name": "T-shirt", "unit_of_weight": "gr"},
+            "relationships": {
+                "shipping_category": {
+                    "data": {"type": "shipping_categories", "id": category.json()["data"]["id"]}
+                }
+            },
+        }
+    }
+    assert_fits(document, "skus.create", body)
+    created = org.api.post("/api/skus", json=body)
+    assert created.status_code == 201, created.text
+    assert_fits(document, "skus.document", created.json())
+    listed = org.api.get("/api/skus?include=shipping_category,tags&filter[q][code_start]=TSHIRT")
+    assert listed.status_code == 200 and listed.json()["meta"]["record_count"] == 1
+    assert_fits(document, "skus.list", listed.json())
+    invalid = org.api.post("/api/skus", json={"data": {"type": "skus", "attributes": {}}})
+    assert invalid.status_code == 422
+    assert_fits(document, "errors", invalid.json())
+    with pytest.raises(AssertionError):  # the schemas do refuse what the server refuses
+        assert_fits(document, "skus.create", {"data": {"type": "skus", "attributes": {}}})
+
+
+class Assets(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.scripts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        url = found.get("src") if tag == "script" else found.get("href") if tag == "link" else None
+        if url:
+            self.urls.append(url)
+
+    def handle_data(self, data: str) -> None:
+        self.scripts.append(data)
+
+
+def test_docs_render_the_document_from_files_the_server_serves(served):
+    client = client_of(served[0])
+    page = client.get("/docs")  # no token
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assets = Assets()
+    assets.feed(page.text)
+    assert len(assets.urls) >= 2
+    assert "/api/openapi.json" in "".join(assets.scripts)
+    for url in assets.urls:
+        assert url.startswith("/docs/static/"), url  # the server's own, never a CDN
+        asset = client.get(url)
+        assert asset.status_code == 200, url
+        assert asset.headers["content-type"].split(";")[0] in ("text/css", "text/javascript")
+        assert len(asset.content) > 10_000
+    assert "SwaggerUIBundle" in client.get("/docs/static/swagger-ui-bundle.js").text
