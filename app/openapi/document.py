@@ -32,6 +32,8 @@ Layer's resource types, query parameters and bulk jobs.
   source naming the parameter, pointer or header).
 - **Jobs** (imports, exports, cleanups): `Idempotency-Key` makes a retried creation safe;
   `Prefer: wait=N` waits for the job to finish.
+- **Request ids:** a request may name itself with `X-Request-Id` (else it gets one); every
+  response echoes it.
 - **Rate limits:** every `/api` and `/oauth/token` response carries `X-Ratelimit-Limit`,
   `X-Ratelimit-Interval` and `X-Ratelimit-Remaining`; a refusal is a 429 with `Retry-After`.
 """

@@ -25,7 +25,6 @@ MULTIPART = "multipart/form-data"
 READ_ERRORS = ("400", "401", "406", "429", "503")
 WRITE_ERRORS = ("400", "401", "406", "409", "413", "415", "422", "429", "503")
 ITEM = ref("parameters", "id")
-REQUEST_ID = ref("parameters", "request_id")
 
 
 @dataclass
@@ -92,8 +91,10 @@ class Paths:
         return {"description": "The relationship's linkage.", "content": content(schema)}
 
     def _path(self, path: str, item: bool, **operations: Any) -> None:
-        parameters = [ITEM, REQUEST_ID] if item else [REQUEST_ID]
-        self.paths[path] = {"parameters": parameters, **operations}
+        if item:  # on each operation: Swagger UI shows a path's own parameters poorly
+            for operation in operations.values():
+                operation["parameters"] = [ITEM, *operation.get("parameters", ())]
+        self.paths[path] = operations
 
     def _reading(self, resource: Resource, many: bool) -> list[dict[str, str]]:
         """The query parameters of a read of ``resource``'s records."""

@@ -4,6 +4,7 @@ nothing from elsewhere, so the reference works on a server with no Internet acce
 
 from __future__ import annotations
 
+import gzip
 import json
 import threading
 import time
@@ -50,13 +51,14 @@ PAGE = """<!doctype html>
 
 
 class Reference:
-    """The document of one app, built on its first request (some 0.1 s) and kept: the
-    declarations do not change while the app runs."""
+    """The document of one app, built on its first request (some 0.1 s) and kept, as JSON and
+    gzipped (1.2 MB, 46 kB gzipped): the declarations do not change while the app runs."""
 
     def __init__(self, registry: Mapping[str, Resource], wiring: Wiring) -> None:
         self.registry = registry
         self.wiring = wiring
         self.body: bytes | None = None
+        self.gzipped = b""
         self.build_seconds: float | None = None
         self._lock = threading.Lock()
 
@@ -69,12 +71,16 @@ class Reference:
                     self.registry, self.wiring, app.state.settings, app.routes, checked_choices()
                 )
                 self.body = dumps(document)
+                self.gzipped = gzip.compress(self.body)
                 self.build_seconds = time.perf_counter() - started
             return self.body
 
     async def document(self, request: Request) -> Response:
         body = await run_in_threadpool(self.encoded, request)
-        return Response(body, media_type="application/json")
+        headers = {"Vary": "Accept-Encoding"}
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            body, headers["Content-Encoding"] = self.gzipped, "gzip"
+        return Response(body, media_type="application/json", headers=headers)
 
 
 async def docs(request: Request) -> Response:

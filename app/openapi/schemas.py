@@ -23,6 +23,14 @@ Choices = Mapping[tuple[str, str], Sequence[str]]  # (type, attribute) -> values
 MODES = ("live", "test")
 
 
+def _filter_example(resource: Resource) -> dict[str, str]:
+    """A filter on the type's first text attribute (`code_start`), else on ids."""
+    for name, predicates in filterable(resource).items():
+        if name != "id" and "start" in predicates:
+            return {f"{name}_start": "A"}
+    return {"id_in": "aBcDeFgHiJ,kLmNoPqRsT"}
+
+
 class Components:
     """The document's `components`, each type's added once, on first use."""
 
@@ -281,9 +289,10 @@ class Components:
                 "style": "deepObject",
                 "explode": True,
                 "description": f"Filters on {resource.type}: `filter[q][<attribute>_<predicate>]`"
-                ", e.g. `filter[q][created_at_gt]=2026-01-01`.",
-                "schema": {"type": "object", "properties": {"q": self.filters(resource)}},
-                "example": {"q": {"id_in": "aBcDeFgHiJ"}},
+                " (or, as this form sends them, `filter[<attribute>_<predicate>]`), e.g. "
+                "`filter[q][created_at_gt]=2026-01-01`.",
+                "schema": self.filters(resource),
+                "example": _filter_example(resource),
             }
 
         return self._once("parameters", f"{resource.type}.filter", build)

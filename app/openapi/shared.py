@@ -122,8 +122,9 @@ SCHEMAS = {
 # -- headers -------------------------------------------------------------------------------------
 HEADERS = {
     REQUEST_ID: {
-        "description": "The request's id (the one sent, else a new one): on the server's log "
-        "lines for the request, on the jobs it creates and in unexpected errors.",
+        "description": f"The request's id: the `{REQUEST_ID}` the request sent, else a new one. "
+        "It is on the server's log lines for the request, on the jobs it creates and in "
+        "unexpected errors.",
         "schema": {"type": "string"},
     },
     "X-Ratelimit-Limit": {
@@ -250,13 +251,6 @@ def parameters(settings: Settings) -> dict[str, Any]:
             "seconds for the job to finish and shows it as it then is "
             f"(`{APPLIED}: wait=N`).",
             "schema": {"type": "string", "examples": ["wait=30"]},
-        },
-        "request_id": {
-            "name": REQUEST_ID,
-            "in": "header",
-            "description": "An id for this request, echoed in the response (one is made "
-            "otherwise).",
-            "schema": {"type": "string"},
         },
     }
 

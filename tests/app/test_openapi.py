@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from html.parser import HTMLParser
 from typing import Any
@@ -18,6 +19,7 @@ from referencing import Resource as SchemaResource
 from referencing.jsonschema import DRAFT202012
 from starlette.routing import Mount, Route
 
+from app.access_log import LOGGER
 from resources import REGISTRY, cleanable_types, importable_types
 from tests.support.api import MEDIA, client_of, make_org, open_app
 from tests.support.services import database_url, make_settings
@@ -40,6 +42,8 @@ def served(request, tmp_path_factory, jwt_pem) -> Any:
         response = client_of(app).get("/api/openapi.json")  # no token: the reference is public
         assert response.status_code == 200, response.text
         assert response.headers["content-type"].startswith("application/json")
+        assert response.headers["content-encoding"] == "gzip"  # 1.2 MB, some 50 kB gzipped
+        assert int(response.headers["content-length"]) < 100_000
         yield app, org, response.json()
 
 
@@ -236,6 +240,8 @@ def test_real_documents_fit_the_documented_schemas(served, document):
     assert_fits(document, "skus.document", created.json())
     listed = org.api.get("/api/skus?include=shipping_category,tags&filter[q][code_start]=TSHIRT")
     assert listed.status_code == 200 and listed.json()["meta"]["record_count"] == 1
+    flat = org.api.get("/api/skus?filter[code_start]=TSHIRT")  # as Swagger UI sends a filter
+    assert flat.status_code == 200 and flat.json()["meta"]["record_count"] == 1
     assert_fits(document, "skus.list", listed.json())
     invalid = org.api.post("/api/skus", json={"data": {"type": "skus", "attributes": {}}})
     assert invalid.status_code == 422
@@ -275,3 +281,18 @@ def test_docs_render_the_document_from_files_the_server_serves(served):
         assert asset.headers["content-type"].split(";")[0] in ("text/css", "text/javascript")
         assert len(asset.content) > 10_000
     assert "SwaggerUIBundle" in client.get("/docs/static/swagger-ui-bundle.js").text
+
+
+def test_the_document_is_plain_json_for_clients_without_gzip(served, document):
+    response = client_of(served[0]).get(
+        "/api/openapi.json", headers={"Accept-Encoding": "identity"}
+    )
+    assert "content-encoding" not in response.headers
+    assert int(response.headers["content-length"]) > 500_000
+    assert json.loads(response.content) == document
+
+
+def test_the_access_log_names_swagger_ui_files_by_their_path(served, caplog):
+    with caplog.at_level(logging.INFO, logger=LOGGER):
+        client_of(served[0]).get("/docs/static/swagger-ui.css")
+    assert '"GET /docs/static/swagger-ui.css HTTP/1.1" 200' in caplog.text
