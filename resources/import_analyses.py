@@ -32,6 +32,12 @@ class Inputs(Attr):
         return value
 
 
+class Listing(Json):
+    """A JSON array the analysis computes (read-only: never coerced from input)."""
+
+    json_schema = {"type": "array"}
+
+
 resource = Resource(
     "import_analyses",
     attributes=[
@@ -45,13 +51,13 @@ resource = Resource(
             String("encoding"),
             String("delimiter"),
             String("sheet"),
-            Json("sheet_names"),
+            Listing("sheet_names"),
             Integer("total_rows"),
-            Json("columns"),
-            Json("preview_rows"),
+            Listing("columns"),
+            Listing("preview_rows"),
             Json("suggested_mapping"),
-            Json("unmapped_required"),
-            Json("problems"),
+            Listing("unmapped_required"),
+            Listing("problems"),
             Integer("problems_count"),  # all of them; `problems` lists the first 100
             DateTime("expires_at", index=True),
         ),

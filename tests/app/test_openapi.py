@@ -23,6 +23,7 @@ from app.access_log import LOGGER
 from resources import REGISTRY, cleanable_types, importable_types
 from tests.support.api import MEDIA, client_of, make_org, open_app
 from tests.support.services import database_url, make_settings
+from tests.support.world import build_world
 
 # Routes the document does not list, each for a reason: they are for browsers, not API clients.
 NOT_API = {
@@ -34,11 +35,13 @@ METHODS = {"get", "post", "patch", "put", "delete"}
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def served(request, tmp_path_factory, jwt_pem) -> Any:
-    """An app per backend with an organization, and the document it serves."""
+    """An app per backend with an organization holding a record of every type, and the
+    document the app serves."""
     folder = tmp_path_factory.mktemp(f"openapi-{request.param}")
     settings = make_settings(folder, database_url(request, request.param, folder), jwt_pem)
     with open_app(settings) as app:
         org = make_org(app, "acme")
+        org.records = build_world(org.api, "a")  # type: ignore[attr-defined]
         response = client_of(app).get("/api/openapi.json")  # no token: the reference is public
         assert response.status_code == 200, response.text
         assert response.headers["content-type"].startswith("application/json")
@@ -296,3 +299,24 @@ def test_the_access_log_names_swagger_ui_files_by_their_path(served, caplog):
     with caplog.at_level(logging.INFO, logger=LOGGER):
         client_of(served[0]).get("/docs/static/swagger-ui.css")
     assert '"GET /docs/static/swagger-ui.css HTTP/1.1" 200' in caplog.text
+
+
+def test_every_type_shows_as_its_schema_says(served, document):
+    """A record of every type, as created and as read with every relationship included, fits
+    the document's schemas: attribute types, nullability, enums and relationships are true."""
+    org = served[1]
+    problems = []
+    for type_, record in org.records.items():
+        include = ",".join(REGISTRY[type_].relationships)
+        query = f"?include={include}" if include else ""
+        shown = org.api.get(f"/api/{type_}/{record['id']}{query}")
+        listed = org.api.get(f"/api/{type_}{query}")
+        assert shown.status_code == listed.status_code == 200, shown.text
+        for name, instance in [
+            (type_, record),
+            (f"{type_}.document", shown.json()),
+            (f"{type_}.list", listed.json()),
+        ]:
+            found = [e.message for e in schema_of(document, name).iter_errors(instance)]
+            problems += [f"{name}: {message[-120:]}" for message in found]
+    assert problems == [], "\n".join(problems)
