@@ -23,6 +23,15 @@ Choices = Mapping[tuple[str, str], Sequence[str]]  # (type, attribute) -> values
 MODES = ("live", "test")
 
 
+def _shown(resource: Resource, attr: Attr) -> bool:
+    """Whether records show ``attr``: a stored or computed value, or one its table holds
+    under its name (a relationship's id column, `import_profile_id`), as
+    `app/jsonapi/compiled` renders them; never triggers or secrets (password hashes)."""
+    if attr.secret:
+        return False
+    return bool(attr.column or attr.compute or attr.name in resource.table.c)
+
+
 def _filter_example(resource: Resource) -> dict[str, str]:
     """A filter on the type's first text attribute (`code_start`), else on ids."""
     for name, predicates in filterable(resource).items():
@@ -64,7 +73,7 @@ class Components:
     def _property(self, resource: Resource, attr: Attr, *, null: bool = True) -> dict[str, Any]:
         schema = self._value(resource, attr)
         schema = nullable(schema) if null else schema
-        note = described(attr)
+        note = described(attr, _shown(resource, attr))
         return {**schema, "description": note} if note else schema
 
     def resource(self, resource: Resource) -> dict[str, str]:
@@ -74,8 +83,8 @@ class Components:
     def _resource(self, resource: Resource) -> dict[str, Any]:
         attributes = {}
         for attr in shown_attributes(resource, frozenset(resource.attributes)):
-            if not (attr.column or attr.compute):
-                continue  # triggers and write-only attributes are never shown
+            if not _shown(resource, attr):
+                continue  # triggers and write-only attributes
             prop = self._property(resource, attr)
             attributes[attr.name] = {**prop, "readOnly": True} if not attr.writable else prop
         relationships = {
@@ -178,12 +187,17 @@ class Components:
 
     def _request(self, resource: Resource, update: bool) -> dict[str, Any]:
         attrs = self._written(resource, update)
+        properties = {
+            a.name: self._property(resource, a, null=not (a.required and not update)) for a in attrs
+        }
+        for a in attrs:
+            if a.alias:
+                properties[a.alias] = {**properties[a.name], "description": f"`{a.name}`."}
+        # Closed: the server refuses an attribute or relationship it does not take (400).
         attributes: dict[str, Any] = {
             "type": "object",
-            "properties": {
-                a.name: self._property(resource, a, null=not (a.required and not update))
-                for a in attrs
-            },
+            "properties": properties,
+            "additionalProperties": False,
         }
         required = [] if update else [a.name for a in attrs if a.required and a.default is None]
         if required:
@@ -203,7 +217,11 @@ class Components:
             "properties": {
                 "type": {"type": "string", "const": resource.type},
                 "attributes": attributes,
-                "relationships": {"type": "object", "properties": relationships},
+                "relationships": {
+                    "type": "object",
+                    "properties": relationships,
+                    "additionalProperties": False,
+                },
             },
         }
         if update:

@@ -57,12 +57,12 @@ def nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
-def described(attr: Attr) -> str | None:
-    """What the declaration says about an attribute beyond its type."""
+def described(attr: Attr, shown: bool) -> str | None:
+    """What the declaration says about an attribute beyond its type (``shown``: in records)."""
     notes = []
     if attr.update_only:
         notes.append("Trigger: send it in an update to act on the record; never shown.")
-    elif not attr.column and attr.writable:
+    elif not shown:
         notes.append("Write-only: never shown.")
     if attr.create_only:
         notes.append("Set on create only.")

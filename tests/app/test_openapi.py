@@ -251,6 +251,10 @@ def test_real_documents_fit_the_documented_schemas(served, document):
     assert_fits(document, "errors", invalid.json())
     with pytest.raises(AssertionError):  # the schemas do refuse what the server refuses
         assert_fits(document, "skus.create", {"data": {"type": "skus", "attributes": {}}})
+    unknown = {"data": {"type": "skus", "attributes": {**body["data"]["attributes"], "colour": 1}}}
+    assert org.api.post("/api/skus", json=unknown).status_code == 400
+    with pytest.raises(AssertionError):
+        assert_fits(document, "skus.create", unknown)
 
 
 class Assets(HTMLParser):
@@ -319,4 +323,10 @@ def test_every_type_shows_as_its_schema_says(served, document):
         ]:
             found = [e.message for e in schema_of(document, name).iter_errors(instance)]
             problems += [f"{name}: {message[-120:]}" for message in found]
+        resource = REGISTRY[type_]
+        if not resource.members:  # an umbrella's records show as their concrete types
+            documented = document["components"]["schemas"][type_]["properties"]["attributes"]
+            hidden = {n for n, a in resource.attributes.items() if a.hidden}
+            if set(record["attributes"]) != set(documented["properties"]) - hidden:
+                problems.append(f"{type_}: shows {sorted(record['attributes'])}")
     assert problems == [], "\n".join(problems)
