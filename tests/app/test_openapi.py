@@ -22,8 +22,9 @@ from starlette.routing import Mount, Route
 from app.access_log import LOGGER
 from resources import REGISTRY, cleanable_types, importable_types
 from tests.support.api import MEDIA, client_of, make_org, open_app
+from tests.support.documents import document as request_document
 from tests.support.services import database_url, make_settings
-from tests.support.world import build_world
+from tests.support.world import RECIPES, build_world, writable_relationships
 
 # Routes the document does not list, each for a reason: they are for browsers, not API clients.
 NOT_API = {
@@ -329,4 +330,24 @@ def test_every_type_shows_as_its_schema_says(served, document):
             hidden = {n for n, a in resource.attributes.items() if a.hidden}
             if set(record["attributes"]) != set(documented["properties"]) - hidden:
                 problems.append(f"{type_}: shows {sorted(record['attributes'])}")
+    assert problems == [], "\n".join(problems)
+
+
+def test_every_type_is_created_by_documents_its_schema_accepts(served, document):
+    """The documents that created the records above (tests/support/world.py) fit each type's
+    create schema: its required attributes, types and enums do not refuse what the server
+    took."""
+    records = served[1].records
+    problems = []
+    for type_, recipe in RECIPES.items():
+        if callable(recipe):
+            continue  # a recipe of its own (an upload, a job)
+        attributes = {k: v.format(o="a") if isinstance(v, str) else v for k, v in recipe.items()}
+        relationships = {
+            rel.name: [records[rel.target_type]] if rel.many else records[rel.target_type]
+            for rel in writable_relationships(type_)
+        }
+        body = request_document(type_, attributes, relationships)
+        validator = schema_of(document, f"{type_}.create")
+        problems += [f"{type_}: {e.message[-160:]}" for e in validator.iter_errors(body)]
     assert problems == [], "\n".join(problems)
