@@ -16,10 +16,11 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.jsonapi.endpoints import fixed_relationship_reason, read_only_reason
 from app.openapi.schemas import Components
 from app.openapi.shared import content, errors, ref, tagged
 from core.errors import MEDIA_TYPE
-from resources.base import BelongsTo, HasMany, Relationship, Resource
+from resources.base import BelongsTo, Relationship, Resource
 
 MULTIPART = "multipart/form-data"
 READ_ERRORS = ("400", "401", "406", "429", "503")
@@ -54,18 +55,8 @@ def _operation(
 def _refused(resource: Resource, op_id: str, summary: str, why: str) -> dict[str, Any]:
     responses = {"403": ref("responses", "403"), **errors("401", "404")}
     return _operation(
-        resource, op_id, f"{summary} (always refused)", responses, description=f"Refused: {why}"
+        resource, op_id, f"{summary} (always refused)", responses, description=f"Refused: {why}."
     )
-
-
-def _read_only(resource: Resource) -> str | None:
-    """Why writes of ``resource`` are refused (as `endpoints._writable` says), if they are."""
-    if resource.read_only and resource.members:
-        concrete = ", ".join(sorted(m.type for m in resource.members.values()))
-        return f"{resource.type} are written through their concrete types: {concrete}."
-    if resource.read_only:
-        return f"{resource.type} cannot be changed through the API."
-    return None
 
 
 class Paths:
@@ -129,7 +120,7 @@ class Paths:
 
     def _create(self, resource: Resource) -> dict[str, Any]:
         t = resource.type
-        why = _read_only(resource)
+        why = read_only_reason(resource)
         if why:
             return _refused(resource, f"{t}.create", "Create a record", why)
         waits = t in self.wiring.waits
@@ -163,7 +154,7 @@ class Paths:
             {"200": one, **errors("404", *READ_ERRORS)},
             parameters=self._reading(resource, many=False),
         )  # fmt: skip
-        why = _read_only(resource)
+        why = read_only_reason(resource)
         if why:
             return {
                 "get": show,
@@ -221,24 +212,20 @@ class Paths:
             description="Takes no query parameters.",
         )  # fmt: skip
         verbs = {"patch": "Replace", "post": "Add to", "delete": "Remove from"}
-        why = _read_only(owner)
-        if why is None and (not rel.writable or isinstance(rel, HasMany)):
-            why = f"{name} cannot be changed through this relationship."
         operations: dict[str, Any] = {"get": show}
         for method, verb in verbs.items():
             op_id, summary = f"{prefix}.{method}", f"{verb} {name}"
-            if why is None and not rel.many and method != "patch":
-                operations[method] = _refused(
-                    owner, op_id, summary, "A to-one relationship is only changed with PATCH."
-                )
-            elif why is not None:
+            why = read_only_reason(owner) or fixed_relationship_reason(rel, method.upper())
+            if why is not None:
                 operations[method] = _refused(owner, op_id, summary, why)
-            else:
-                body = self.c.linkage_request(rel)
-                done = linkage if not rel.many else ref("responses", "no_content")
-                operations[method] = _operation(
-                    owner, op_id, summary,
-                    {"200" if not rel.many else "204": done, **errors("404", *WRITE_ERRORS)},
-                    requestBody={"required": True, "content": content(body, MEDIA_TYPE)},
-                )  # fmt: skip
+                continue
+            done = linkage if not rel.many else ref("responses", "no_content")
+            operations[method] = _operation(
+                owner, op_id, summary,
+                {"200" if not rel.many else "204": done, **errors("404", *WRITE_ERRORS)},
+                requestBody={
+                    "required": True,
+                    "content": content(self.c.linkage_request(rel), MEDIA_TYPE),
+                },
+            )  # fmt: skip
         return operations

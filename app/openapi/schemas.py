@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from app.jsonapi.compiled import shown_attributes
 from app.jsonapi.idempotency import REPLAYED
 from app.jsonapi.uploads import FILE, SHEET
 from app.jsonapi.waiting import APPLIED
@@ -16,11 +15,13 @@ from app.openapi.values import described, nullable, value_schema
 from query.filtering import MODIFIERS, filterable
 from query.includes import MAX_INCLUDE_DEPTH
 from records.validation import READ_ONLY
-from resources.base import BelongsTo, HasMany, Relationship, Resource
+from resources.base import BelongsTo, HasMany, ManyToMany, Relationship, Resource
 from resources.fields import Attr
 
 Choices = Mapping[tuple[str, str], Sequence[str]]  # (type, attribute) -> values (resources)
 MODES = ("live", "test")
+# A nested include path: two or more relationship names, up to the deepest allowed.
+DOTTED = rf"^[a-z_]+(\.[a-z_]+){{1,{MAX_INCLUDE_DEPTH - 1}}}$"
 
 
 def _shown(resource: Resource, attr: Attr) -> bool:
@@ -82,9 +83,9 @@ class Components:
 
     def _resource(self, resource: Resource) -> dict[str, Any]:
         attributes = {}
-        for attr in shown_attributes(resource, frozenset(resource.attributes)):
+        for attr in resource.attributes.values():
             if not _shown(resource, attr):
-                continue  # triggers and write-only attributes
+                continue  # triggers, write-only attributes, secrets
             prop = self._property(resource, attr)
             attributes[attr.name] = {**prop, "readOnly": True} if not attr.writable else prop
         relationships = {
@@ -114,7 +115,8 @@ class Components:
         }
         return {"description": description, **schema} if description else schema
 
-    def _document(self, resource: Resource, data: dict[str, Any]) -> dict[str, Any]:
+    @staticmethod
+    def _document(data: dict[str, Any]) -> dict[str, Any]:
         return {
             "type": "object",
             "required": ["data"],
@@ -130,11 +132,11 @@ class Components:
         name = f"{resource.type}.{'maybe' if maybe else 'document'}"
         data = self.resource(resource)
         shape = {"anyOf": [data, {"type": "null"}]} if maybe else data
-        return self._once("schemas", name, lambda: self._document(resource, shape))
+        return self._once("schemas", name, lambda: self._document(shape))
 
     def list_document(self, resource: Resource) -> dict[str, str]:
         def build() -> dict[str, Any]:
-            doc = self._document(resource, {"type": "array", "items": self.resource(resource)})
+            doc = self._document({"type": "array", "items": self.resource(resource)})
             doc["required"] = ["data", "meta", "links"]
             doc["properties"]["meta"] = ref("schemas", "list_meta")
             return doc
@@ -241,8 +243,8 @@ class Components:
             if rel.codes:
                 keys = ", ".join(f"`{key}`" for key in rel.codes)
                 notes.append(f"Or name it by the attribute {keys} instead.")
-        elif rel.many and getattr(rel, "max_count", None):
-            notes.append(f"At most {rel.max_count}.")  # type: ignore[attr-defined]
+        elif isinstance(rel, ManyToMany) and rel.max_count:
+            notes.append(f"At most {rel.max_count}.")
         return {"description": " ".join(notes)} if notes else {}
 
     def form(self, resource: Resource) -> dict[str, str]:
@@ -263,7 +265,9 @@ class Components:
                 if schema.get("type") not in ("string", "integer", "number", "boolean"):
                     schema = {"type": "string", "description": "JSON text (lists: or commas)."}
                 fields[attr.name] = schema
-            required = [a.name for a in self._written(resource, False) if a.required]
+            required = [
+                a.name for a in self._written(resource, False) if a.required and a.default is None
+            ]
             return {"type": "object", "required": [FILE, *required], "properties": fields}
 
         return self._once("schemas", f"{resource.type}.form", build)
@@ -289,8 +293,9 @@ class Components:
             "(or `filter[<attribute>_<predicate>]`): the patterns list those of this type's "
             "own attributes, by the predicates each takes. A predicate may end with `_any` or "
             "`_all` (comma-separated values, any or all of them) or `_or_null`; `in` and "
-            "`not_in` take comma-separated values, `null`, `present`, `true` and the like "
-            "`true` or `false`, `jcont` a JSON object the value contains. An attribute of a "
+            "`not_in` take comma-separated values; `null`, `not_null`, `present`, `blank`, "
+            "`true` and `false` take `true` or `false`; `jcont` takes a JSON object the value "
+            "contains. An attribute of a "
             "related record is named through the relationship "
             "(`<relationship>_<attribute>_<predicate>`, up to three hops), and attributes "
             "joined by `_or_` match either.",
@@ -353,7 +358,7 @@ class Components:
                     "items": {
                         "anyOf": [
                             {"type": "string", "enum": names},
-                            {"type": "string", "pattern": r"^[a-z_]+(\.[a-z_]+){1,2}$"},
+                            {"type": "string", "pattern": DOTTED},
                         ]
                     },
                 },

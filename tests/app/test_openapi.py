@@ -351,3 +351,26 @@ def test_every_type_is_created_by_documents_its_schema_accepts(served, document)
         validator = schema_of(document, f"{type_}.create")
         problems += [f"{type_}: {e.message[-160:]}" for e in validator.iter_errors(body)]
     assert problems == [], "\n".join(problems)
+
+
+def test_the_operations_documented_as_refused_are_refused(served, document):
+    """Every operation the document says is always refused answers 403 on a real record."""
+    org = served[1]
+    wrong = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if not operation["summary"].endswith("(always refused)"):
+                continue
+            type_ = path.split("/")[2]
+            record = org.records[type_]
+            url = path.replace("{id}", record["id"])
+            if "/relationships/" in path:
+                rel = REGISTRY[type_].relationships[path.rsplit("/", 1)[1]]
+                body: Any = {"data": [] if rel.many else None}
+            else:
+                data = {"type": type_, "attributes": {"reference": "x"}}
+                body = {"data": {**data, "id": record["id"]} if "{id}" in path else data}
+            response = org.api.request(method.upper(), url, json=body)
+            if response.status_code != 403:
+                wrong.append(f"{method.upper()} {path}: {response.status_code}")
+    assert wrong == []
