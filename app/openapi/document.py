@@ -79,5 +79,5 @@ def build(
         "servers": [{"url": settings.public_url or "/"}],
         "security": [{shared.SECURITY: []}],
         "paths": every,
-        "components": components.as_dict(shared.security_schemes()),
+        "components": components.as_dict(shared.security_schemes(settings.public_url)),
     }

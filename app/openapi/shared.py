@@ -255,7 +255,9 @@ def parameters(settings: Settings) -> dict[str, Any]:
     }
 
 
-def security_schemes() -> dict[str, Any]:
+def security_schemes(public_url: str | None) -> dict[str, Any]:
+    """OAuth2 client credentials; the token URL absolute where the server's public URL is
+    known (a relative one would lose a path prefix such as `https://host/bulkport`)."""
     return {
         SECURITY: {
             "type": "oauth2",
@@ -264,7 +266,7 @@ def security_schemes() -> dict[str, Any]:
             "read and write; sales channels (client id only) read the catalog.",
             "flows": {
                 "clientCredentials": {
-                    "tokenUrl": TOKEN_URL,
+                    "tokenUrl": f"{public_url or ''}{TOKEN_URL}",
                     "scopes": {SCOPE: "Every market of the organization."},
                 }
             },

@@ -4,6 +4,7 @@ server itself serves."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -20,7 +21,9 @@ from referencing.jsonschema import DRAFT202012
 from starlette.routing import Mount, Route
 
 from app.access_log import LOGGER
-from resources import REGISTRY, cleanable_types, importable_types
+from app.openapi.document import build
+from app.openapi.paths import Wiring
+from resources import REGISTRY, checked_choices, cleanable_types, importable_types
 from tests.support.api import MEDIA, client_of, make_org, open_app
 from tests.support.documents import document as request_document
 from tests.support.services import database_url, make_settings
@@ -374,3 +377,12 @@ def test_the_operations_documented_as_refused_are_refused(served, document):
             if response.status_code != 403:
                 wrong.append(f"{method.upper()} {path}: {response.status_code}")
     assert wrong == []
+
+
+def test_behind_a_public_url_the_server_and_token_url_are_absolute(served):
+    app = served[0]
+    settings = dataclasses.replace(app.state.settings, public_url="https://shop.example/bulkport")
+    built = build(REGISTRY, Wiring(), settings, app.routes, checked_choices())
+    assert built["servers"] == [{"url": "https://shop.example/bulkport"}]
+    flow = built["components"]["securitySchemes"]["oauth2"]["flows"]["clientCredentials"]
+    assert flow["tokenUrl"] == "https://shop.example/bulkport/oauth/token"
