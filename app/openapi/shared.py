@@ -235,6 +235,7 @@ def parameters(settings: Settings) -> dict[str, Any]:
             "shows only those of that type's records (also attributes hidden by default, such "
             "as an import's `inputs`).",
             "schema": {"type": "object", "additionalProperties": {"type": "string"}},
+            "example": {},  # Swagger UI would otherwise send its made-up `additionalProp1`
         },
         "idempotency_key": {
             "name": IDEMPOTENCY_KEY,
