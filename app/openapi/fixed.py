@@ -1,7 +1,8 @@
 """The routes that are not a type's: the OAuth token endpoint, the JWK Set, the caller's own
-application and organization, signed attachment downloads, this document, and the health and
-metrics routes of an operated server. Each is documented only when the app serves its path
-(``served``), so the document never lists a route the server does not have."""
+application and organization, what splitting a file into imports needs, signed attachment
+downloads, this document, and the health and metrics routes of an operated server. Each is
+documented only when the app serves its path (``served``), so the document never lists a
+route the server does not have."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from typing import Any
 
 from app.auth.routes import FORM_TYPES
 from app.auth.tokens import SCOPE
+from app.import_types import TYPE as IMPORT_TYPES
 from app.openapi.shared import content, errors, headers, ref, tagged
+from bulk.sources.reader import FORMATS
+from resources import importable_types
 
 JSON = "application/json"
 PUBLIC: list[dict[str, Any]] = []  # `security` of an operation that needs no token
@@ -73,6 +77,53 @@ def _own_record(type_: str, attributes: dict[str, Any]) -> dict[str, Any]:
 
 def _get(tag: str, op_id: str, summary: str, responses: dict, **more: Any) -> dict[str, Any]:
     return {"get": tagged(tag, operationId=op_id, summary=summary, **more, responses=responses)}
+
+
+def _import_type() -> dict[str, Any]:
+    """What a client splitting a file into several imports reads of one importable type."""
+    return {
+        "type": "object",
+        "required": ["id", "type", "attributes"],
+        "properties": {
+            "id": {"type": "string", "enum": importable_types()},
+            "type": {"type": "string", "const": IMPORT_TYPES},
+            "links": ref("schemas", "links"),
+            "attributes": {
+                "type": "object",
+                "properties": {
+                    "key": {
+                        "type": "array",
+                        "description": "Per part of the type's unique key, the columns that may "
+                        "carry it, preferred first: an item's rows share them.",
+                        "items": {"type": "array", "items": {"type": "string"}},
+                    },
+                    "parent": {"type": ["string", "null"]},
+                    "parent_type": {"type": ["string", "null"]},
+                    "children": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+    }
+
+
+IMPORT_LIMITS = {
+    "type": "object",
+    "properties": {
+        "upload_max_bytes": {"type": "integer"},
+        "inputs_max": {"type": "integer", "description": "Items of one import's `inputs`."},
+        "formats": {"type": "array", "items": {"type": "string", "enum": list(FORMATS)}},
+    },
+}
+
+
+def _import_types(many: bool) -> dict[str, Any]:
+    data = {"type": "array", "items": _import_type()} if many else _import_type()
+    schema = {"type": "object", "properties": {"data": data, "meta": IMPORT_LIMITS}}
+    return {
+        "description": "The importable types." if many else "One importable type.",
+        "headers": headers(),
+        "content": content(schema),
+    }
 
 
 def _health(summary: str, description: str, op_id: str, down: bool) -> dict[str, Any]:
@@ -155,6 +206,28 @@ FIXED: dict[str, dict[str, Any]] = {
             ),
             **errors("401", "406", "429"),
         },
+    ),  # fmt: skip
+    f"/api/{IMPORT_TYPES}": _get(
+        "Imports",
+        "import_types.list",
+        "What splitting a file into imports needs, per type",
+        {"200": _import_types(many=True), **errors("401", "406", "429")},
+        description="Per importable type, the columns that keep an item's rows together, and "
+        "the limits of one import.",
+    ),  # fmt: skip
+    f"/api/{IMPORT_TYPES}/{{type}}": _get(
+        "Imports",
+        "import_types.show",
+        "What splitting a file into imports needs, of a type",
+        {"200": _import_types(many=False), **errors("401", "404", "406", "429")},
+        parameters=[
+            {
+                "name": "type",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "enum": importable_types()},
+            }
+        ],
     ),  # fmt: skip
     "/attachments/{key}": _get(
         "Attachments",

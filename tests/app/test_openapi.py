@@ -59,17 +59,36 @@ def document(served) -> dict[str, Any]:
     return served[2]
 
 
-def schema_of(document: dict[str, Any], name: str) -> Draft202012Validator:
-    """A validator of the document's component schema ``name`` (its refs resolved in it)."""
+def _validator(document: dict[str, Any], *pointer: str) -> Draft202012Validator:
+    """A validator of the schema at ``pointer`` in the document (its refs resolved in it)."""
     resource = SchemaResource.from_contents(document, default_specification=DRAFT202012)
     registry = Registry().with_resource("urn:bulkport-openapi", resource)
-    ref = {"$ref": f"urn:bulkport-openapi#/components/schemas/{name}"}
-    return Draft202012Validator(ref, registry=registry)
+    escaped = "/".join(part.replace("~", "~0").replace("/", "~1") for part in pointer)
+    return Draft202012Validator({"$ref": f"urn:bulkport-openapi#/{escaped}"}, registry=registry)
+
+
+def schema_of(document: dict[str, Any], name: str) -> Draft202012Validator:
+    """A validator of the document's component schema ``name``."""
+    return _validator(document, "components", "schemas", name)
 
 
 def assert_fits(document: dict[str, Any], name: str, instance: Any) -> None:
     problems = [e.message for e in schema_of(document, name).iter_errors(instance)]
     assert problems == [], f"{name}: {problems[:5]}"
+
+
+def assert_answer_fits(document: dict[str, Any], path: str, method: str, response) -> None:
+    """``response`` is what the document says ``method`` ``path`` answers with its status."""
+    where = ["paths", path, method, "responses", str(response.status_code)]
+    answer = document["paths"][path][method]["responses"][str(response.status_code)]
+    if "$ref" in answer:
+        name = answer["$ref"].rsplit("/", 1)[1]
+        where, answer = ["components", "responses", name], document["components"]["responses"][name]
+    (media_type,) = answer["content"]
+    assert response.headers["content-type"].split(";")[0] == media_type
+    validator = _validator(document, *where, "content", media_type, "schema")
+    problems = [e.message for e in validator.iter_errors(response.json())]
+    assert problems == [], f"{method.upper()} {path} {response.status_code}: {problems[:5]}"
 
 
 def walk(routes, prefix: str = ""):
@@ -253,6 +272,17 @@ def test_real_documents_fit_the_documented_schemas(served, document):
     invalid = org.api.post("/api/skus", json={"data": {"type": "skus", "attributes": {}}})
     assert invalid.status_code == 422
     assert_fits(document, "errors", invalid.json())
+    client = client_of(served[0])
+    for path in ("/api/import_types", "/api/import_types/skus", "/api/organization"):
+        assert_answer_fits(document, path.replace("/skus", "/{type}"), "get", org.api.get(path))
+    token = client.post("/oauth/token", json={"grant_type": "client_credentials",
+                                              "client_id": org.client_id,
+                                              "client_secret": org.client_secret})  # fmt: skip
+    assert_answer_fits(document, "/oauth/token", "post", token)
+    refused = client.post("/oauth/token", json={"grant_type": "client_credentials",
+                                                "client_id": "nobody"})  # fmt: skip
+    assert refused.status_code == 401
+    assert_answer_fits(document, "/oauth/token", "post", refused)
     with pytest.raises(AssertionError):  # the schemas do refuse what the server refuses
         assert_fits(document, "skus.create", {"data": {"type": "skus", "attributes": {}}})
     unknown = {"data": {"type": "skus", "attributes": {**body["data"]["attributes"], "colour": 1}}}
