@@ -51,8 +51,8 @@ PAGE = """<!doctype html>
 
 
 class Reference:
-    """The document of one app, built on its first request (some 0.1 s) and kept, as JSON and
-    gzipped (1.2 MB, 47 kB gzipped): the declarations do not change while the app runs."""
+    """The document of one app, built on its first request (some 0.1 s) and kept encoded, plain
+    (1.2 MB) and gzipped (47 kB): the declarations do not change while the app runs."""
 
     def __init__(self, registry: Mapping[str, Resource], wiring: Wiring) -> None:
         self.registry = registry
