@@ -126,10 +126,34 @@ def _import_types(many: bool) -> dict[str, Any]:
     }
 
 
+HEALTH = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {
+        "status": {"type": "string", "enum": ["up", "down"]},
+        "down": {"type": "array", "items": {"type": "string"}, "description": "What is down."},
+        "checks": {
+            "type": "object",
+            "description": "Per check (database, redis, storage, workers): its state, its "
+            "latency, and why it is down.",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["status"],
+                "properties": {
+                    "status": {"type": "string", "enum": ["up", "down"]},
+                    "latency_ms": {"type": "number"},
+                    "error": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+
 def _health(summary: str, description: str, op_id: str, down: bool) -> dict[str, Any]:
-    responses: dict[str, Any] = {"200": {"description": "Up.", "content": content({}, JSON)}}
+    responses: dict[str, Any] = {"200": {"description": "Up.", "content": content(HEALTH, JSON)}}
     if down:
-        responses["503"] = {"description": "Down: names what is.", "content": content({}, JSON)}
+        responses["503"] = {"description": "Something is down.", "content": content(HEALTH, JSON)}
     return _get("Operations", op_id, summary, responses, description=description,
                 security=PUBLIC)  # fmt: skip
 
@@ -277,7 +301,10 @@ FIXED: dict[str, dict[str, Any]] = {
                 "description": "The metrics, in Prometheus's text format.",
                 "content": {"text/plain": {"schema": {"type": "string"}}},
             },
-            "401": {"description": "`BULKPORT_METRICS_TOKEN` is set and was not sent."},
+            "401": {
+                "description": "`BULKPORT_METRICS_TOKEN` is set and was not sent.",
+                "content": content(ref("schemas", "errors")),
+            },
         },
         description="Open unless `BULKPORT_METRICS_TOKEN` is set; then it takes "
         "`Authorization: Bearer <that token>`.",
