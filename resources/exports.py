@@ -10,6 +10,8 @@ STATUSES = ("pending", "in_progress", "completed", "interrupted", "failed")
 class JsonList(Json):
     """A JSON array of strings (includes, fields)."""
 
+    json_schema = {"type": "array", "items": {"type": "string"}}
+
     def coerce(self, value):
         if value is None:
             return None

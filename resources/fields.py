@@ -33,6 +33,9 @@ class Invalid(Exception):
 class Attr:
     kind = "string"
     column_type: Any = sa.String(255)
+    # The JSON Schema of its value in API documents where `kind` does not tell it (lists); the
+    # API reference (app/openapi) describes every other value by its kind.
+    json_schema: dict[str, Any] | None = None
 
     def __init__(
         self,
@@ -308,6 +311,8 @@ class Password(Attr):
 
 class NameList(Attr):
     """A trigger taking names (`_add_tags`), as a list or one comma-separated string."""
+
+    json_schema = {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]}
 
     def __init__(self, name: str) -> None:
         super().__init__(name, column=False, filterable=False, sortable=False)

@@ -26,6 +26,8 @@ class Inputs(Json):
     """A JSON array of objects (format json) or one CSV text (format csv), stored gzipped
     (resources/import_inputs.py) until the import has run."""
 
+    json_schema = {"anyOf": [{"type": "array", "items": {"type": "object"}}, {"type": "string"}]}
+
     column_type: Any = sa.LargeBinary()
 
     def render(self, value):
