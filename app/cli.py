@@ -240,6 +240,7 @@ def _database_name(settings: Settings) -> str:
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     upgrade(settings)
     _note(f"Database migrated: {_database_name(settings)} is up to date.")
+    _note(f"API reference: http://{args.host}:{args.port}/docs")
     bulkport = command_path()
     if not _with_engine(settings, _has_organization):
         _note(f"No organization yet. For client credentials, run in a second terminal:\n"

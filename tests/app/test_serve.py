@@ -40,12 +40,13 @@ def test_the_first_start_says_the_database_was_migrated_and_the_full_command_to_
     """A newcomer's first `bulkport serve`: the message to copy works from any folder."""
     script = Path(sys.executable).parent / "bulkport"  # the installed command
     log_path = tmp_path / "serve.log"
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BULKPORT_")}
     env["BULKPORT_DATA_DIR"] = str(tmp_path / "data")
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-c", BOOT, str(os.getpid()), str(script), "serve"]
-            + ["--port", str(free_port())],
+            + ["--port", str(port)],
             cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=log,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -58,8 +59,9 @@ def test_the_first_start_says_the_database_was_migrated_and_the_full_command_to_
         proc.kill()
         proc.wait(10)
     lines = log_path.read_text().splitlines()
-    assert lines[:3] == [
+    assert lines[:4] == [
         f"Database migrated: {tmp_path / 'data' / 'bulkport.sqlite3'} is up to date.",
+        f"API reference: http://127.0.0.1:{port}/docs",
         "No organization yet. For client credentials, run in a second terminal:",
         f"  {script} orgs create my-org --json",
     ]
