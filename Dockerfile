@@ -18,6 +18,7 @@ COPY app ./app
 COPY bulk ./bulk
 COPY client ./client
 COPY core ./core
+COPY fileformats ./fileformats
 COPY query ./query
 COPY records ./records
 COPY resources ./resources

@@ -11,9 +11,9 @@ the server merges them. The rule is the server's, a little wider (keys compared 
 surrounding spaces, and partly blank keys compared too): rows the server may count as separate
 items are sometimes kept together, rows of one item are never split, which is what matters.
 
-Files are read as the server reads an upload (client/sources), so a chunk means what its rows
-meant in the file; CSV chunks are rewritten with commas, in UTF-8, and JSON arrays become NDJSON
-chunks (one item a line).
+Files are read as the server reads an upload (client/sources, by the rules of fileformats), so a
+chunk means what its rows meant in the file; CSV chunks are rewritten with commas, in UTF-8, and
+JSON arrays become NDJSON chunks (one item a line).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from typing import Any
 
 from client.connection import ClientError
 from client.sources import Row, csv_rows, detect_format, json_lines, ndjson_lines, sheet_rows
+from fileformats import headers
 
 FORMATS = ("csv", "json", "ndjson", "xlsx")
 __all__ = ["FORMATS", "Chunk", "detect_format", "mapped_key", "split"]
@@ -123,9 +124,7 @@ class _Grouping:
     def __init__(
         self, header: list[str], key: Sequence[Sequence[str]], mapping: Mapping[str, Any]
     ) -> None:
-        names = [h.strip() for h in header]
-        while names and names[-1] == "":  # empty trailing header cells name no column
-            names.pop()
+        names = headers.names(header)  # empty trailing header cells name no column
         self.width = len(names)
         self.parts = [[names.index(c) for c in part if c in names] for part in key]
         # Child cells: columns named `rel.attr`, or mapped to such a name. A mapped child column
