@@ -62,6 +62,9 @@ class AccessLogMiddleware:
             return
         status = 500  # what the server answers when the app fails before its response starts
         started = time.perf_counter()
+        # Read now: routing into a mount (/docs/static) appends the mount's path to this very
+        # scope's root_path (the path stays whole), and both read afterwards name it twice.
+        path = scope.get("root_path", "") + scope["path"]
 
         async def record_status(message: Message) -> None:
             nonlocal status
@@ -75,7 +78,6 @@ class AccessLogMiddleware:
             if log.isEnabledFor(logging.INFO):
                 client = scope.get("client")
                 address = f"{client[0]}:{client[1]}" if client else "-"
-                path = scope.get("root_path", "") + scope["path"]
                 version = scope.get("http_version", "1.1")
                 method = scope["method"]
                 took = round((time.perf_counter() - started) * 1000, 1)

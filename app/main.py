@@ -7,11 +7,13 @@ import contextlib
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from app import attachments, health, metrics
+from app import attachments, health, import_types, metrics
 from app.access_log import AccessLogMiddleware
 from app.auth import routes as auth_routes
 from app.jsonapi.endpoints import resource_routes
 from app.jsonapi.media import BodyLimitMiddleware, install_error_handlers
+from app.openapi import routes as reference
+from app.openapi.paths import Wiring
 from app.ratelimit.middleware import RateLimitMiddleware, make_limiter
 from app.request_id import RequestIdMiddleware
 from bulk import files
@@ -51,6 +53,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     }
     destroyers = {job.resource.type: files.destroyer(settings, job.resource) for job in JOB_TYPES}
     destroyers[analyses.type] = files.destroyer(settings, analyses)  # its file goes with it
+    uploaders = {
+        IMPORTS.resource.type: import_service.upload,
+        analyses.type: analysis_service.upload,
+    }
+    waits = {job.resource.type for job in JOB_TYPES}  # `Prefer: wait=N`
     checks = health.Health(settings, engine, dispatcher)
 
     @contextlib.asynccontextmanager
@@ -69,19 +76,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             *auth_routes.routes(),
             *attachments.routes(),
+            *import_types.routes(),
             *health.routes(checks),
             *metrics.routes(settings, engine, dispatcher),
             *resource_routes(
-                REGISTRY,
-                savers,
-                destroyers,
-                history=versions,
-                uploaders={
-                    IMPORTS.resource.type: import_service.upload,
-                    analyses.type: analysis_service.upload,
-                },
-                waits={job.resource.type for job in JOB_TYPES},  # `Prefer: wait=N`
-            ),  # fmt: skip
+                REGISTRY, savers, destroyers, history=versions, uploaders=uploaders, waits=waits
+            ),
+            # /api/openapi.json and /docs: the API reference, generated from the same wiring
+            *reference.routes(REGISTRY, Wiring(set(uploaders), waits, history=versions)),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),  # first: the access log line carries the id
@@ -98,6 +100,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         lifespan=lifespan,
     )
+    # A trailing slash gets a JSON:API 404 that says so, not Starlette's empty 307 redirect
+    # (which clients following it would resend without their body or Authorization header).
+    app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.engine = engine
     app.state.dispatcher = dispatcher

@@ -59,6 +59,7 @@ class HttpMetrics:
             return
         status = 500  # what the server answers when the app fails before its response starts
         started = time.perf_counter()
+        root_path = scope.get("root_path", "")  # a mount lengthens it in this very scope
 
         async def record_status(message: Message) -> None:
             nonlocal status
@@ -70,7 +71,7 @@ class HttpMetrics:
             await self.app(scope, receive, record_status)
         finally:
             method = scope["method"] if scope["method"] in METHODS else "other"
-            route = self.template(scope)
+            route = self.template({**scope, "root_path": root_path})
             metrics.HTTP_REQUESTS.labels(route, method, str(status)).inc()
             metrics.HTTP_DURATION.labels(route, method).observe(time.perf_counter() - started)
 

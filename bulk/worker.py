@@ -15,7 +15,7 @@ import time
 from prometheus_client import multiprocess
 
 from bulk.dispatch import Dispatcher
-from core import logs
+from core import logs, metrics
 from core.db import make_engine
 from core.settings import Settings
 
@@ -105,4 +105,4 @@ def gone(settings: Settings, pid: int | None) -> None:
     """A dead process's live gauges leave /metrics (PROMETHEUS_MULTIPROC_DIR: core/metrics.py);
     its counters stay counted."""
     if settings.metrics_dir is not None and pid is not None:
-        multiprocess.mark_process_dead(pid, str(settings.metrics_dir))
+        multiprocess.mark_process_dead(metrics.process_name(pid), str(settings.metrics_dir))

@@ -13,8 +13,8 @@ from typing import Any
 
 from client import exports, imports, operators
 from client.connection import Api, ClientError, Target
+from client.exit_codes import UNUSABLE
 
-OK, ITEMS_FAILED, UNUSABLE = 0, 1, 2
 FORMATS = ("csv", "json", "ndjson", "xlsx")
 
 
@@ -52,9 +52,20 @@ def add_commands(commands: Any) -> None:
     )  # fmt: skip
     imp.add_argument("--skip-errors", action="store_true", help="never stop at 10%% errors")
     imp.add_argument("--preview", action="store_true", help="show the plan, then ask to commit")
-    imp.add_argument("--yes", action="store_true", help="commit a preview without asking")
-    imp.add_argument("--reference", help="the group's reference (default: a new one)")
-    imp.add_argument("--errors-out", metavar="FILE", help="write the failed items here")
+    imp.add_argument(
+        "--yes", action="store_true",
+        help="commit a preview without asking (without it, a preview run with no terminal "
+        "commits nothing)",
+    )  # fmt: skip
+    imp.add_argument(
+        "--reference", metavar="GROUP",
+        help="the imports' reference group: GROUP-0001, GROUP-0002, ... (default: a new one)",
+    )  # fmt: skip
+    imp.add_argument(
+        "--errors-out", metavar="FILE",
+        help="write the failed items of every chunk here (CSV with _errors, or a JSON array), "
+        "to fix and import again; no failures: no file (an older FILE is removed)",
+    )  # fmt: skip
     imp.add_argument(
         "--chunk-size", type=int, metavar="N",
         help="split into imports of at most N items (1-10000; default: one upload when the "
@@ -71,10 +82,20 @@ def add_commands(commands: Any) -> None:
         "--filter", action="append", default=[], metavar="PRED=VALUE",
         help="a filter predicate, e.g. code_start=TS (repeatable)",
     )  # fmt: skip
-    exp.add_argument("--include", action="append", default=[], metavar="PATH", help="include")
-    exp.add_argument("--fields", help="comma-separated attributes to export")
-    exp.add_argument("--format", choices=("csv", "json"), default="json", help="default: json")
-    exp.add_argument("--dry-data", action="store_true", help="omit ids and timestamps")
+    exp.add_argument(
+        "--include", action="append", default=[], metavar="PATH",
+        help="a relation to include, e.g. prices.price_tiers (repeatable)",
+    )  # fmt: skip
+    exp.add_argument(
+        "--fields", help="comma-separated fields, e.g. code,prices.* (default: every field)"
+    )
+    exp.add_argument(
+        "--format", choices=("csv", "json"), default="json",
+        help="the file's format (default: json)",
+    )  # fmt: skip
+    exp.add_argument(
+        "--dry-data", action="store_true", help="omit ids, timestamps and blanks (default: off)"
+    )
     exp.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
     exp.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
 

@@ -10,7 +10,7 @@ ApiError (status, code, title, detail, source, meta)
 │   └── InvalidToken          401 INVALID_TOKEN
 ├── Forbidden                 403 FORBIDDEN
 ├── NotFound                  404 RECORD_NOT_FOUND
-├── MethodNotAllowed          405 BAD_REQUEST
+├── MethodNotAllowed          405 METHOD_NOT_ALLOWED
 ├── NotAcceptable             406 NOT_ACCEPTABLE
 ├── Conflict                  409 CONFLICT
 ├── PayloadTooLarge           413 PAYLOAD_TOO_LARGE
@@ -170,7 +170,7 @@ class NotFound(ApiError):
 
 
 class MethodNotAllowed(ApiError):
-    status, code, title = 405, "BAD_REQUEST", "Method not allowed"
+    status, code, title = 405, "METHOD_NOT_ALLOWED", "Method not allowed"
 
 
 class NotAcceptable(ApiError):

@@ -2,16 +2,31 @@
 
 prometheus-client keeps them per process; with ``PROMETHEUS_MULTIPROC_DIR`` set (before the
 process starts: the library reads it when first imported) each process writes its values to
-files in that folder and a scrape adds up every process of the machine. Labels take a few
+files in that folder and a scrape adds up every process writing there. Labels take a few
 values each: route templates, never raw paths; outcomes and limits by name.
 """
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
+import os
+import socket
+
+from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics, values
 
 # No `_created` series beside each counter: a timestamp per label set that dashboards never use.
 disable_created_metrics()
+
+# Each process's files in PROMETHEUS_MULTIPROC_DIR are named by this: the host too, not the pid
+# alone, since containers sharing the folder (compose's api and workers) all run as pid 1.
+HOST = socket.gethostname()
+
+
+def process_name(pid: int) -> str:
+    return f"{HOST}-{pid}"
+
+
+if values.ValueClass is not values.MutexValue:  # multiprocess mode, before any metric exists
+    values.ValueClass = values.MultiProcessValue(lambda: process_name(os.getpid()))
 
 HTTP_REQUESTS = Counter(
     "bulkport_http_requests_total",

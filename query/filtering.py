@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
 from core import strict_json
+from core.db import JsonType
 from core.dialect import has_nul
 from core.errors import BadRequest, FilterNotAllowed
 from core.tenancy import Scope
@@ -80,7 +81,7 @@ def _base_condition(pred: str, attr: Attr | None, value: str, name: str, dialect
         wanted = (pred == "true") == truthy
         return lambda c: c.is_(true()) if wanted else or_(c.is_(false()), c.is_(None))
     if pred == "jcont":
-        if not isinstance(attr, Json):
+        if not _json_column(attr):
             raise FilterNotAllowed(f"{name}: jcont applies to object attributes", parameter=name)
         try:
             doc = strict_json.loads(value)
@@ -129,6 +130,12 @@ def _base_condition(pred: str, attr: Attr | None, value: str, name: str, dialect
         "from": lambda c: c >= v,
     }
     return ops[pred]
+
+
+def _json_column(attr: Attr | None) -> bool:
+    """An object attribute stored as JSON: `jcont` reads inside it (an import's `inputs` are
+    stored gzipped, which PostgreSQL's `@>` cannot read)."""
+    return isinstance(attr, Json) and attr.column_type is JsonType
 
 
 def _beyond_floats(value: Any) -> bool:
@@ -329,6 +336,35 @@ class FilterCompiler:
             return owner.c.id.in_(sub)
 
         return through
+
+
+def predicates(attr: Attr | None) -> list[str]:
+    """The base predicates ``_base_condition`` accepts on a column of ``attr`` (None: `id`);
+    `_any`, `_all` and `_or_null` extend each. The API reference lists them per attribute."""
+    if isinstance(attr, Json):
+        return [p for p in OBJECT_PREDICATES if p != "jcont" or _json_column(attr)]
+    if attr is not None and not attr.filterable:
+        return []
+    text = attr is None or attr.kind == "string"
+    boolean = isinstance(attr, Boolean)
+    return [
+        pred
+        for pred in BASE
+        if pred != "jcont"
+        and (boolean or pred not in ("true", "false"))
+        and (text or pred not in LIKE)
+        and not (boolean and pred in ORDERED)
+    ]
+
+
+def filterable(resource: Resource) -> dict[str, list[str]]:
+    """The attributes a filter names directly (`id` and those with a column), each with the
+    predicates it takes; relationship paths (`prices_amount_cents`) lead to their targets'."""
+    found = {"id": predicates(None)}
+    for name, attr in resource.attributes.items():
+        if name in resource.table.c and (taken := predicates(attr)):
+            found[name] = taken
+    return found
 
 
 def filter_text(value: Any) -> str:

@@ -102,6 +102,19 @@ def cleanable_types() -> list[str]:
     return sorted(t for t, r in REGISTRY.items() if r.cleanable)
 
 
+def checked_choices() -> dict[tuple[str, str], list[str]]:
+    """(type, attribute) -> the values its service accepts where a declaration cannot list
+    them, as they depend on the registry: the types a job's `resource_type` may name
+    (bulk/admission.job_target; every export can be imported back). The API reference lists
+    them as the attribute's enum."""
+    importable = importable_types()
+    jobs = ("imports", "exports", "import_analyses", "import_profiles")
+    return {
+        **{(job, "resource_type"): importable for job in jobs},
+        ("cleanups", "resource_type"): cleanable_types(),
+    }
+
+
 _wire()
 
-__all__ = ["REGISTRY", "BelongsTo", "cleanable_types", "importable_types"]
+__all__ = ["REGISTRY", "BelongsTo", "checked_choices", "cleanable_types", "importable_types"]

@@ -10,6 +10,8 @@ STATUSES = ("pending", "in_progress", "completed", "interrupted", "failed")
 class JsonList(Json):
     """A JSON array of strings (includes, fields)."""
 
+    json_schema = {"type": "array", "items": {"type": "string"}}
+
     def coerce(self, value):
         if value is None:
             return None
@@ -22,7 +24,9 @@ resource = Resource(
     "exports",
     attributes=[
         String("resource_type", required=True, create_only=True),
-        String("format", choices=("json", "csv"), default="json", create_only=True),
+        String(
+            "format", choices=("json", "csv"), list_choices=True, default="json", create_only=True
+        ),
         JsonList("includes", create_only=True, default=list),
         JsonList("fields", create_only=True),
         Json("filters", create_only=True),

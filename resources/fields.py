@@ -33,6 +33,9 @@ class Invalid(Exception):
 class Attr:
     kind = "string"
     column_type: Any = sa.String(255)
+    # The JSON Schema of its value in API documents where `kind` does not tell it (lists); the
+    # API reference (app/openapi) describes every other value by its kind.
+    json_schema: dict[str, Any] | None = None
 
     def __init__(
         self,
@@ -58,6 +61,7 @@ class Attr:
         compute: Any = None,
         secret: bool = False,
         aliases: tuple[str, ...] = (),
+        list_choices: bool = False,
     ) -> None:
         self.name = name
         self.required = required
@@ -82,6 +86,9 @@ class Attr:
         # What files call the column (German and English): an analysis suggests the attribute
         # for them. Only a suggestion: imports read the name or `alias`, or a mapping.
         self.aliases = aliases
+        # A value outside `choices` is refused naming them, as a job's `resource_type` is: for
+        # settings such as `format`. Records keep Commerce Layer's plain message.
+        self.list_choices = list_choices
 
     # -- coercion ----------------------------------------------------------------------------
     def coerce(self, value: Any) -> Any:
@@ -109,6 +116,11 @@ class Attr:
         if value is None or value == "":
             return FieldError.of(self.name, "blank") if self.required else None
         if self.choices and value not in self.choices:
+            if self.list_choices:
+                listed = f"is not included in the list ({', '.join(self.choices)})"
+                return FieldError(
+                    self.name, "inclusion", listed, meta={"allowed": list(self.choices)}
+                )
             return FieldError.of(self.name, "inclusion")
         if isinstance(value, str):
             if self.min_length is not None and len(value) < self.min_length:
@@ -299,6 +311,8 @@ class Password(Attr):
 
 class NameList(Attr):
     """A trigger taking names (`_add_tags`), as a list or one comma-separated string."""
+
+    json_schema = {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]}
 
     def __init__(self, name: str) -> None:
         super().__init__(name, column=False, filterable=False, sortable=False)

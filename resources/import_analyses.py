@@ -17,6 +17,8 @@ class Inputs(Attr):
     """The records as JSON sends them (format json: an array; csv: one text), analysed as a
     file would be and never stored as such (the file in storage is)."""
 
+    json_schema = {"anyOf": [{"type": "array", "items": {"type": "object"}}, {"type": "string"}]}
+
     kind = "object"
 
     def __init__(self, name: str) -> None:
@@ -28,6 +30,12 @@ class Inputs(Attr):
         if not isinstance(value, str | list) or has_nul(value):
             raise Invalid("invalid")
         return value
+
+
+class Listing(Json):
+    """A JSON array the analysis computes (read-only: never coerced from input)."""
+
+    json_schema = {"type": "array"}
 
 
 resource = Resource(
@@ -43,13 +51,13 @@ resource = Resource(
             String("encoding"),
             String("delimiter"),
             String("sheet"),
-            Json("sheet_names"),
+            Listing("sheet_names"),
             Integer("total_rows"),
-            Json("columns"),
-            Json("preview_rows"),
+            Listing("columns"),
+            Listing("preview_rows"),
             Json("suggested_mapping"),
-            Json("unmapped_required"),
-            Json("problems"),
+            Listing("unmapped_required"),
+            Listing("problems"),
             Integer("problems_count"),  # all of them; `problems` lists the first 100
             DateTime("expires_at", index=True),
         ),

@@ -18,7 +18,13 @@ MERGE_MODES = ("partial", "replace")
 def merge_attributes(*, create_only: bool) -> list[Any]:
     """What a profile and an import both take: how an item merges into its stored record."""
     return [
-        String("merge_mode", choices=MERGE_MODES, default="partial", create_only=create_only),
+        String(
+            "merge_mode",
+            choices=MERGE_MODES,
+            list_choices=True,
+            default="partial",
+            create_only=create_only,
+        ),
         Json("defaults", create_only=create_only),  # attribute or code key -> value
         JsonList("locked_fields", create_only=create_only),
     ]

@@ -26,6 +26,8 @@ class Inputs(Json):
     """A JSON array of objects (format json) or one CSV text (format csv), stored gzipped
     (resources/import_inputs.py) until the import has run."""
 
+    json_schema = {"anyOf": [{"type": "array", "items": {"type": "object"}}, {"type": "string"}]}
+
     column_type: Any = sa.LargeBinary()
 
     def render(self, value):
@@ -43,7 +45,9 @@ resource = Resource(
     "imports",
     attributes=[
         String("resource_type", required=True, create_only=True),
-        String("format", choices=("json", "csv"), default="json", create_only=True),
+        String(
+            "format", choices=("json", "csv"), list_choices=True, default="json", create_only=True
+        ),
         String("parent_resource_id", create_only=True),
         Inputs("inputs", create_only=True, hidden=True, filterable=False),
         Json("mapping", create_only=True),  # source column -> target (bulk/imports/mapping.py)

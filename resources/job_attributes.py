@@ -20,6 +20,8 @@ ACTIVE = ("pending", "in_progress")
 class Addresses(Json):
     """One e-mail address or a list of them, stored as a list (each checked by the service)."""
 
+    json_schema = {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]}
+
     def coerce(self, value: Any) -> Any:
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]

@@ -1,8 +1,9 @@
 """Request authentication: ``Authorization: Bearer <jwt>`` to a ``Principal``.
 
-Besides the signature, every request checks that the token's application still exists (one
-primary-key query). Nothing about applications is cached, so deleting an application, or its
-organization, locks its tokens out at once instead of when they expire hours later. (What is
+Besides the signature, every request checks that the token's application still exists and is
+not revoked (one primary-key query). Nothing about applications is cached, so revoking or
+deleting an application, or deleting its organization, locks its tokens out at once instead of
+when they expire hours later. (What is
 cached is the signature check of a token already verified, until it expires: app/auth/tokens.)
 """
 
@@ -46,7 +47,8 @@ _CHECKS: Memo[Select] = Memo(1024)
 def check_application(
     conn: Connection, principal: Principal, statement_timeout: float | None = None
 ) -> None:
-    """The token's application must still exist: deleting it locks its tokens out at once.
+    """The token's application must still exist, unrevoked: revoking or deleting it locks its
+    tokens out at once.
 
     With ``statement_timeout`` (seconds; PostgreSQL), the same statement also sets the
     transaction's statement timeout (``set_config(..., is_local)``, what ``SET LOCAL`` does) for
@@ -58,6 +60,7 @@ def check_application(
         stmt = scope.select(applications, applications.c.id).where(
             applications.c.id == principal.application_id,
             applications.c.client_id == principal.client_id,
+            applications.c.revoked_at.is_(None),
         )
         if milliseconds is None:
             return stmt
@@ -65,7 +68,9 @@ def check_application(
         return select(stmt.scalar_subquery(), timeout)
 
     if conn.scalar(_CHECKS.get((principal, milliseconds), build)) is None:
-        error = InvalidToken("The application this access token was issued to no longer exists")
+        error = InvalidToken(
+            "The application this access token was issued to was revoked or no longer exists"
+        )
         error.headers = INVALID
         raise error
 

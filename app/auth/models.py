@@ -30,6 +30,10 @@ class Application(SQLModel, table=True):
     updated_at: datetime = Field(
         default_factory=utcnow, sa_type=DateTime(), sa_column_kwargs={"onupdate": utcnow}
     )
+    # Set by `bulkport apps revoke`: the application gets no token, and the tokens it already
+    # has are refused by the per-request check (app/auth/backend.py). Kept, not deleted, so
+    # `apps list` still shows it and versions keep naming it.
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime())
 
 
 class ServerKey(SQLModel, table=True):

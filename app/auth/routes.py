@@ -48,7 +48,8 @@ INVALID_CLIENT = (
 
 def _oauth_error(status: int, title: str, detail: str) -> JSONResponse:
     code = "UNAUTHORIZED" if status == 401 else "BAD_REQUEST"
-    error = {"code": code, "detail": detail, "status": status, "title": title}
+    # `status` a string, as in every other error document of the server (JSON:API's rule).
+    error = {"code": code, "detail": detail, "status": str(status), "title": title}
     return JSONResponse({"errors": [error]}, status_code=status, headers=NO_STORE)
 
 
@@ -98,7 +99,7 @@ def _grant(
     stmt = (
         select(applications, organizations.c.slug.label("organization_slug"))
         .join_from(applications, organizations)
-        .where(applications.c.client_id == client_id)
+        .where(applications.c.client_id == client_id, applications.c.revoked_at.is_(None))
     )
     with transaction(engine, write=False) as conn:
         row = conn.execute(stmt).one_or_none()

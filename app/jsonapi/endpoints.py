@@ -217,12 +217,28 @@ def generic_destroyer(resource: Resource) -> Destroyer:
     return lambda unit, record_id: destroy(unit.scope, resource, record_id)
 
 
-def _writable(resource: Resource) -> None:
+def read_only_reason(resource: Resource) -> str | None:
+    """Why the API refuses every write of ``resource`` (403), if it does."""
     if resource.read_only and resource.members:
         concrete = ", ".join(sorted(m.type for m in resource.members.values()))
-        raise Forbidden(f"{resource.type} are written through their concrete types: {concrete}")
+        return f"{resource.type} are written through their concrete types: {concrete}"
     if resource.read_only:
-        raise Forbidden(f"{resource.type} cannot be changed through the API")
+        return f"{resource.type} cannot be changed through the API"
+    return None
+
+
+def fixed_relationship_reason(rel: Any, method: str) -> str | None:
+    """Why a change of ``rel``'s linkage with ``method`` is refused (403), if it is."""
+    if not rel.writable or isinstance(rel, HasMany):
+        return f"{rel.name} cannot be changed through this relationship"
+    if rel.many is False and method != "PATCH":
+        return "A to-one relationship is only changed with PATCH"
+    return None
+
+
+def _writable(resource: Resource) -> None:
+    if (reason := read_only_reason(resource)) is not None:
+        raise Forbidden(reason)
 
 
 def collection_endpoint(
@@ -381,10 +397,8 @@ def relationship_endpoint(resource: Resource, rel_name: str, save: Saver):
             _no_parameters(ctx)
             row = get_row(ctx.scope, resource, record_id)  # first: another's record is a 404
             _writable(resource)
-            if not rel.writable or isinstance(rel, HasMany):
-                raise Forbidden(f"{rel_name} cannot be changed through this relationship")
-            if rel.many is False and request.method != "PATCH":
-                raise Forbidden("A to-one relationship is only changed with PATCH")
+            if (reason := fixed_relationship_reason(rel, request.method)) is not None:
+                raise Forbidden(reason)
             ids = linkage_ids(rel, (doc or {}).get("data", ...), "/data")
             draft = Draft(values={}, existing=row)
             if isinstance(rel, BelongsTo):
@@ -487,4 +501,4 @@ def resource_routes(
     return routes
 
 
-__all__ = ["resource_routes"]
+__all__ = ["fixed_relationship_reason", "read_only_reason", "resource_routes"]

@@ -8,6 +8,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import request_id
@@ -93,14 +94,27 @@ def error_response(exc: ApiError) -> JsonApiResponse:
     return JsonApiResponse({"errors": exc.objects()}, status_code=exc.status, headers=exc.headers)
 
 
+def _route_without_slash(request: Request) -> str | None:
+    """The path without its trailing slash, when that one is served."""
+    path = request.url.path.rstrip("/")
+    if not path or path == request.url.path:
+        return None
+    scope = {**request.scope, "path": path}
+    served = any(route.matches(scope)[0] != Match.NONE for route in request.app.router.routes)
+    return path if served else None
+
+
 def install_error_handlers(app: Any) -> None:
     async def api_error(_request: Request, exc: Exception) -> Response:
         return error_response(exc)  # type: ignore[arg-type]
 
-    async def http_error(_request: Request, exc: Exception) -> Response:
+    async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         if exc.status_code == 404:
-            return error_response(NotFound("No route matches this path"))
+            detail = "No route matches this path"
+            if without := _route_without_slash(request):
+                detail += f": paths take no trailing slash ({without})"
+            return error_response(NotFound(detail))
         if exc.status_code == 405:
             detail = "This method is not allowed on this path"
             return error_response(MethodNotAllowed(detail, headers=exc.headers))

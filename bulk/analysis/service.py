@@ -11,7 +11,7 @@ from bulk import admission
 from bulk.analysis.analyse import analyse
 from bulk.files import store_file
 from bulk.imports.upload import Upload, opened
-from bulk.sources.detect import SourceError
+from bulk.sources.errors import SourceError
 from core.db import new_id, utcnow
 from core.errors import FieldError, Forbidden, PayloadTooLarge, ValidationFailed
 from core.settings import Settings

@@ -15,15 +15,15 @@ problem of its item (``Item.problems``, an error of that item only), never dropp
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any
 
-from records.keys import written_parts
+from fileformats import delimited, headers
+from records.keys import written_names, written_parts
 from records.links import LinkRef
 from resources.base import BelongsTo, HasMany, ManyToMany, Resource
 
@@ -200,37 +200,12 @@ def mapped_json_item(resource: Resource, raw: Any, position: int, remap: Remap) 
     return item
 
 
-class CsvRecord(NamedTuple):
-    line: int  # where the record starts (1-based; a quoted cell may span lines)
-    cells: list[str]
-    error: str | None = None  # the record could not be read
-
-
-CSV_ERRORS = {
-    "unexpected end of data": "a quoted cell is not closed before the end of the file",
-    "',' expected after '\"'": "a closing quote must be followed by a comma or a line end",
-}
+CsvRecord = delimited.Record  # (line where it starts, cells, why it could not be read)
 
 
 def csv_records(text: str) -> list[CsvRecord]:
     """Every non-blank record, header included, each with the line it starts on."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    out = []
-    line = 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            out.append(CsvRecord(line, [], CSV_ERRORS.get(str(exc), str(exc))))
-        else:
-            if any(c.strip() for c in cells):  # blank lines (and lines of commas) are skipped
-                out.append(CsvRecord(line, cells))
-        line = reader.line_num + 1
-    return out
+    return list(delimited.records(io.StringIO(text.removeprefix("\ufeff"), newline=""), ","))
 
 
 def header_problem(records: list[CsvRecord]) -> str | None:
@@ -240,13 +215,7 @@ def header_problem(records: list[CsvRecord]) -> str | None:
     first = records[0]
     if first.error:
         return f"line {first.line}: {first.error}"
-    names = [h.strip() for h in first.cells]
-    if "" in names:
-        return f"line {first.line}: column {names.index('') + 1} of the header has no name"
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        return f"line {first.line}: the header repeats {', '.join(repeated)}"
-    return None
+    return headers.problem([h.strip() for h in first.cells], first.line)
 
 
 def csv_summary(text: str) -> tuple[int, str | None]:
@@ -349,12 +318,26 @@ def csv_children(resource: Resource, raws: list[dict[str, str]]) -> list[Item]:
     return nest(resource, rows)
 
 
+def merge_columns(resource: Resource) -> list[list[str]]:
+    """The columns ``merge_key`` reads, per key part, preferred first (`id` for a type without
+    a unique key): what a client splitting a file must keep together (GET /api/import_types)."""
+    if not resource.unique_key:
+        return [["id"]]
+    return [list(keys) for _name, keys, _rel in written_names(resource)]
+
+
+def parent_relationship(resource: Resource) -> BelongsTo | None:
+    """The relationship an import's `parent_resource_id` fills, if the type has one."""
+    parent = resource.relationships.get(resource.parent or "")
+    return parent if isinstance(parent, BelongsTo) else None
+
+
 def merge_key(resource: Resource, item: Item, parent_id: str | None = None) -> tuple | None:
     """The item's key as written in the file (or the import's parent), to merge rows on."""
     if not resource.unique_key:
         return ("id", item.data["id"]) if item.data.get("id") else None
-    parent = resource.relationships.get(resource.parent or "")
-    given = {parent.column: parent_id} if isinstance(parent, BelongsTo) and parent_id else {}
+    parent = parent_relationship(resource)
+    given = {parent.column: parent_id} if parent is not None and parent_id else {}
     parts = written_parts(resource, item.data, given)
     return tuple(parts) if parts is not None else None
 

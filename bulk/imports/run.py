@@ -40,7 +40,7 @@ from bulk.imports.parse import Item, parse_csv, parse_json
 from bulk.imports.report import count, outcome, tally
 from bulk.imports.resolve import match, resolve, waves
 from bulk.imports.validate import validate
-from bulk.sources.detect import SourceError
+from bulk.sources.errors import SourceError
 from core.collector import collector_paused
 from core.db import transaction, transient, utcnow
 from core.dialect import analyze

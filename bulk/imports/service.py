@@ -17,7 +17,7 @@ from bulk.imports.parse import Remap, csv_summary, parse_csv
 from bulk.imports.profiles import fill_from_profile, profile_change_error
 from bulk.imports.upload import Upload
 from bulk.mail.addresses import notify_errors
-from bulk.sources.detect import SourceError
+from bulk.sources.errors import SourceError
 from core.db import new_id
 from core.dialect import has_nul
 from core.errors import FieldError, PayloadTooLarge, ValidationFailed

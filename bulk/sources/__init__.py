@@ -1,1 +1,2 @@
-"""Uploaded files: what they are (``detect``) and their records (``reader``), no database."""
+"""Uploaded files opened (``reader``) by the rules of ``fileformats``, no database; a file they
+cannot read is a ``SourceError`` (``errors``)."""

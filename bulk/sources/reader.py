@@ -12,8 +12,6 @@ through ``csv`` line by line and spreadsheets row by row, so memory does not gro
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import gzip
 import json
 import shutil
@@ -22,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
-from bulk.sources import detect
-from bulk.sources.detect import SourceError
-from bulk.sources.sheets import sheet_names, sheet_rows
+from bulk.sources.errors import SourceError, as_source_errors, claimed
+from fileformats import delimited, detect, headers
+from fileformats.sheets import chosen_sheet, sheet_names, table_rows
 
 FORMATS = ("csv", "tsv", "xlsx", "xls", "json", "ndjson")
 TABULAR = ("csv", "tsv", "xlsx", "xls")
@@ -85,24 +83,14 @@ class Source:
 
     def _text_records(self) -> Iterator[Record]:
         with open(self.path, encoding=self.encoding, errors="replace", newline="") as text:
-            reader = csv.reader(text, delimiter=self.delimiter or ",", strict=True)
-            line, first = 1, True
-            while True:
-                try:
-                    cells = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as exc:
-                    problem = csv_problem(str(exc), self.delimiter or ",")
-                    yield Record(line, None, problem, "CSV_UNBALANCED_QUOTE")
+            first = True
+            for line, cells, error in delimited.records(text, self.delimiter or ","):
+                if error:
+                    yield Record(line, None, error, "CSV_UNBALANCED_QUOTE")
+                elif first:
+                    first = False
                 else:
-                    if not any(c.strip() for c in cells):
-                        pass  # blank lines (and lines of delimiters) are skipped
-                    elif first:
-                        first = False
-                    else:
-                        yield self._tabular(line, cells)
-                line = reader.line_num + 1
+                    yield self._tabular(line, cells)
 
     def _tabular(self, line: int, cells: list[str]) -> Record:
         width = len(self.header)
@@ -114,16 +102,11 @@ class Source:
         return Record(line, dict(zip(self.header, cells, strict=True)))
 
     def _sheet_records(self) -> Iterator[Record]:
-        first = True
-        for row, cells in sheet_rows(self.path, self.format, self.sheet or self.sheet_names[0]):
-            texts = [cell_text(c) for c in cells]
-            if not any(t.strip() for t in texts):
-                continue
-            if first:
-                first = False
-                continue
-            texts = texts[: len(self.header)] + [""] * (len(self.header) - len(texts))
-            yield Record(row, dict(zip(self.header, texts, strict=True)))
+        with as_source_errors():
+            rows = table_rows(self.path, self.format, self.sheet or self.sheet_names[0])
+            next(rows, None)  # the header
+            for row, texts in rows:
+                yield Record(row, dict(zip(self.header, texts, strict=True)))
 
     def _json_records(self) -> Iterator[Record]:
         with open(self.path, encoding=self.encoding) as text:
@@ -147,32 +130,6 @@ class Source:
                     yield Record(line, None, f"is not valid JSON ({exc})", "INVALID_JSON")
 
 
-CSV_ERRORS = {
-    "unexpected end of data": "a quoted cell is not closed before the end of the file",
-}
-
-
-def csv_problem(message: str, delimiter: str) -> str:
-    shown = "a tab" if delimiter == "\t" else f"'{delimiter}'"
-    if message == f"'{delimiter}' expected after '\"'":
-        return f"a closing quote must be followed by {shown} or a line end"
-    return CSV_ERRORS.get(message, message)
-
-
-def cell_text(value: Any) -> str:
-    """A spreadsheet cell as the text a CSV cell would hold, for coercion by declared type:
-    12.0 -> "12", dates ISO 8601, booleans true/false, empty cells ""."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.date | dt.time):  # datetime is a date
-        return value.isoformat()
-    return str(value)
-
-
 def open_source(
     path: Path, name: str | None = None, sheet: str | None = None, lenient: bool = False
 ) -> Source:
@@ -181,66 +138,43 @@ def open_source(
     header name is renamed and listed in ``header_problems`` instead, for an analysis)."""
     with open(path, "rb") as f:
         sample = f.read(detect.SAMPLE)
-    if not sample.strip():
-        raise SourceError("is empty")
-    kind = detect.binary_format(path, sample[:8], name)
-    if kind is not None:
-        return _spreadsheet(path, kind, sheet, lenient)
-    encoding = detect.encoding(sample, name)
-    text = sample.decode(encoding, errors="ignore")
-    kind = detect.text_format(text)
-    if kind != "delimited":
-        return Source(path, kind, encoding=encoding)
-    first_line = text.lstrip("\ufeff").lstrip("\r\n").split("\n", 1)[0]
-    delimiter = detect.delimiter(first_line, name)
-    source = Source(path, "tsv" if delimiter == "\t" else "csv", encoding, delimiter)
-    with open(path, encoding=encoding, errors="replace", newline="") as f:
-        reader = csv.reader(f, delimiter=delimiter, strict=True)
-        try:
-            header = next((cells for cells in reader if any(c.strip() for c in cells)), None)
-        except csv.Error as exc:
-            problem = csv_problem(str(exc), delimiter)
-            raise SourceError(f"line {reader.line_num}: {problem}") from None
-        source.header_line = reader.line_num
-    source.header = _header(header, source.header_line, source.header_problems, lenient)
+    with as_source_errors():
+        sniffed = detect.sniff(path, sample, name, claimed(name))
+        if sniffed.format in ("xlsx", "xls"):
+            return _spreadsheet(path, sniffed.format, sheet, lenient)
+    if sniffed.format not in TABULAR:
+        return Source(path, sniffed.format, encoding=sniffed.encoding)
+    source = Source(path, sniffed.format, sniffed.encoding, sniffed.delimiter)
+    with open(path, encoding=sniffed.encoding, errors="replace", newline="") as f:
+        first = next(delimited.records(f, sniffed.delimiter or ","), None)
+    if first is None:
+        raise SourceError("has no header line")
+    if first.error:
+        raise SourceError(f"line {first.line}: {first.error}")
+    source.header_line = first.line
+    source.header = _header(first.cells, first.line, source.header_problems, lenient)
     return source
 
 
 def _spreadsheet(path: Path, kind: str, sheet: str | None, lenient: bool) -> Source:
     names = sheet_names(path, kind)
-    if sheet is not None and sheet not in names:
-        listed = ", ".join(names)
-        raise SourceError(f"has no sheet named {sheet!r} (its sheets: {listed})")
-    chosen = sheet or (names[0] if names else None)
-    if chosen is None:
-        raise SourceError("is a workbook without sheets")
+    chosen = chosen_sheet(names, sheet)
     source = Source(path, kind, sheet_names=names, sheet=chosen)
-    for row, cells in sheet_rows(path, kind, chosen):
-        texts = [cell_text(c) for c in cells]
-        if any(t.strip() for t in texts):
-            source.header_line = row
-            source.header = _header(texts, row, source.header_problems, lenient)
-            break
-    if not source.header:
+    first = next(table_rows(path, kind, chosen), None)
+    if first is None:
         raise SourceError(f"has nothing in its sheet {chosen!r}")
+    source.header_line = first[0]
+    source.header = _header(first[1], first[0], source.header_problems, lenient)
     return source
 
 
-def _header(
-    cells: list[str] | None, line: int, problems: list[HeaderProblem], lenient: bool
-) -> list[str]:
-    if not cells:
-        raise SourceError("has no header line")
-    names = [c.strip() for c in cells]
-    while names and names[-1] == "":  # spreadsheets often carry empty trailing columns
-        names.pop()
+def _header(cells: list[str], line: int, problems: list[HeaderProblem], lenient: bool) -> list[str]:
+    names = headers.names(cells)
     if lenient:
         return _renamed(names, line, problems)
-    if "" in names:
-        raise SourceError(f"line {line}: column {names.index('') + 1} of the header has no name")
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        raise SourceError(f"line {line}: the header repeats {', '.join(repeated)}")
+    problem = headers.problem(names, line)
+    if problem:
+        raise SourceError(problem)
     return names
 
 

@@ -64,12 +64,11 @@ def test_json_lines_carry_the_ids_and_no_secret(tmp_path):
         assert secret not in log, secret
     lines = []
     for text in log.splitlines():
-        if text.startswith("bulkport: "):  # the command's own messages, before logging starts
-            continue
-        line = json.loads(text)  # every other line is one JSON object
+        line = json.loads(text)  # every line is one JSON object, the start-up notes' too
         assert KEYS <= set(line), line
         lines.append(line)
     assert any(line["message"].startswith("Uvicorn running on") for line in lines)  # uvicorn's
+    assert any(line["message"].startswith("Database migrated:") for line in lines)  # serve's
 
     (access,) = [line for line in lines if line["request_id"] == "logs-json-1"
                  and line["logger"] == "bulkport.access"]  # fmt: skip

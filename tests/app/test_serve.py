@@ -3,16 +3,21 @@ in-process worker, local attachments), stopped the way process managers stop it.
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx2 as httpx
 import pytest
 
-from tests.support.live_server import MEDIA, Server, live_server
+from tests.support.live_server import MEDIA, Server, free_port, live_server
+from tests.support.services import BOOT
 
 
 @pytest.fixture
@@ -29,6 +34,37 @@ def slow_rows(server: Server, count: int) -> None:
             "description) VALUES (?, ?, '2026-01-01 00:00:00', '2026-01-01 00:00:00', ?, 'x', ?)",
             [(f"slow{i:06d}", server.organization_id, f"S{i}", "a" * 5000) for i in range(count)],
         )
+
+
+def test_the_first_start_says_the_database_was_migrated_and_the_full_command_to_run(tmp_path):
+    """A newcomer's first `bulkport serve`: the message to copy works from any folder."""
+    script = Path(sys.executable).parent / "bulkport"  # the installed command
+    log_path = tmp_path / "serve.log"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BULKPORT_")}
+    env["BULKPORT_DATA_DIR"] = str(tmp_path / "data")
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", BOOT, str(os.getpid()), str(script), "serve"]
+            + ["--port", str(port)],
+            cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while "orgs create" not in log_path.read_text() and proc.poll() is None:
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.05)
+    finally:
+        proc.kill()
+        proc.wait(10)
+    lines = log_path.read_text().splitlines()
+    assert lines[:4] == [
+        f"Database migrated: {tmp_path / 'data' / 'bulkport.sqlite3'} is up to date.",
+        f"API reference: http://127.0.0.1:{port}/docs",
+        "No organization yet. For client credentials, run in a second terminal:",
+        f"  {script} orgs create my-org --json",
+    ]
 
 
 def test_one_sigterm_stops_the_server_while_a_slow_query_runs(server):
@@ -82,6 +118,11 @@ def test_the_access_log_keeps_attachment_signatures_out(server):
     path = attrs["attachment_url"].split("?")[0].removeprefix(server.url)
     assert f'"GET {path} HTTP/1.1" 200' in log, log
     assert "signature" not in log and "expires=" not in log, log
+    # The start-up note: an organization exists, so how to get a token, with the command as
+    # it was started (the fixture runs `python -m app.cli`).
+    assert f"Database migrated: {server.database} is up to date." in log
+    assert f"POST http://127.0.0.1:{server.url.rsplit(':', 1)[1]}/oauth/token" in log
+    assert f"{sys.executable} -m app.cli apps create --org SLUG --kind integration" in log
 
 
 def test_the_served_log_names_each_request_and_the_job_it_started(server):

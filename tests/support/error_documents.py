@@ -2,9 +2,8 @@
 document that tells the client what went wrong and nothing about how the server is built (no
 stack trace, SQL, driver or constraint name, or source file path).
 
-`/oauth/token` answers `application/json` in the shape of Commerce Layer's auth server, whose
-`status` is a number (its clients read it so): the same checks, but the schema's string
-`status` is not asked of it."""
+`/oauth/token` answers `application/json` in the shape of Commerce Layer's auth server: the same
+checks but the schema's, and its `status` is a string like every other error's."""
 
 from __future__ import annotations
 
@@ -42,8 +41,8 @@ def problems(status: int, content_type: str, body: bytes) -> list[str]:
     if not isinstance(document, dict) or not document.get("errors"):
         found.append("no `errors` member")
     else:
-        statuses = {str(e.get("status")) for e in document["errors"] if isinstance(e, dict)}
-        if statuses != {str(status)}:
+        statuses = {e.get("status") for e in document["errors"] if isinstance(e, dict)}
+        if statuses != {str(status)}:  # a string, as JSON:API has it
             found.append(f"error objects say status {sorted(statuses)}, the response {status}")
     text = body.decode("utf-8", "replace")
     found += [

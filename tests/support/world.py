@@ -21,7 +21,7 @@ from graphlib import TopologicalSorter
 from typing import Any
 
 from sqlalchemy import select
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from core.tenancy import Scope
 from resources import REGISTRY
@@ -79,13 +79,15 @@ def event_callback(api, org: str, records: dict) -> dict:
     attributes = {"topic": "exports.destroy", "callback_url": f"https://1.1.1.1/callbacks/{org}"}
     webhook = created(post(api, "webhooks", attributes))
     hook = webhook["id"]
+    # The id is long and not hex: the tenancy walk looks for it in every other list's text,
+    # where a 3-letter id turned up inside a signed URL's hex signature.
     (organization_id,) = sql(api.app, "SELECT organization_id FROM webhooks WHERE id = :id",
                              id=hook)[0]  # fmt: skip
     sql(api.app,
         "INSERT INTO event_callbacks (id, organization_id, created_at, updated_at, webhook_id,"
         " callback_url, response_code, response_message) VALUES (:id, :org, :now, :now, :hook,"
         " :url, '200', 'ok')",
-        id=f"cb{org}"[:10], org=organization_id, now=datetime(2024, 1, 1), hook=hook,
+        id=f"cbk{org}zqxw"[:10], org=organization_id, now=datetime(2024, 1, 1), hook=hook,
         url=attributes["callback_url"])  # fmt: skip
     response = api.get(f"/api/webhooks/{hook}/event_callbacks")
     assert response.status_code == 200, response.text
@@ -343,6 +345,9 @@ def substitute(value: Any, ids: dict[str, str]) -> Any:
 # Routes not addressed by a record id, with the reason and where they are tested.
 EXEMPT_ROUTES = {
     "/attachments/{key:path}": "signed, expiring URLs (tests/bulk/imports/test_attachments.py)",
+    "/api/import_types/{type}": "no records: what imports of a type read, the same for every "
+    "organization (tests/app/test_import_types.py)",
+    "/docs/static": "Swagger UI's files, the same for everyone (tests/app/test_openapi.py)",
 }
 
 
@@ -350,6 +355,8 @@ def id_routes(app) -> list[tuple[Route, str]]:
     """(route, resource type) of every route taking a record id; fails on any unknown shape."""
     out = []
     for route in app.routes:
+        if isinstance(route, Mount) and route.path in EXEMPT_ROUTES:
+            continue
         assert isinstance(route, Route), f"{route!r}: teach the tenancy walk this kind of route"
         if not route.param_convertors or route.path in EXEMPT_ROUTES:
             continue

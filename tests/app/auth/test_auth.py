@@ -32,7 +32,7 @@ INVALID_CLIENT = {
             "code": "UNAUTHORIZED",
             "detail": "Client authentication failed due to unknown client, no client "
             "authentication included, or unsupported authentication method.",
-            "status": 401,
+            "status": "401",
             "title": "invalid_client",
         }
     ]
@@ -167,7 +167,7 @@ def test_other_grant_types_are_unsupported(client, credentials, grant_type):
     assert response.status_code == 400
     (error,) = response.json()["errors"]
     assert error["title"] == "unsupported_grant_type"
-    assert error["status"] == 400
+    assert error["status"] == "400"
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"[1, 2]"])
@@ -177,6 +177,15 @@ def test_unreadable_token_request_is_invalid_request(client, body):
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["title"] == "invalid_request"
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_another_method_on_the_token_endpoint_is_405_method_not_allowed(client, method):
+    response = client.request(method, "/oauth/token")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    (error,) = response.json()["errors"]
+    assert (error["code"], error["status"]) == ("METHOD_NOT_ALLOWED", "405")
 
 
 def test_sales_channel_authenticates_with_client_id_only(app, client, settings):

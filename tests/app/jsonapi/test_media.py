@@ -83,6 +83,20 @@ def test_responses_are_json_api_documents(api, anonymous):
     assert_error(api.get("/api/skus/x/y/z"), 404, "RECORD_NOT_FOUND")
 
 
+def test_a_trailing_slash_is_a_404_that_says_so_never_a_redirect(api, anonymous):
+    sku = factories.sku(api)
+    for path in ("/api/skus/", f"/api/skus/{sku['id']}/", "/oauth/token/"):
+        response = api.get(path, follow_redirects=False)
+        assert_error(response, 404, "RECORD_NOT_FOUND")
+        assert response.json()["errors"][0]["detail"] == (
+            f"No route matches this path: paths take no trailing slash ({path.rstrip('/')})"
+        )
+    created = api.post("/api/skus/", json={"data": {"type": "skus"}}, follow_redirects=False)
+    assert_error(created, 404, "RECORD_NOT_FOUND")
+    unknown = anonymous.get("/api/nothing/", follow_redirects=False)
+    assert unknown.json()["errors"][0]["detail"] == "No route matches this path"
+
+
 def test_wrong_method_is_405_with_allow(api):
     sku = factories.sku(api)
     cases = [
@@ -93,7 +107,7 @@ def test_wrong_method_is_405_with_allow(api):
     ]
     for method, path, allowed in cases:
         response = api.request(method, path)
-        assert_error(response, 405, "BAD_REQUEST")
+        assert_error(response, 405, "METHOD_NOT_ALLOWED")
         assert set(response.headers["allow"].replace(" ", "").split(",")) == allowed
 
 

@@ -71,7 +71,7 @@ def test_missing_resource_type_and_bad_attributes(api):
     )
     assert pointers(response) == {
         "/data/attributes/resource_type": "resource_type - can't be blank",
-        "/data/attributes/format": "format - is not included in the list",
+        "/data/attributes/format": "format - is not included in the list (json, csv)",
         "/data/attributes/includes": "includes - is invalid",
         "/data/attributes/filters": "filters - is invalid",
         "/data/attributes/dry_data": "dry_data - is not included in the list",

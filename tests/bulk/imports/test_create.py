@@ -34,6 +34,13 @@ def test_unknown_resource_type_lists_the_allowed_ones(api):
     assert error["detail"] == f"resource_type - is not included in the list ({', '.join(TYPES)})"
 
 
+def test_an_unknown_format_lists_the_allowed_ones(api):
+    error = only_error(post_import(api, "skus", [{"code": "A"}], format="xml"))
+    assert error["source"] == {"pointer": "/data/attributes/format"}
+    assert error["meta"] == {"error": "inclusion", "allowed": ["json", "csv"]}
+    assert error["detail"] == "format - is not included in the list (json, csv)"
+
+
 def test_missing_resource_type_and_inputs(api):
     response = api.post("/api/imports", json={"data": {"type": "imports", "attributes": {}}})
     assert response.status_code == 422

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bulk.sources import sheets
+from fileformats import sheets
 from tests.support.api import make_org
 from tests.support.files import xlsx
 from tests.support.jobs import download, hold_jobs, run_to_end
