@@ -61,6 +61,7 @@ def test_requests_are_counted_by_route_template_method_and_status(app, api):
         assert api.get(f"/api/skus/{record_id}").status_code == 404
     assert api.get("/api/skus").status_code == 200
     assert plain.get("/no/such/path").status_code == 404
+    assert plain.get("/docs/static/swagger-ui.css").status_code == 200  # a mounted folder
     after = scrape(plain)
     route = "/api/skus/{id}"
     assert moved(before, after, "bulkport_http_requests_total", route=route, method="GET",
@@ -71,7 +72,9 @@ def test_requests_are_counted_by_route_template_method_and_status(app, api):
                  status="404") == 1  # fmt: skip
     assert moved(before, after, "bulkport_http_request_duration_seconds_count", route=route,
                  method="GET") == 2  # fmt: skip
-    assert not any("nope" in str(labels) for _, labels in after)  # templates, never paths
+    assert moved(before, after, "bulkport_http_requests_total", route="/docs/static",
+                 method="GET", status="200") == 1  # fmt: skip
+    assert not any("nope" in str(labels) or "css" in str(labels) for _, labels in after)
 
 
 def test_an_import_counts_its_items_by_outcome_and_its_job_by_status(app, api):
