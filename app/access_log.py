@@ -5,27 +5,36 @@ for five minutes) and filter values (customer e-mails, names). Uvicorn's own acc
 the full URL, so `bulkport serve` turns it off and sends the ``bulkport.access`` logger to
 uvicorn's access handler instead (``LOGGER``, ``uvicorn_log_config``): the same line, without the
 query. Under another server, configure that logger like any other.
+
+With ``BULKPORT_LOG_FORMAT=json`` every handler of uvicorn's configuration writes one JSON object
+per line (core/logs.py); an access line then also has ``method``, ``path``, ``status`` and
+``duration_ms`` keys.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
+import time
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.logs import JsonFormatter
 from core.request_id import RequestIdFilter
 
 LOGGER = "bulkport.access"
 log = logging.getLogger(LOGGER)
-REQUEST_ID_PREFIX = "%(levelprefix)s [%(request_id)s] "
+REQUEST_ID_PREFIX = "%(levelprefix)s [%(log_context)s] "
 
 
-def uvicorn_log_config(base: dict[str, Any]) -> dict[str, Any]:
+def uvicorn_log_config(base: dict[str, Any], log_format: str = "text") -> dict[str, Any]:
     """Uvicorn's logging configuration (``base``) with this access log on its access handler:
-    its arguments are those uvicorn's access formatter expects."""
+    its arguments are those uvicorn's access formatter expects. In ``json``, every formatter is
+    the JSON one."""
     config = copy.deepcopy(base)
+    if log_format == "json":
+        config["formatters"] = {name: {"()": JsonFormatter} for name in config["formatters"]}
     config["loggers"][LOGGER] = {"handlers": ["access"], "level": "INFO", "propagate": False}
     # Every line with the X-Request-Id of its request or job (core/request_id.py), and the
     # app's own lines (`bulkport.*`) on uvicorn's handler too.
@@ -35,7 +44,11 @@ def uvicorn_log_config(base: dict[str, Any]) -> dict[str, Any]:
     for formatter in config["formatters"].values():
         if "fmt" in formatter:
             formatter["fmt"] = formatter["fmt"].replace("%(levelprefix)s ", REQUEST_ID_PREFIX, 1)
-    config["loggers"].setdefault("bulkport", {"handlers": ["default"], "level": "INFO"})
+    config["loggers"].setdefault(
+        "bulkport", {"handlers": ["default"], "level": "INFO", "propagate": False}
+    )
+    # Libraries' warnings (dramatiq's, ...) in the same format, not Python's bare last resort.
+    config.setdefault("root", {"handlers": ["default"], "level": "WARNING"})
     return config
 
 
@@ -48,6 +61,7 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send)
             return
         status = 500  # what the server answers when the app fails before its response starts
+        started = time.perf_counter()
         # Read now: routing into a mount (/docs/static) appends the mount's path to this very
         # scope's root_path (the path stays whole), and both read afterwards name it twice.
         path = scope.get("root_path", "") + scope["path"]
@@ -65,4 +79,8 @@ class AccessLogMiddleware:
                 client = scope.get("client")
                 address = f"{client[0]}:{client[1]}" if client else "-"
                 version = scope.get("http_version", "1.1")
-                log.info('%s - "%s %s HTTP/%s" %d', address, scope["method"], path, version, status)
+                method = scope["method"]
+                took = round((time.perf_counter() - started) * 1000, 1)
+                fields = {"method": method, "path": path, "status": status, "duration_ms": took}
+                log.info('%s - "%s %s HTTP/%s" %d', address, method, path, version, status,
+                         extra=fields)  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
@@ -35,8 +36,10 @@ from app.provisioning import (
 )
 from client import cli as client_cli
 from client.display import table
+from core import logs
 from core.db import make_engine
 from core.errors import ApiError
+from core.request_id import RequestIdFilter
 from core.settings import Settings, get_settings
 from core.tenancy import organizations
 
@@ -57,6 +60,21 @@ def _err(message: str) -> None:
 def _note(message: str) -> None:
     """What a command tells its user on the way (stderr: stdout stays for its output)."""
     print(message, file=sys.stderr)
+
+
+def _start_notes(settings: Settings) -> Callable[[str], None]:
+    """How `serve` tells its start: plain lines, or with BULKPORT_LOG_FORMAT=json log lines
+    like every other line it writes (core/logs.py)."""
+    if settings.log_format != "json":
+        return _note
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logs.formatter("json"))
+    handler.addFilter(RequestIdFilter())
+    notes = logging.getLogger("bulkport.serve")
+    notes.addHandler(handler)
+    notes.setLevel(logging.INFO)
+    notes.propagate = False  # uvicorn's configuration, applied later, gives `bulkport` its own
+    return notes.info
 
 
 def _with_engine(settings: Settings, work: Callable[[Engine], Any]) -> Any:
@@ -239,14 +257,15 @@ def _database_name(settings: Settings) -> str:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     upgrade(settings)
-    _note(f"Database migrated: {_database_name(settings)} is up to date.")
-    _note(f"API reference: http://{args.host}:{args.port}/docs")
+    note = _start_notes(settings)
+    note(f"Database migrated: {_database_name(settings)} is up to date.")
+    note(f"API reference: http://{args.host}:{args.port}/docs")
     bulkport = command_path()
     if not _with_engine(settings, _has_organization):
-        _note(f"No organization yet. For client credentials, run in a second terminal:\n"
+        note(f"No organization yet. For client credentials, run in a second terminal:\n"
             f"  {bulkport} orgs create my-org --json")  # fmt: skip
     else:
-        _note(f"Get a token with POST http://{args.host}:{args.port}/oauth/token "
+        note(f"Get a token with POST http://{args.host}:{args.port}/oauth/token "
             "(grant_type=client_credentials, client_id, client_secret); new credentials: "
             f"{bulkport} apps create --org SLUG --kind integration --json")  # fmt: skip
     # Each long-running command loads only its own stack: a worker process never holds the
@@ -261,7 +280,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host,
         port=args.port,
         access_log=False,  # the app writes it, without query strings (app/access_log.py)
-        log_config=uvicorn_log_config(LOGGING_CONFIG),
+        log_config=uvicorn_log_config(LOGGING_CONFIG, settings.log_format),
         # On SIGTERM, requests still running after this long are cancelled: a shutdown never
         # waits on a client (statement timeouts already bound the database's part).
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,

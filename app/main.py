@@ -7,7 +7,7 @@ import contextlib
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from app import attachments, import_types
+from app import attachments, health, import_types, metrics
 from app.access_log import AccessLogMiddleware
 from app.auth import routes as auth_routes
 from app.jsonapi.endpoints import resource_routes
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         analyses.type: analysis_service.upload,
     }
     waits = {job.resource.type for job in JOB_TYPES}  # `Prefer: wait=N`
+    checks = health.Health(settings, engine, dispatcher)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             dispatcher.start_sweep()
         yield
         dispatcher.stop()
+        checks.close()
         if limiter is not None:
             limiter.close()
 
@@ -75,6 +77,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *auth_routes.routes(),
             *attachments.routes(),
             *import_types.routes(),
+            *health.routes(checks),
+            *metrics.routes(settings, engine, dispatcher),
             *resource_routes(
                 REGISTRY, savers, destroyers, history=versions, uploaders=uploaders, waits=waits
             ),
@@ -84,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware=[
             Middleware(RequestIdMiddleware),  # first: the access log line carries the id
             Middleware(AccessLogMiddleware),
+            Middleware(metrics.HttpMetrics),  # by route template, method and status
             # Before the body limit: a refused request costs no body read, and every response
             # of /api and /oauth/token (413s included) gets the X-Ratelimit-* headers.
             Middleware(RateLimitMiddleware, limiter=limiter),

@@ -39,8 +39,5 @@ class RequestIdMiddleware:
                 MutableHeaders(scope=message)[request_id.HEADER] = rid
             await send(message)
 
-        token = request_id.current.set(rid)
-        try:
+        with request_id.bound(rid):  # the organization is tagged once the token is checked
             await self.app(scope, receive, with_id)
-        finally:
-            request_id.current.reset(token)

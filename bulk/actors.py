@@ -13,7 +13,7 @@ from functools import partial, update_wrapper
 from typing import Any
 
 import dramatiq
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.engine import Engine
 
 from bulk.broker import QUEUE
@@ -54,23 +54,26 @@ NOTIFY = "mail.send"  # one job's e-mail (bulk/mail/send.py), by its outbox row'
 JOB_OPTIONS = {"max_retries": 10, "time_limit": ONE_HOUR_MS, "min_backoff": 1000}
 
 
-def with_request_id(job: JobType) -> Callable[[Engine, Settings, str], None]:
-    """The job's pipeline with its `request_id` (the request that created it) set for its log
-    lines (core/request_id.py), wherever the worker runs."""
-    table = job.resource.table
+LOGGED = ("request_id", "organization_id")  # a job's columns its log lines carry
 
-    def run(engine: Engine, settings: Settings, job_id: str) -> None:
+
+def logged(
+    name: str, table: Table, run: Callable[[Engine, Settings, str], None]
+) -> Callable[[Engine, Settings, str], None]:
+    """A job's pipeline with its log lines tagged (core/request_id.py), wherever the worker
+    runs: the `request_id` of the request that created the job, its organization, its id."""
+
+    def run_logged(engine: Engine, settings: Settings, job_id: str) -> None:
         with transaction(engine, write=False) as conn:
-            rid = conn.execute(select(table.c.request_id).where(table.c.id == job_id)).scalar()
-        token = request_id.current.set(rid)
-        try:
-            log.info("%s %s started", job.actor, job_id)
-            job.run(engine, settings, job_id)
-            log.info("%s %s returned", job.actor, job_id)
-        finally:
-            request_id.current.reset(token)
+            stmt = select(*(table.c[column] for column in LOGGED)).where(table.c.id == job_id)
+            found = conn.execute(stmt).first()
+        rid, organization = found if found is not None else (None, None)
+        with request_id.bound(rid, organization_id=organization, job_id=job_id):
+            log.info("%s %s started", name, job_id)
+            run(engine, settings, job_id)
+            log.info("%s %s returned", name, job_id)
 
-    return update_wrapper(run, job.run)
+    return update_wrapper(run_logged, run)
 
 
 def declare(
@@ -84,8 +87,12 @@ def declare(
             bound, broker=broker, actor_name=name, queue_name=QUEUE, priority=0, options=options
         )
 
-    actors = {job.actor: actor(job.actor, with_request_id(job), **JOB_OPTIONS) for job in JOB_TYPES}
-    actors[REVERT] = actor(REVERT, run_revert, **JOB_OPTIONS)
+    actors = {
+        job.actor: actor(job.actor, logged(job.actor, job.resource.table, job.run), **JOB_OPTIONS)
+        for job in JOB_TYPES
+    }
+    revert = logged(REVERT, IMPORTS.resource.table, run_revert)
+    actors[REVERT] = actor(REVERT, revert, **JOB_OPTIONS)
     # Deliveries and e-mails retry by their row's backoff, not dramatiq's.
     actors[DELIVER] = actor(DELIVER, deliver, max_retries=0, time_limit=60_000)
     actors[NOTIFY] = actor(NOTIFY, send_notification, max_retries=0, time_limit=120_000)

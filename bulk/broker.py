@@ -8,14 +8,17 @@ in-memory broker. Payloads are job ids only.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import dramatiq
 import redis
+from dramatiq.broker import MessageProxy
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Middleware, TimeLimit, default_middleware
 
+from core import metrics
 from core.settings import Settings
 
 QUEUE = "bulkport"
@@ -37,8 +40,48 @@ class ProcessTimeLimit(TimeLimit):
             self.manager = ProcessTimeLimit._shared
 
 
+class Metrics(Middleware):
+    """dramatiq's own metrics (core/metrics.py), as its Prometheus middleware records them.
+
+    That middleware is not used as it is: at boot it points prometheus-client at a folder of
+    its own for every metric of the process (set in os.environ, behind the back of the
+    server's own metrics), and its numbers are served by an HTTP server that only dramatiq's
+    command line starts. Here the same names and labels go to the process's metrics, which the
+    server's /metrics serves (app/metrics.py)."""
+
+    def __init__(self) -> None:
+        self._started: dict[str, float] = {}
+
+    def after_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message, delay) -> None:
+        if "retries" in message.options:
+            metrics.DRAMATIQ_RETRIES.labels(message.queue_name, message.actor_name).inc()
+
+    def after_nack(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
+        metrics.DRAMATIQ_REJECTS.labels(message.queue_name, message.actor_name).inc()
+
+    def before_process_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
+        metrics.DRAMATIQ_IN_PROGRESS.labels(message.queue_name, message.actor_name).inc()
+        self._started[message.message_id] = time.monotonic()
+
+    def after_process_message(
+        self, broker: dramatiq.Broker, message: MessageProxy, *, result=None, exception=None
+    ) -> None:
+        labels = (message.queue_name, message.actor_name)
+        started = self._started.pop(message.message_id, None)
+        if started is not None:  # a skipped message never started
+            metrics.DRAMATIQ_IN_PROGRESS.labels(*labels).dec()
+            metrics.DRAMATIQ_DURATION.labels(*labels).observe((time.monotonic() - started) * 1000)
+        metrics.DRAMATIQ_MESSAGES.labels(*labels).inc()
+        if exception is not None:
+            metrics.DRAMATIQ_ERRORS.labels(*labels).inc()
+
+    def after_skip_message(self, broker: dramatiq.Broker, message: MessageProxy) -> None:
+        self.after_process_message(broker, message)
+
+
 def middleware() -> list[Middleware]:
-    return [ProcessTimeLimit() if m is TimeLimit else m() for m in default_middleware]
+    timed = [ProcessTimeLimit() if m is TimeLimit else m() for m in default_middleware]
+    return [*timed, Metrics()]
 
 
 def make_broker(settings: Settings) -> dramatiq.Broker:

@@ -18,7 +18,7 @@ from dramatiq.errors import BrokerError
 from redis.exceptions import RedisError
 from sqlalchemy.engine import Engine
 
-from bulk import maintenance, recovery
+from bulk import heartbeat, maintenance, recovery
 from bulk.actors import DELIVER, NOTIFY, JobType, declare
 from bulk.broker import QUEUE, make_broker
 from bulk.mail import send as mail
@@ -47,6 +47,8 @@ class Dispatcher:
         self._sweeping = threading.Event()  # set: the sweep thread is to stop
         self._sweeper: threading.Thread | None = None
         self._poller: threading.Thread | None = None
+        self._beater: threading.Thread | None = None
+        self._beat_name = heartbeat.identity()
         self._pruned_at = 0.0
 
     @property
@@ -99,6 +101,51 @@ class Dispatcher:
                 if message.actor_name == actor_name and message.args:
                     ids.add(message.args[0])
         return ids
+
+    def queue_depth(self) -> dict[str, int]:
+        """Messages waiting for a worker, and delayed ones (retries), in Redis or in memory."""
+        names = {"waiting": QUEUE, "delayed": dq_name(QUEUE)}
+        client = getattr(self.broker, "client", None)
+        if client is None:
+            queues = self.broker.queues  # the StubBroker's
+            return {k: queues[q].qsize() if q in queues else 0 for k, q in names.items()}
+        namespace = self.settings.redis_namespace
+        return {k: int(client.llen(f"{namespace}:{q}")) for k, q in names.items()}
+
+    def live_workers(self) -> int:
+        """Worker processes alive: on any machine (heartbeats in Redis), or this process's."""
+        client = getattr(self.broker, "client", None)
+        if client is None:
+            return int(self.worker_alive())
+        return heartbeat.live(client, self.settings.redis_namespace)
+
+    def worker_alive(self) -> bool:
+        """Whether this process's worker runs: started, and every thread of it alive."""
+        worker = self._worker
+        if worker is None:
+            return False
+        threads = [*worker.consumers.values(), *worker.workers]
+        return bool(threads) and all(t.is_alive() for t in threads)
+
+    def _beat_once(self) -> None:
+        """Writes this worker process's heartbeat key (bulk/heartbeat.py) if its worker runs:
+        a worker whose threads died stops beating and drops out of /health."""
+        client = self.broker.client  # type: ignore[attr-defined]  # Redis only
+        try:
+            if self.worker_alive():
+                threads = len(self._worker.workers) if self._worker else 0
+                heartbeat.beat(client, self.settings.redis_namespace, self._beat_name, threads)
+        except RedisError as exc:  # Redis restarting: beat again next time
+            log.warning("worker heartbeat not written (%s)", exc)
+
+    def _beat(self) -> None:
+        while not self._sweeping.wait(heartbeat.BEAT_SECONDS):
+            self._beat_once()
+        client = self.broker.client  # type: ignore[attr-defined]  # Redis only
+        try:  # stopping: gone now, not in TTL_SECONDS
+            heartbeat.forget(client, self.settings.redis_namespace, self._beat_name)
+        except RedisError:
+            pass  # it expires by itself
 
     def start_worker(self, threads: int = 2) -> dramatiq.Worker:
         with self._lock:
@@ -164,6 +211,11 @@ class Dispatcher:
                 self._sweeper.start()
                 self._poller = threading.Thread(target=poll, name=POLLER, daemon=True)
                 self._poller.start()
+                if not self.in_process:  # a `bulkport worker` (embedded: see worker_alive)
+                    self._beat_once()  # alive from now on, not in BEAT_SECONDS
+                    self._beater = threading.Thread(target=self._beat, name="heartbeat",
+                                                    daemon=True)  # fmt: skip
+                    self._beater.start()
 
     def join(self, timeout_ms: int = 60_000) -> None:
         """Waits until the in-process queue is drained and its jobs have run."""
@@ -174,7 +226,7 @@ class Dispatcher:
 
     def stop(self, timeout_ms: int = 10_000) -> None:
         self._sweeping.set()
-        for thread in (self._sweeper, self._poller):
+        for thread in (self._sweeper, self._poller, self._beater):
             if thread is not None:
                 thread.join(timeout=5)
         with self._lock:

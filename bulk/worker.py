@@ -12,25 +12,20 @@ import multiprocessing
 import signal
 import time
 
+from prometheus_client import multiprocess
+
 from bulk.dispatch import Dispatcher
+from core import logs, metrics
 from core.db import make_engine
-from core.request_id import RequestIdFilter
 from core.settings import Settings
 
 log = logging.getLogger("bulkport.worker")
-LOG_FORMAT = "%(asctime)s %(process)d %(name)s [%(request_id)s] %(message)s"
 STOP_GRACE = 40  # seconds a process gets to stop (its running jobs get 30 of them)
 
 
-def configure_logging(force: bool = False) -> None:
-    """The worker's log lines, each with the request id of its job (core/request_id.py)."""
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, force=force)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RequestIdFilter())
-
-
 def worker_process(settings: Settings, threads: int) -> None:
-    configure_logging(force=True)
+    # Each line with the request, organization and job it is for (core/logs.py).
+    logs.configure(settings.log_format, force=True)
     faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints every thread's stack
     engine = make_engine(settings.database_url)
     dispatcher = Dispatcher(settings, engine)
@@ -44,8 +39,10 @@ def worker_process(settings: Settings, threads: int) -> None:
     dispatcher.start_worker(threads)
     try:
         resent = dispatcher.recover()
+        # On threads of their own (this one only waits for a signal); the first heartbeat is
+        # written before the worker says it is ready (bulk/heartbeat.py).
+        dispatcher.start_sweep()
         log.info("worker ready (%d threads, %d jobs re-sent)", threads, resent)
-        dispatcher.start_sweep()  # on its own thread: this one only waits for a signal
         while not requested:
             time.sleep(0.2)  # interrupted by the signal itself; the loop then sees the flag
     finally:
@@ -64,7 +61,7 @@ def start(settings: Settings, processes: int, threads: int) -> int:
     if processes <= 1:
         worker_process(settings, threads)
         return 0
-    configure_logging()
+    logs.configure(settings.log_format)
     ctx = multiprocessing.get_context("spawn")
     stopping: list[bool] = []
 
@@ -88,6 +85,7 @@ def start(settings: Settings, processes: int, threads: int) -> int:
             if not child.is_alive():
                 log.warning("worker process %s exited (%s): starting another", child.pid,
                             child.exitcode)  # fmt: skip
+                gone(settings, child.pid)
                 children[i] = spawn()
     for child in children:  # each once: a second SIGTERM would only interrupt its shutdown
         if child.is_alive():
@@ -99,4 +97,12 @@ def start(settings: Settings, processes: int, threads: int) -> int:
                         STOP_GRACE)  # fmt: skip
             child.kill()
             child.join()
+        gone(settings, child.pid)
     return 0
+
+
+def gone(settings: Settings, pid: int | None) -> None:
+    """A dead process's live gauges leave /metrics (PROMETHEUS_MULTIPROC_DIR: core/metrics.py);
+    its counters stay counted."""
+    if settings.metrics_dir is not None and pid is not None:
+        multiprocess.mark_process_dead(metrics.process_name(pid), str(settings.metrics_dir))

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import overload
 
 PREFIX = "BULKPORT_"
+METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+LOG_FORMATS = ("text", "json")
 
 
 @overload
@@ -73,6 +75,30 @@ def _seconds(env: dict[str, str], name: str, default: str) -> float:
     return seconds
 
 
+def _bound(env: dict[str, str], name: str, default: str) -> float:
+    """Seconds something may take, never unbounded."""
+    if not _seconds(env, name, default):
+        got = _env(env, name, default)
+        raise ValueError(f"{PREFIX}{name} must be a number of seconds above 0 (got {got!r})")
+    return _seconds(env, name, default)
+
+
+def _choice(env: dict[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = _env(env, name, default).strip().lower()
+    if value not in choices:
+        raise ValueError(f"{PREFIX}{name} must be one of {', '.join(choices)} (got {value!r})")
+    return value
+
+
+def _metrics_dir(env: dict[str, str]) -> Path | None:
+    """prometheus-client's own variable (it reads it too): the folder every process of one
+    machine writes its metrics to, so that one scrape adds them up."""
+    value = env.get(METRICS_DIR_VARIABLE) or None
+    if value is not None and not Path(value).is_dir():
+        raise ValueError(f"{METRICS_DIR_VARIABLE} must be an existing folder (got {value!r})")
+    return Path(value) if value else None
+
+
 def _smtp_url(env: dict[str, str]) -> str | None:
     value = _env(env, "SMTP_URL")
     if value is not None and not value.startswith(("smtp://", "smtps://")):
@@ -124,6 +150,13 @@ class Settings:
     smtp_url: str | None = field(repr=False, default=None)
     mail_from: str | None = None
     mail_retry_seconds: float = 30.0
+    # Operations (app/health.py, app/metrics.py, core/logs.py): the bearer token /metrics asks
+    # for (open without one), the seconds each /health check may take, prometheus-client's
+    # multiprocess folder, and the log lines' format.
+    metrics_token: str | None = field(repr=False, default=None)
+    health_timeout: float = 2.0
+    metrics_dir: Path | None = None
+    log_format: str = "text"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -162,6 +195,10 @@ class Settings:
             smtp_url=_smtp_url(env),
             mail_from=_env(env, "MAIL_FROM"),
             mail_retry_seconds=_seconds(env, "MAIL_RETRY_SECONDS", "30"),
+            metrics_token=_env(env, "METRICS_TOKEN"),
+            health_timeout=_bound(env, "HEALTH_TIMEOUT", "2"),
+            metrics_dir=_metrics_dir(env),
+            log_format=_choice(env, "LOG_FORMAT", "text", LOG_FORMATS),
         )
 
     @property

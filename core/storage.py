@@ -11,6 +11,7 @@ import hmac
 import os
 import secrets
 import shutil
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -78,6 +79,12 @@ class FileStorage:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def check(self) -> None:
+        """Raises unless attachments can be written: the folder takes a file (/health)."""
+        _private_folders(self.root)
+        with tempfile.NamedTemporaryFile(dir=self.root, prefix=".health-"):
+            pass
 
     def signature(self, key: str, expires: int) -> str:
         message = f"{key}\n{expires}".encode()
@@ -151,6 +158,10 @@ class S3Storage:
     def delete(self, key: str) -> None:
         # S3 answers a missing key with success too: deleting twice is no error.
         self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    def check(self) -> None:
+        """Raises unless the bucket answers (/health): one HEAD request."""
+        self.client.head_bucket(Bucket=self.bucket)
 
     def url(self, base: str, key: str) -> str:
         return self.client.generate_presigned_url(

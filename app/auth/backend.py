@@ -18,6 +18,7 @@ from app.auth import tokens
 from app.auth.models import applications
 from app.auth.principal import Principal
 from app.jsonapi.statements import Memo
+from core import request_id
 from core.db import transaction
 from core.errors import InvalidToken, Unauthorized
 from core.settings import Settings
@@ -82,6 +83,12 @@ def principal_for(engine: Engine, settings: Settings, token: str) -> Principal:
     return principal
 
 
+def _remember(request: Request, principal: Principal) -> None:
+    """The caller, for the request's handlers and its log lines (core/request_id.py)."""
+    request.state.principal = principal
+    request_id.tag(organization_id=principal.organization_id)
+
+
 def verify_request(request: Request) -> Principal:
     """The token's claims, checked by signature and expiry only (no query once the key is
     cached): callers then run ``check_application`` in their own transaction."""
@@ -91,7 +98,7 @@ def verify_request(request: Request) -> Principal:
     except InvalidToken as exc:
         exc.headers = INVALID
         raise
-    request.state.principal = principal
+    _remember(request, principal)
     return principal
 
 
@@ -106,7 +113,7 @@ def authenticate(request: Request) -> Principal:
     except InvalidToken as exc:
         exc.headers = INVALID
         raise
-    request.state.principal = principal
+    _remember(request, principal)
     return principal
 
 

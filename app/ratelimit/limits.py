@@ -81,10 +81,20 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count != 1 else f"{count} {noun.removesuffix('s')}"
 
 
+def _worst(usages: Sequence[Usage]) -> Usage:
+    """The full window that stays full longest."""
+    return max((u for u in usages if u.full), key=lambda u: u.retry_after)
+
+
+def refused_by(usages: Sequence[Usage]) -> Counter:
+    """The counter a refusal names."""
+    return _worst(usages).counter
+
+
 def refusal(usages: Sequence[Usage]) -> TooManyRequests:
     """The 429 for a request some window had no room for: it names the window that stays full
     longest, and ``Retry-After`` is when every full window has room again."""
-    worst = max((u for u in usages if u.full), key=lambda u: u.retry_after)
+    worst = _worst(usages)
     retry = max(1, math.ceil(worst.retry_after))
     window, counter = worst.window, worst.counter
     detail = (

@@ -37,8 +37,17 @@ from app.auth import tokens
 from app.auth.backend import bearer_token
 from app.auth.routes import NO_STORE, token_params
 from app.jsonapi.media import error_response
-from app.ratelimit.limits import Counter, Usage, rate_headers, refusal, refused, windows
+from app.ratelimit.limits import (
+    Counter,
+    Usage,
+    rate_headers,
+    refusal,
+    refused,
+    refused_by,
+    windows,
+)
 from app.ratelimit.stores import Mode, Store, make_store
+from core import metrics
 from core.errors import InvalidToken, TooManyRequests, Unauthorized
 from core.settings import Settings
 
@@ -175,6 +184,13 @@ def make_limiter(settings: Settings, engine: Engine) -> Limiter | None:
     return Limiter(settings, engine, make_store(settings))
 
 
+def counted(usages: Sequence[Usage]) -> None:
+    """A refusal, on /metrics by the limit that refused (core/metrics.py): the first two parts
+    of its counter's key, such as ``writes`` ``token``."""
+    limit, per = refused_by(usages).key.split(":")[:2]
+    metrics.RATE_LIMIT_REFUSALS.labels(limit, per).inc()
+
+
 def _with_headers(send: Send, headers: dict[str, str]) -> Send:
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -256,6 +272,7 @@ class RateLimitMiddleware:
     ) -> None:
         usages = await limiter.hit(limiter.api_counters(scope))
         if refused(usages):
+            counted(usages)
             await error_response(refusal(usages))(scope, receive, send)
             return
         await self.app(scope, receive, _with_headers(send, rate_headers(usages)))
@@ -265,6 +282,7 @@ class RateLimitMiddleware:
     ) -> None:
         usages = await limiter.hit([limiter.oauth_counter(scope)])
         if refused(usages):
+            counted(usages)
             await _oauth_refusal(refusal(usages))(scope, receive, send)
             return
         body, receive = await _read_ahead(scope, receive, limiter.settings.max_body_bytes)
@@ -273,6 +291,7 @@ class RateLimitMiddleware:
         if failures is not None:
             locked = await limiter.hit([failures], "peek")
             if refused(locked):
+                counted(locked)
                 await _oauth_refusal(refusal(locked))(scope, receive, send)
                 return
         status = 0

@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 from bulk.imports.build import Work
+from core import metrics
 from core.errors import FieldError
 from records.keys import label, written_names
 from resources.base import Resource
@@ -117,3 +118,12 @@ def tally(row: dict[str, Any], outcomes: list[Outcome]) -> dict[str, Any]:
         "errors_log": errors_log,
         "warnings_log": warnings_log,
     }
+
+
+def count(outcomes: list[Outcome]) -> None:
+    """Adds committed items to /metrics' items by outcome (core/metrics.py), counted as the
+    import's own counters count them."""
+    for o in outcomes:
+        name = "errors" if o.errors else ACTIONS.get(o.action or "")
+        if name:
+            metrics.IMPORT_ITEMS.labels(name).inc(o.rows)

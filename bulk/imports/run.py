@@ -37,7 +37,7 @@ from bulk.imports.failures import record_failures, write_errors_file
 from bulk.imports.mapping import compile_mapping
 from bulk.imports.merge import Merge
 from bulk.imports.parse import Item, parse_csv, parse_json
-from bulk.imports.report import outcome, tally
+from bulk.imports.report import count, outcome, tally
 from bulk.imports.resolve import match, resolve, waves
 from bulk.imports.validate import validate
 from bulk.sources.errors import SourceError
@@ -238,6 +238,8 @@ def run_chunk(
             status_changed(scope, TABLE.name, "interrupted", [job.id])
         conn.execute(TABLE.update().where(TABLE.c.id == job.id).values(**changes))
         refresh_statistics(conn, job, created)
+    if plan is None:  # committed: a preview's items are planned, not processed
+        count(outcomes)
     return None if stop else cursor + len(done)
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 
 from bulk.webhooks.addresses import Refused, Target, check
 from bulk.webhooks.payload import destroyed, document
+from core import metrics
 from core.db import new_id, transaction, utcnow
 from core.json_codec import dumps_bytes, loads
 from core.settings import Settings
@@ -53,7 +54,9 @@ def deliver(engine: Engine, settings: Settings, delivery_id: str) -> None:
         return
     delivery, hook, body = claimed
     status, message = post(settings, hook, delivery["topic"], body)
-    finish(engine, settings, delivery, hook, body, status, message)
+    outcome = finish(engine, settings, delivery, hook, body, status, message)
+    if outcome is not None:
+        metrics.WEBHOOK_DELIVERIES.labels(outcome).inc()
 
 
 def claim(
@@ -142,9 +145,10 @@ def finish(
     body: bytes,
     status: int | None,
     message: str,
-) -> None:
+) -> str | None:
     """Records the attempt, then deletes the row, or schedules its retry and counts the
-    failure (opening the circuit at the threshold)."""
+    failure (opening the circuit at the threshold). The outcome: delivered, failed (to be
+    retried) or given_up; None when the webhook was deleted meanwhile."""
     ok = status is not None and 200 <= status < 300
     now = utcnow()
     with transaction(engine) as conn:
@@ -153,7 +157,7 @@ def finish(
             scope.execute(scope.select(HOOKS, HOOKS.c.id).where(HOOKS.c.id == hook["id"])).first()
             is None
         ):
-            return  # deleted meanwhile, with its deliveries and callbacks
+            return None  # deleted meanwhile, with its deliveries and callbacks
         scope.insert(event_callbacks.table, [{
             "id": new_id(), "created_at": now, "updated_at": now, "webhook_id": hook["id"],
             "callback_url": hook["callback_url"], "payload": loads(body),
@@ -171,12 +175,14 @@ def finish(
         mine = scope.update(D).where(D.c.id == delivery["id"])
         if ok or attempts >= MAX_ATTEMPTS:
             scope.execute(scope.delete(D).where(D.c.id == delivery["id"]))
-            if not ok:
-                log.warning("webhook %s: %s given up after %d attempts", hook["id"],
-                            delivery["topic"], attempts)  # fmt: skip
-            return
+            if ok:
+                return "delivered"
+            log.warning("webhook %s: %s given up after %d attempts", hook["id"],
+                        delivery["topic"], attempts)  # fmt: skip
+            return "given_up"
         backoff = settings.webhooks_retry_seconds * 2 ** (attempts - 1)
         scope.execute(mine.values(attempts=attempts, due_at=now + timedelta(seconds=backoff)))
+    return "failed"
 
 
 def due(engine: Engine, limit: int = 500) -> list[str]:

@@ -139,5 +139,7 @@ def test_the_served_log_names_each_request_and_the_job_it_started(server):
     server.proc.wait(timeout=15)
     log = server.log()
     access = [line for line in log.splitlines() if '"POST /api/imports HTTP/1.1" 201' in line]
-    assert len(access) == 1 and "[nightly-serve-1] 127.0.0.1:" in access[0], log
-    assert f"[nightly-serve-1] imports.run {import_id} returned" in log, log
+    org = server.organization_id
+    assert len(access) == 1 and f"[nightly-serve-1 org={org}] 127.0.0.1:" in access[0], log
+    tags = f"[nightly-serve-1 org={org} job={import_id}]"
+    assert f"{tags} imports.run {import_id} returned" in log, log

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.services
 
 def test_a_wait_sees_a_redis_worker_finish_and_its_log_names_the_request(service_app, worker):
     a = worker()
-    api = make_org(service_app, "acme").api
+    org = make_org(service_app, "acme")
+    api = org.api
     category = factories.shipping_category(api)
     inputs = [{"code": f"R{i}", "name": "Shirt", "shipping_category_id": category["id"]}
               for i in range(50)] + [{"code": "BAD"}]  # fmt: skip
@@ -30,5 +31,5 @@ def test_a_wait_sees_a_redis_worker_finish_and_its_log_names_the_request(service
     outcome = (attrs["status"], attrs["created_count"], attrs["errors_count"], attrs["request_id"])
     assert outcome == ("completed", 50, 1, "nightly-sync-7"), attrs
     import_id = response.json()["data"]["id"]
-    line = f"[nightly-sync-7] imports.run {import_id} returned"
+    line = f"[nightly-sync-7 org={org.id} job={import_id}] imports.run {import_id} returned"
     eventually(lambda: line in a.log(), 10, a.tail)
