@@ -52,6 +52,24 @@ def uvicorn_log_config(base: dict[str, Any], log_format: str = "text") -> dict[s
     return config
 
 
+class Answer:
+    """The status a request was answered with, and how long it took, seen through its ``send``
+    (the access log and the HTTP metrics both watch responses this way)."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.status = 500  # what the server answers when the app fails before it responds
+        self.started = time.perf_counter()
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        await self._send(message)
+
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started
+
+
 class AccessLogMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -60,27 +78,19 @@ class AccessLogMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        status = 500  # what the server answers when the app fails before its response starts
-        started = time.perf_counter()
         # Read now: routing into a mount (/docs/static) appends the mount's path to this very
         # scope's root_path (the path stays whole), and both read afterwards name it twice.
         path = scope.get("root_path", "") + scope["path"]
-
-        async def record_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        answer = Answer(send)
         try:
-            await self.app(scope, receive, record_status)
+            await self.app(scope, receive, answer.send)
         finally:
             if log.isEnabledFor(logging.INFO):
                 client = scope.get("client")
                 address = f"{client[0]}:{client[1]}" if client else "-"
                 version = scope.get("http_version", "1.1")
-                method = scope["method"]
-                took = round((time.perf_counter() - started) * 1000, 1)
+                method, status = scope["method"], answer.status
+                took = round(answer.seconds() * 1000, 1)
                 fields = {"method": method, "path": path, "status": status, "duration_ms": took}
                 log.info('%s - "%s %s HTTP/%s" %d', address, method, path, version, status,
                          extra=fields)  # fmt: skip

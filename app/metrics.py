@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,8 +27,9 @@ from sqlalchemy.engine import Engine
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.access_log import Answer
 from bulk.actors import JOB_TYPES
 from bulk.dispatch import Dispatcher
 from core import metrics
@@ -57,23 +57,15 @@ class HttpMetrics:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        status = 500  # what the server answers when the app fails before its response starts
-        started = time.perf_counter()
         root_path = scope.get("root_path", "")  # a mount lengthens it in this very scope
-
-        async def record_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        answer = Answer(send)
         try:
-            await self.app(scope, receive, record_status)
+            await self.app(scope, receive, answer.send)
         finally:
             method = scope["method"] if scope["method"] in METHODS else "other"
             route = self.template({**scope, "root_path": root_path})
-            metrics.HTTP_REQUESTS.labels(route, method, str(status)).inc()
-            metrics.HTTP_DURATION.labels(route, method).observe(time.perf_counter() - started)
+            metrics.HTTP_REQUESTS.labels(route, method, str(answer.status)).inc()
+            metrics.HTTP_DURATION.labels(route, method).observe(answer.seconds())
 
     def template(self, scope: Scope) -> str:
         """The path template of the route that served the request: the router leaves its
