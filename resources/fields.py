@@ -280,11 +280,15 @@ class Json(Attr):
             raise Invalid("invalid") from None
 
 
+def naive_utc(value: datetime) -> datetime:
+    """A time as stored: UTC without a zone (a driver may hand back either kind)."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo is not None else value
+
+
 def format_datetime(value: datetime | None) -> str | None:
     if value is None:
         return None
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
+    value = naive_utc(value)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 

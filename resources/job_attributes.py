@@ -12,7 +12,17 @@ import sqlalchemy as sa
 from core import request_id
 from core.db import ID_LENGTH, JsonType, metadata, org_column
 from core.storage import attachment_url
-from resources.fields import Attr, Boolean, DateTime, Float, Invalid, Json, String, format_datetime
+from resources.fields import (
+    Attr,
+    Boolean,
+    DateTime,
+    Float,
+    Invalid,
+    Json,
+    String,
+    format_datetime,
+    naive_utc,
+)
 
 ACTIVE = ("pending", "in_progress")
 
@@ -103,7 +113,7 @@ class Progress:
         done = row.get(self.done) or 0
         if started is None or until is None or done <= 0:
             return None
-        seconds = (until - started).total_seconds()
+        seconds = (naive_utc(until) - naive_utc(started)).total_seconds()
         return done / seconds if seconds > 0 else None
 
     def items_per_second(self, row: dict[str, Any], _renderer: Any = None) -> float | None:
