@@ -7,6 +7,7 @@ else by its 1-based position.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -123,7 +124,10 @@ def tally(row: dict[str, Any], outcomes: list[Outcome]) -> dict[str, Any]:
 def count(outcomes: list[Outcome]) -> None:
     """Adds committed items to /metrics' items by outcome (core/metrics.py), counted as the
     import's own counters count them."""
+    by_name: Counter[str] = Counter()
     for o in outcomes:
         name = "errors" if o.errors else ACTIONS.get(o.action or "")
         if name:
-            metrics.IMPORT_ITEMS.labels(name).inc(o.rows)
+            by_name[name] += o.rows
+    for name, rows in by_name.items():  # one locked increment per outcome, not per item
+        metrics.IMPORT_ITEMS.labels(name).inc(rows)
