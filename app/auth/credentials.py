@@ -12,11 +12,19 @@ import secrets
 
 
 def new_client_id() -> str:
-    return secrets.token_urlsafe(32)
+    return _token()
 
 
 def new_client_secret() -> str:
-    return secrets.token_urlsafe(32)
+    return _token()
+
+
+def _token() -> str:
+    """256 random bits, URL-safe, never starting with `-`: one in 64 did, and a command line
+    (`bulkport import --client-id <id>`) then read the id as an option."""
+    while (token := secrets.token_urlsafe(32)).startswith("-"):
+        pass
+    return token
 
 
 def hash_secret(secret: str) -> str:

@@ -52,8 +52,8 @@ def seed(server) -> None:
 
 
 def export(server, capsys, *args: str) -> tuple[int, dict, str]:
-    connection = ["--url", server.url, "--client-id", server.client_id]
-    connection += ["--client-secret", server.client_secret]
+    connection = ["--url", server.url, f"--client-id={server.client_id}"]
+    connection += [f"--client-secret={server.client_secret}"]
     code = main(["export", *args, *connection, "--json"])
     out, err = capsys.readouterr()
     return code, (json.loads(out) if out.strip() else {}), err

@@ -60,8 +60,8 @@ def create(server, kind: str, attributes: dict) -> dict:
 
 
 def bulkport(server, capsys, *args: str) -> tuple[int, str, str]:
-    connection = ["--url", server.url, "--client-id", server.client_id]
-    code = main([*args, *connection, "--client-secret", server.client_secret])
+    connection = ["--url", server.url, f"--client-id={server.client_id}"]
+    code = main([*args, *connection, f"--client-secret={server.client_secret}"])
     out, err = capsys.readouterr()
     return code, out, err
 
