@@ -18,21 +18,17 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import httpx2 as httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from imports import DB_URL, MEDIA, REDIS_URL, ROOT, Stack, make, reset_database, token  # noqa: E402
+from imports import DB_URL, MEDIA, ROOT, Stack, fresh_stack_env, make, token  # noqa: E402
 
-from app.migrate import upgrade  # noqa: E402
 from app.provisioning import create_organization  # noqa: E402
 from core.db import make_engine  # noqa: E402
-from core.settings import Settings  # noqa: E402
 
 
 def write_file(path: Path, items: int) -> None:
@@ -66,15 +62,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--chunk-size", type=int, default=10_000)
     args = parser.parse_args()
-    reset_database(DB_URL)
-    env = {
-        "BULKPORT_DATABASE_URL": DB_URL,
-        "BULKPORT_REDIS_URL": REDIS_URL,
-        "BULKPORT_REDIS_NAMESPACE": f"bench-{uuid.uuid4().hex[:8]}",
-        "BULKPORT_DATA_DIR": tempfile.mkdtemp(prefix="bulkport-bench-"),
-        "BULKPORT_RATE_LIMITS": "off",
-    }
-    upgrade(Settings.from_env(env))
+    env = fresh_stack_env()
     engine = make_engine(DB_URL)
     stack = Stack(env)
     file = Path(env["BULKPORT_DATA_DIR"]) / "skus.csv"

@@ -70,6 +70,21 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def fresh_stack_env() -> dict[str, str]:
+    """A reset bench database, a new Redis namespace and data folder, rate limits off (benches
+    poll often): the settings of a Stack, with the schema migrated."""
+    reset_database(DB_URL)
+    env = {
+        "BULKPORT_DATABASE_URL": DB_URL,
+        "BULKPORT_REDIS_URL": REDIS_URL,
+        "BULKPORT_REDIS_NAMESPACE": f"bench-{uuid.uuid4().hex[:8]}",
+        "BULKPORT_DATA_DIR": tempfile.mkdtemp(prefix="bulkport-bench-"),
+        "BULKPORT_RATE_LIMITS": "off",
+    }
+    upgrade(Settings.from_env(env))
+    return env
+
+
 class Stack:
     """`bulkport serve` and `bulkport worker` subprocesses sharing PostgreSQL and Redis."""
 

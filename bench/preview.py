@@ -14,9 +14,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +22,10 @@ import httpx2 as httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from imports import DB_URL, MEDIA, REDIS_URL, Stack, make, reset_database, token  # noqa: E402
+from imports import DB_URL, MEDIA, Stack, fresh_stack_env, make, token  # noqa: E402
 
-from app.migrate import upgrade  # noqa: E402
 from app.provisioning import create_organization  # noqa: E402
 from core.db import make_engine  # noqa: E402
-from core.settings import Settings  # noqa: E402
 
 
 def wait_for(client: httpx.Client, import_id: str, status: str, start: float) -> float:
@@ -61,15 +57,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    reset_database(DB_URL)
-    env = {
-        "BULKPORT_DATABASE_URL": DB_URL,
-        "BULKPORT_REDIS_URL": REDIS_URL,
-        "BULKPORT_REDIS_NAMESPACE": f"bench-{uuid.uuid4().hex[:8]}",
-        "BULKPORT_DATA_DIR": tempfile.mkdtemp(prefix="bulkport-bench-"),
-        "BULKPORT_RATE_LIMITS": "off",
-    }
-    upgrade(Settings.from_env(env))
+    env = fresh_stack_env()
     engine = make_engine(DB_URL)
     stack = Stack(env)
     results: dict[str, list[float]] = {}
